@@ -1,0 +1,54 @@
+#include "io/file_system.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace strata::io {
+
+std::string JoinPath(absl::string_view dir, absl::string_view name) {
+  if (dir.empty()) return std::string(name);
+  if (dir.back() == '/') return absl::StrCat(dir, name);
+  return absl::StrCat(dir, "/", name);
+}
+
+std::string DirName(absl::string_view path) {
+  const size_t slash = path.rfind('/');
+  if (slash == absl::string_view::npos) return ".";
+  if (slash == 0) return "/";
+  return std::string(path.substr(0, slash));
+}
+
+absl::string_view BaseName(absl::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == absl::string_view::npos ? path : path.substr(slash + 1);
+}
+
+absl::Status WriteFileSynced(FileSystem* fs, const std::string& path,
+                             absl::string_view data) {
+  absl::StatusOr<std::unique_ptr<WritableFile>> file =
+      fs->NewWritableFile(path);
+  if (!file.ok()) return file.status();
+  if (absl::Status s = (*file)->Append(data); !s.ok()) return s;
+  if (absl::Status s = (*file)->Sync(); !s.ok()) return s;
+  return (*file)->Close();
+}
+
+absl::StatusOr<std::string> ReadFileToString(FileSystem* fs,
+                                             const std::string& path) {
+  absl::StatusOr<std::unique_ptr<SequentialFile>> file =
+      fs->NewSequentialFile(path);
+  if (!file.ok()) return file.status();
+  std::string contents;
+  std::string scratch(64 << 10, '\0');
+  while (true) {
+    absl::string_view chunk;
+    if (absl::Status s = (*file)->Read(scratch.size(), scratch.data(), &chunk);
+        !s.ok()) {
+      return s;
+    }
+    if (chunk.empty()) break;
+    contents.append(chunk.data(), chunk.size());
+  }
+  return contents;
+}
+
+}  // namespace strata::io

@@ -1,0 +1,147 @@
+// The FileSystem interface: every byte of Strata's I/O goes through it.
+//
+// Production code uses PosixFileSystem (io/posix_file_system.h); tests use the
+// in-memory and fault-injecting file systems in //testing, which is how crash
+// orderings are checked. Paths are plain strings joined with '/'.
+//
+// Errors are absl::Status values. An OS error carries the errno's meaning as
+// its code and names the path and the operation in its message.
+//
+// Thread-safety: a FileSystem is safe for concurrent use. A file object is
+// thread-compatible: callers that share one serialize access themselves.
+
+#ifndef STRATA_IO_FILE_SYSTEM_H_
+#define STRATA_IO_FILE_SYSTEM_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace strata::io {
+
+// A file open for appending. Bytes passed to Append may be buffered in
+// memory until Flush, Sync, DataSync or Close.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+
+  // Appends `data` at the end of the file.
+  [[nodiscard]] virtual absl::Status Append(absl::string_view data) = 0;
+  // Hands buffered bytes to the operating system (not durable yet).
+  [[nodiscard]] virtual absl::Status Flush() = 0;
+  // Makes the file's data and metadata durable (fsync). A new file's
+  // directory entry additionally needs FileSystem::SyncDir on its parent.
+  [[nodiscard]] virtual absl::Status Sync() = 0;
+  // Makes the file's data durable, and the metadata needed to read it back
+  // (fdatasync).
+  [[nodiscard]] virtual absl::Status DataSync() = 0;
+  // Flushes and closes. Further calls fail. Does not sync.
+  [[nodiscard]] virtual absl::Status Close() = 0;
+  // Bytes in the file, including those still buffered.
+  virtual uint64_t Size() const = 0;
+};
+
+// A file read from front to back.
+class SequentialFile {
+ public:
+  virtual ~SequentialFile() = default;
+
+  // Reads up to `n` bytes into `scratch`, pointing `*result` at them. Fewer
+  // than `n` bytes (possibly zero) means the end of the file was reached.
+  [[nodiscard]] virtual absl::Status Read(size_t n, char* scratch,
+                                          absl::string_view* result) = 0;
+  // Skips `n` bytes (or to the end of the file).
+  [[nodiscard]] virtual absl::Status Skip(uint64_t n) = 0;
+};
+
+// A file read at arbitrary offsets. Safe for concurrent use.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+
+  // Reads up to `n` bytes at `offset` into `scratch`, pointing `*result` at
+  // them. Fewer than `n` bytes means the end of the file was reached.
+  [[nodiscard]] virtual absl::Status Read(uint64_t offset, size_t n,
+                                          char* scratch,
+                                          absl::string_view* result) const = 0;
+  // The file's size in bytes when it was opened.
+  virtual uint64_t Size() const = 0;
+};
+
+// An exclusive lock on a file, held until this object is destroyed (or the
+// process dies).
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  // Creates `path`, or truncates it if it exists, and opens it for writing.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<WritableFile>>
+  NewWritableFile(const std::string& path) = 0;
+  // Opens `path` for appending after its current end; creates it if missing.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<WritableFile>>
+  NewAppendableFile(const std::string& path) = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<SequentialFile>>
+  NewSequentialFile(const std::string& path) = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>>
+  NewRandomAccessFile(const std::string& path) = 0;
+
+  // Creates directory `path`; succeeds if it already exists.
+  [[nodiscard]] virtual absl::Status CreateDir(const std::string& path) = 0;
+  // Removes the empty directory `path`.
+  [[nodiscard]] virtual absl::Status RemoveDir(const std::string& path) = 0;
+  // The names (not paths) of the entries in `dir`, without "." and "..",
+  // sorted.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<std::string>> ListDir(
+      const std::string& dir) = 0;
+  // OK if `path` exists, NotFound if it does not, another error otherwise.
+  [[nodiscard]] virtual absl::Status FileExists(const std::string& path) = 0;
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> GetFileSize(
+      const std::string& path) = 0;
+
+  // Atomically replaces `to` with `from`. Durable after SyncDir of the
+  // parent directories.
+  [[nodiscard]] virtual absl::Status RenameFile(const std::string& from,
+                                                const std::string& to) = 0;
+  // Durable after SyncDir of the parent directory.
+  [[nodiscard]] virtual absl::Status RemoveFile(const std::string& path) = 0;
+  // Sets the file's size to `size`. Durable after a sync of the file.
+  [[nodiscard]] virtual absl::Status TruncateFile(const std::string& path,
+                                                  uint64_t size) = 0;
+  // Makes the creations, renames and removals in directory `dir` durable.
+  [[nodiscard]] virtual absl::Status SyncDir(const std::string& dir) = 0;
+
+  // Takes an exclusive lock on `path` (created if missing). Fails with
+  // FailedPrecondition if another holder, in this process or another, has it.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
+      const std::string& path) = 0;
+};
+
+// "a/b" + "c" -> "a/b/c".
+std::string JoinPath(absl::string_view dir, absl::string_view name);
+// "a/b/c" -> "a/b"; "c" -> "."; "/c" -> "/".
+std::string DirName(absl::string_view path);
+// "a/b/c" -> "c".
+absl::string_view BaseName(absl::string_view path);
+
+// Writes `data` to `path` (create or truncate), syncs it and closes it.
+[[nodiscard]] absl::Status WriteFileSynced(FileSystem* fs,
+                                           const std::string& path,
+                                           absl::string_view data);
+// Reads the whole file at `path`.
+[[nodiscard]] absl::StatusOr<std::string> ReadFileToString(
+    FileSystem* fs, const std::string& path);
+
+}  // namespace strata::io
+
+#endif  // STRATA_IO_FILE_SYSTEM_H_

@@ -1,0 +1,298 @@
+#include "testing/mem_file_system.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace strata::testing {
+namespace {
+
+using Contents = MemFileSystem::Contents;
+
+absl::Status NotFound(absl::string_view op, const std::string& path) {
+  return absl::NotFoundError(
+      absl::StrCat("memfs: ", op, " ", path, ": No such file or directory"));
+}
+
+// Strips trailing slashes so "a/b/" and "a/b" name one directory.
+std::string Normalize(const std::string& path) {
+  std::string out = path;
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+class MemWritableFile final : public io::WritableFile {
+ public:
+  explicit MemWritableFile(std::shared_ptr<Contents> contents)
+      : contents_(std::move(contents)) {}
+
+  absl::Status Append(absl::string_view data) override {
+    if (closed_) return Closed();
+    MutexLock lock(&contents_->mu);
+    contents_->data.append(data.data(), data.size());
+    return absl::OkStatus();
+  }
+  absl::Status Flush() override {
+    return closed_ ? Closed() : absl::OkStatus();
+  }
+  absl::Status Sync() override { return Flush(); }
+  absl::Status DataSync() override { return Flush(); }
+  absl::Status Close() override {
+    if (closed_) return Closed();
+    closed_ = true;
+    return absl::OkStatus();
+  }
+  uint64_t Size() const override {
+    MutexLock lock(&contents_->mu);
+    return contents_->data.size();
+  }
+
+ private:
+  static absl::Status Closed() {
+    return absl::FailedPreconditionError("memfs: file already closed");
+  }
+
+  const std::shared_ptr<Contents> contents_;
+  bool closed_ = false;
+};
+
+// Copies min(n, size - offset) bytes at `offset` into `scratch`.
+absl::string_view ReadAt(Contents& contents, uint64_t offset, size_t n,
+                         char* scratch) {
+  MutexLock lock(&contents.mu);
+  const std::string& data = contents.data;
+  if (offset >= data.size()) return absl::string_view(scratch, 0);
+  const size_t count = std::min<uint64_t>(n, data.size() - offset);
+  memcpy(scratch, data.data() + offset, count);
+  return absl::string_view(scratch, count);
+}
+
+class MemSequentialFile final : public io::SequentialFile {
+ public:
+  explicit MemSequentialFile(std::shared_ptr<Contents> contents)
+      : contents_(std::move(contents)) {}
+
+  absl::Status Read(size_t n, char* scratch,
+                    absl::string_view* result) override {
+    *result = ReadAt(*contents_, pos_, n, scratch);
+    pos_ += result->size();
+    return absl::OkStatus();
+  }
+  absl::Status Skip(uint64_t n) override {
+    pos_ += n;
+    return absl::OkStatus();
+  }
+
+ private:
+  const std::shared_ptr<Contents> contents_;
+  uint64_t pos_ = 0;
+};
+
+class MemRandomAccessFile final : public io::RandomAccessFile {
+ public:
+  MemRandomAccessFile(std::shared_ptr<Contents> contents, uint64_t size)
+      : contents_(std::move(contents)), size_(size) {}
+
+  absl::Status Read(uint64_t offset, size_t n, char* scratch,
+                    absl::string_view* result) const override {
+    *result = ReadAt(*contents_, offset, n, scratch);
+    return absl::OkStatus();
+  }
+  uint64_t Size() const override { return size_; }
+
+ private:
+  const std::shared_ptr<Contents> contents_;
+  const uint64_t size_;
+};
+
+}  // namespace
+
+class MemFileSystem::Lock final : public io::FileLock {
+ public:
+  Lock(MemFileSystem* fs, std::string path) : fs_(fs), path_(std::move(path)) {}
+  ~Lock() override { fs_->Unlock(path_); }
+
+ private:
+  MemFileSystem* const fs_;
+  const std::string path_;
+};
+
+MemFileSystem::MemFileSystem() : dirs_{"/", "."} {}
+MemFileSystem::~MemFileSystem() = default;
+
+absl::Status MemFileSystem::CheckParentExists(const std::string& path) const {
+  const std::string parent = io::DirName(path);
+  if (dirs_.count(parent) == 0) return NotFound("parent directory of", path);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<Contents>> MemFileSystem::Find(
+    const std::string& path) {
+  MutexLock lock(&mu_);
+  auto it = files_.find(path);
+  if (it == files_.end()) return NotFound("open", path);
+  return it->second;
+}
+
+absl::StatusOr<std::unique_ptr<io::WritableFile>> MemFileSystem::OpenForWrite(
+    const std::string& path, bool truncate) {
+  MutexLock lock(&mu_);
+  if (absl::Status s = CheckParentExists(path); !s.ok()) return s;
+  if (dirs_.count(path) > 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("memfs: open ", path, ": is a directory"));
+  }
+  std::shared_ptr<Contents>& contents = files_[path];
+  if (contents == nullptr) contents = std::make_shared<Contents>();
+  if (truncate) {
+    MutexLock data_lock(&contents->mu);
+    contents->data.clear();
+  }
+  return std::make_unique<MemWritableFile>(contents);
+}
+
+absl::StatusOr<std::unique_ptr<io::WritableFile>>
+MemFileSystem::NewWritableFile(const std::string& path) {
+  return OpenForWrite(path, /*truncate=*/true);
+}
+
+absl::StatusOr<std::unique_ptr<io::WritableFile>>
+MemFileSystem::NewAppendableFile(const std::string& path) {
+  return OpenForWrite(path, /*truncate=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<io::SequentialFile>>
+MemFileSystem::NewSequentialFile(const std::string& path) {
+  absl::StatusOr<std::shared_ptr<Contents>> contents = Find(path);
+  if (!contents.ok()) return contents.status();
+  return std::make_unique<MemSequentialFile>(*std::move(contents));
+}
+
+absl::StatusOr<std::unique_ptr<io::RandomAccessFile>>
+MemFileSystem::NewRandomAccessFile(const std::string& path) {
+  absl::StatusOr<std::shared_ptr<Contents>> contents = Find(path);
+  if (!contents.ok()) return contents.status();
+  uint64_t size;
+  {
+    MutexLock lock(&(*contents)->mu);
+    size = (*contents)->data.size();
+  }
+  return std::make_unique<MemRandomAccessFile>(*std::move(contents), size);
+}
+
+absl::Status MemFileSystem::CreateDir(const std::string& raw) {
+  const std::string path = Normalize(raw);
+  MutexLock lock(&mu_);
+  if (dirs_.count(path) > 0) return absl::OkStatus();
+  if (files_.count(path) > 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("memfs: mkdir ", path, ": exists and is not a directory"));
+  }
+  if (absl::Status s = CheckParentExists(path); !s.ok()) return s;
+  dirs_.insert(path);
+  return absl::OkStatus();
+}
+
+absl::Status MemFileSystem::RemoveDir(const std::string& raw) {
+  const std::string path = Normalize(raw);
+  MutexLock lock(&mu_);
+  if (dirs_.count(path) == 0) return NotFound("rmdir", path);
+  const std::string prefix = path + "/";
+  auto starts_with_prefix = [&](const std::string& p) {
+    return p.compare(0, prefix.size(), prefix) == 0;
+  };
+  auto dir = dirs_.lower_bound(prefix);
+  auto file = files_.lower_bound(prefix);
+  if ((dir != dirs_.end() && starts_with_prefix(*dir)) ||
+      (file != files_.end() && starts_with_prefix(file->first))) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("memfs: rmdir ", path, ": Directory not empty"));
+  }
+  dirs_.erase(path);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> MemFileSystem::ListDir(
+    const std::string& raw) {
+  const std::string dir = Normalize(raw);
+  MutexLock lock(&mu_);
+  if (dirs_.count(dir) == 0) return NotFound("opendir", dir);
+  std::vector<std::string> names;
+  auto collect = [&](const std::string& path) {
+    if (path != dir && io::DirName(path) == dir) {
+      names.emplace_back(io::BaseName(path));
+    }
+  };
+  for (const auto& [path, contents] : files_) collect(path);
+  for (const std::string& path : dirs_) collect(path);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+absl::Status MemFileSystem::FileExists(const std::string& path) {
+  MutexLock lock(&mu_);
+  if (files_.count(path) > 0 || dirs_.count(Normalize(path)) > 0) {
+    return absl::OkStatus();
+  }
+  return NotFound("access", path);
+}
+
+absl::StatusOr<uint64_t> MemFileSystem::GetFileSize(const std::string& path) {
+  absl::StatusOr<std::shared_ptr<Contents>> contents = Find(path);
+  if (!contents.ok()) return contents.status();
+  MutexLock lock(&(*contents)->mu);
+  return (*contents)->data.size();
+}
+
+absl::Status MemFileSystem::RenameFile(const std::string& from,
+                                       const std::string& to) {
+  MutexLock lock(&mu_);
+  auto it = files_.find(from);
+  if (it == files_.end()) return NotFound("rename", from);
+  if (absl::Status s = CheckParentExists(to); !s.ok()) return s;
+  std::shared_ptr<Contents> contents = std::move(it->second);
+  files_.erase(it);
+  files_[to] = std::move(contents);
+  return absl::OkStatus();
+}
+
+absl::Status MemFileSystem::RemoveFile(const std::string& path) {
+  MutexLock lock(&mu_);
+  if (files_.erase(path) == 0) return NotFound("unlink", path);
+  return absl::OkStatus();
+}
+
+absl::Status MemFileSystem::TruncateFile(const std::string& path,
+                                         uint64_t size) {
+  absl::StatusOr<std::shared_ptr<Contents>> contents = Find(path);
+  if (!contents.ok()) return contents.status();
+  MutexLock lock(&(*contents)->mu);
+  (*contents)->data.resize(size, '\0');
+  return absl::OkStatus();
+}
+
+absl::Status MemFileSystem::SyncDir(const std::string& raw) {
+  MutexLock lock(&mu_);
+  if (dirs_.count(Normalize(raw)) == 0) return NotFound("open directory", raw);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<io::FileLock>> MemFileSystem::LockFile(
+    const std::string& path) {
+  MutexLock lock(&mu_);
+  if (absl::Status s = CheckParentExists(path); !s.ok()) return s;
+  if (!locked_.insert(path).second) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "memfs: lock ", path, ": held by another user of the directory"));
+  }
+  if (files_.count(path) == 0) files_[path] = std::make_shared<Contents>();
+  return std::make_unique<Lock>(this, path);
+}
+
+void MemFileSystem::Unlock(const std::string& path) {
+  MutexLock lock(&mu_);
+  locked_.erase(path);
+}
+
+}  // namespace strata::testing
