@@ -61,10 +61,10 @@ class MemWritableFile final : public io::WritableFile {
 absl::string_view ReadAt(Contents& contents, uint64_t offset, size_t n,
                          char* scratch) {
   MutexLock lock(&contents.mu);
-  const std::string& data = contents.data;
-  if (offset >= data.size()) return absl::string_view(scratch, 0);
-  const size_t count = std::min<uint64_t>(n, data.size() - offset);
-  memcpy(scratch, data.data() + offset, count);
+  const size_t size = contents.data.size();
+  if (offset >= size) return absl::string_view(scratch, 0);
+  const size_t count = std::min<uint64_t>(n, size - offset);
+  memcpy(scratch, contents.data.data() + offset, count);
   return absl::string_view(scratch, count);
 }
 
