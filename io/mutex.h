@@ -8,6 +8,7 @@
 #ifndef STRATA_IO_MUTEX_H_
 #define STRATA_IO_MUTEX_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -52,6 +53,15 @@ class CondVar {
     std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
     cv_.wait(lock);
     lock.release();
+  }
+  // As Wait, but gives up after `timeout`. False if it timed out.
+  bool WaitFor(Mutex* mu, std::chrono::nanoseconds timeout)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    const bool signaled =
+        cv_.wait_for(lock, timeout) == std::cv_status::no_timeout;
+    lock.release();
+    return signaled;
   }
   void Signal() { cv_.notify_one(); }
   void SignalAll() { cv_.notify_all(); }

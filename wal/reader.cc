@@ -1,0 +1,316 @@
+#include "wal/reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "encoding/coding.h"
+#include "wal/format.h"
+
+namespace strata::wal {
+
+absl::StatusOr<std::vector<uint64_t>> ListSegments(io::FileSystem* fs,
+                                                   const std::string& dir,
+                                                   uint64_t first) {
+  absl::StatusOr<std::vector<std::string>> names = fs->ListDir(dir);
+  if (!names.ok()) return names.status();
+  std::vector<uint64_t> numbers;
+  for (const std::string& name : *names) {
+    std::optional<uint64_t> number = ParseSegmentFileName(name);
+    if (number.has_value() && *number >= first) numbers.push_back(*number);
+  }
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
+Reader::Reader(io::FileSystem* fs, std::string dir,
+               std::vector<uint64_t> segments, ReaderOptions options)
+    : fs_(fs),
+      dir_(std::move(dir)),
+      segments_(std::move(segments)),
+      options_(options) {}
+
+absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(
+    io::FileSystem* fs, std::string dir, std::vector<uint64_t> segments,
+    ReaderOptions options) {
+  for (size_t i = 1; i < segments.size(); ++i) {
+    if (segments[i] <= segments[i - 1]) {
+      return absl::InvalidArgumentError(
+          "wal: segments to read must be in ascending order");
+    }
+    if (segments[i] != segments[i - 1] + 1) {
+      return absl::DataLossError(absl::StrFormat(
+          "wal: %s: segment %s is missing between %s and %s", dir,
+          SegmentFileName(segments[i - 1] + 1),
+          SegmentFileName(segments[i - 1]), SegmentFileName(segments[i])));
+    }
+  }
+  return std::unique_ptr<Reader>(
+      new Reader(fs, std::move(dir), std::move(segments), options));
+}
+
+std::string Reader::SegmentPath(uint64_t segment) const {
+  return io::JoinPath(dir_, SegmentFileName(segment));
+}
+
+bool Reader::Fail(absl::Status status) {
+  status_ = std::move(status);
+  return false;
+}
+
+absl::Status Reader::LoadWindow(uint64_t offset) {
+  const uint64_t start = offset - offset % kBlockSize;
+  const uint64_t length = std::min<uint64_t>(kWindowSize, file_size_ - start);
+  absl::string_view got;
+  if (absl::Status s = file_->Read(start, length, window_.get(), &got);
+      !s.ok()) {
+    return s;
+  }
+  if (got.size() != length) {
+    return absl::DataLossError(absl::StrFormat(
+        "wal: %s: file shrank while being read (%d of %d bytes at offset %d)",
+        SegmentPath(segments_[index_]), got.size(), length, start));
+  }
+  if (got.data() != window_.get()) memcpy(window_.get(), got.data(), length);
+  window_start_ = start;
+  window_end_ = start + length;
+  return absl::OkStatus();
+}
+
+bool Reader::LoadSegment() {
+  while (index_ < segments_.size()) {
+    const uint64_t segment = segments_[index_];
+    const std::string path = SegmentPath(segment);
+    absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> file =
+        fs_->NewRandomAccessFile(path);
+    if (absl::IsNotFound(file.status())) {
+      return Fail(absl::DataLossError(
+          absl::StrCat("wal: segment file is missing: ", path)));
+    }
+    if (!file.ok()) return Fail(file.status());
+    file_ = *std::move(file);
+    file_size_ = file_->Size();
+    window_end_ = window_start_ = 0;
+    if (file_size_ > 0) {
+      if (absl::Status s = LoadWindow(0); !s.ok()) return Fail(std::move(s));
+    }
+    const absl::string_view head(window_.get(), window_end_);
+    SegmentHeader header(0, 0);
+    absl::Status s = SegmentHeader::DecodeFrom(head, path, &header);
+    if (!s.ok()) {
+      // The writer syncs a new segment's header before any record in it:
+      // a newest segment no longer than a header that fails is torn.
+      if (newest() && file_size_ <= SegmentHeader::kSize &&
+          s.code() == absl::StatusCode::kDataLoss) {
+        tail_ = {segment, 0, file_size_, std::string(s.message())};
+        finished_ = true;
+        return false;
+      }
+      if (options_.best_effort && s.code() == absl::StatusCode::kDataLoss) {
+        skipped_.push_back({segment, 0, file_size_, std::string(s.message())});
+        ++index_;
+        continue;
+      }
+      return Fail(std::move(s));
+    }
+    if (header.segment_number() != segment) {
+      return Fail(absl::DataLossError(absl::StrFormat(
+          "wal: %s: header at offset 0 names segment %d: the file was copied "
+          "or renamed by mistake",
+          path, header.segment_number())));
+    }
+    crc_seed_ = FragmentCrcSeed(header.nonce());
+    pos_ = SegmentHeader::kSize;
+    in_record_ = false;
+    loaded_ = true;
+    return true;
+  }
+  finished_ = true;  // No segments at all.
+  return false;
+}
+
+uint64_t Reader::FindValidFragment(uint64_t from) {
+  // Error path: read everything from the damage to the end of the file.
+  const uint64_t base = from - from % kBlockSize;
+  std::string rest(file_size_ - base, '\0');
+  absl::string_view got;
+  if (!file_->Read(base, rest.size(), rest.data(), &got).ok()) {
+    return file_size_;
+  }
+  for (uint64_t off = from; off + FragmentHeader::kSize <= base + got.size();
+       ++off) {
+    const uint64_t block_left = kBlockSize - off % kBlockSize;
+    if (block_left < FragmentHeader::kSize) {
+      off += block_left - 1;
+      continue;
+    }
+    const char* p = got.data() + (off - base);
+    const FragmentHeader h(p);
+    if (!h.type_is_valid() || h.length() > block_left - FragmentHeader::kSize ||
+        off + FragmentHeader::kSize + h.length() > base + got.size()) {
+      continue;
+    }
+    if (h.Matches(crc_seed_, p)) return off;
+  }
+  return file_size_;
+}
+
+bool Reader::Damaged(uint64_t at, std::string problem) {
+  const uint64_t segment = segments_[index_];
+  const uint64_t begin = in_record_ ? record_start_ : at;
+  std::string reason = absl::StrFormat("%s at offset %d", problem, at);
+  const uint64_t next = FindValidFragment(at + 1);
+  if (next < file_size_) return DamagedBefore(begin, next, std::move(reason));
+  if (newest()) {
+    tail_ = {segment, begin, file_size_, std::move(reason)};
+    finished_ = true;
+    return false;
+  }
+  if (options_.best_effort) {
+    skipped_.push_back({segment, begin, file_size_, std::move(reason)});
+    pos_ = file_size_;
+    in_record_ = false;
+    return true;
+  }
+  return Fail(absl::DataLossError(absl::StrFormat(
+      "wal: %s: %s; the segment is not the newest, so this is not a torn "
+      "tail",
+      SegmentPath(segment), reason)));
+}
+
+bool Reader::DamagedBefore(uint64_t begin, uint64_t valid_from,
+                           std::string reason) {
+  const uint64_t segment = segments_[index_];
+  if (!options_.best_effort) {
+    return Fail(absl::DataLossError(
+        absl::StrFormat("wal: %s: %s; valid data follows at offset %d",
+                        SegmentPath(segment), reason, valid_from)));
+  }
+  skipped_.push_back({segment, begin, valid_from, std::move(reason)});
+  pos_ = valid_from;
+  in_record_ = false;
+  return true;
+}
+
+bool Reader::EndOfSegment() {
+  if (in_record_) {
+    return Damaged(
+        pos_, absl::StrFormat("segment ends inside the record that starts at "
+                              "offset %d",
+                              record_start_));
+  }
+  if (newest()) {
+    tail_ = {segments_[index_], file_size_, file_size_, ""};
+    finished_ = true;
+    return false;
+  }
+  loaded_ = false;
+  ++index_;
+  return true;
+}
+
+bool Reader::Next(absl::string_view* record, RecordPosition* position) {
+  constexpr uint64_t kHeader = FragmentHeader::kSize;
+  while (status_.ok() && !finished_) {
+    if (!loaded_ && !LoadSegment()) return false;
+    const uint64_t size = file_size_;
+    if (pos_ < size && (pos_ < window_start_ || pos_ >= window_end_)) {
+      if (absl::Status s = LoadWindow(pos_); !s.ok()) return Fail(std::move(s));
+    }
+    const uint64_t block_left = kBlockSize - pos_ % kBlockSize;
+    if (block_left < kHeader) {
+      const uint64_t end = std::min(size, pos_ + block_left);
+      const char* p = At(pos_);
+      const bool zeros =
+          std::all_of(p, p + (end - pos_), [](char c) { return c == 0; });
+      if (!zeros && !Damaged(pos_, "nonzero bytes in a block trailer")) {
+        return false;
+      }
+      if (zeros) pos_ = end;
+      continue;
+    }
+    if (pos_ == size) {
+      if (!EndOfSegment()) return false;
+      continue;
+    }
+    if (size - pos_ < kHeader) {
+      if (!Damaged(pos_,
+                   absl::StrFormat("truncated fragment header (%d of %d bytes)",
+                                   size - pos_, kHeader))) {
+        return false;
+      }
+      continue;
+    }
+    const FragmentHeader h(At(pos_));
+    std::string problem;
+    if (!h.type_is_valid()) {
+      problem = absl::StrFormat("invalid fragment type %d", h.type());
+    } else if (h.length() > block_left - kHeader) {
+      problem = absl::StrFormat(
+          "fragment length %d overruns its block (%d bytes left)", h.length(),
+          block_left - kHeader);
+    } else if (pos_ + kHeader + h.length() > size) {
+      problem = absl::StrFormat("truncated fragment payload (%d of %d bytes)",
+                                size - pos_ - kHeader, h.length());
+    } else if (!h.Matches(crc_seed_, At(pos_))) {
+      problem = "fragment checksum mismatch";
+    }
+    if (!problem.empty()) {
+      if (!Damaged(pos_, std::move(problem))) return false;
+      continue;
+    }
+    const uint64_t at = pos_;
+    const absl::string_view payload(At(at) + kHeader, h.length());
+    const auto type = static_cast<FragmentType>(h.type());
+    const bool starts =
+        type == FragmentType::kFull || type == FragmentType::kFirst;
+    if (starts && in_record_) {
+      // The previous record lost its last fragment, yet data follows.
+      if (!DamagedBefore(record_start_, at,
+                         absl::StrFormat("record at offset %d has no last "
+                                         "fragment",
+                                         record_start_))) {
+        return false;
+      }
+      continue;
+    }
+    if (!starts && !in_record_) {
+      if (!DamagedBefore(at, at + kHeader + h.length(),
+                         absl::StrFormat("fragment of type %d at offset %d "
+                                         "has no first fragment",
+                                         h.type(), at))) {
+        return false;
+      }
+      continue;
+    }
+    pos_ = at + kHeader + h.length();
+    if (type == FragmentType::kFull) {
+      *record = payload;
+      *position = {segments_[index_], at};
+      return true;
+    }
+    if (type == FragmentType::kFirst) {
+      in_record_ = true;
+      record_start_ = at;
+      assembled_.assign(payload.data(), payload.size());
+    } else {
+      assembled_.append(payload.data(), payload.size());
+    }
+    if (assembled_.size() > options_.max_record_size) {
+      return Fail(absl::FailedPreconditionError(absl::StrFormat(
+          "wal: %s: record at offset %d exceeds max_record_size %d",
+          SegmentPath(segments_[index_]), record_start_,
+          options_.max_record_size)));
+    }
+    if (type == FragmentType::kLast) {
+      in_record_ = false;
+      *record = assembled_;
+      *position = {segments_[index_], record_start_};
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace strata::wal

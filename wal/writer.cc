@@ -1,0 +1,365 @@
+#include "wal/writer.h"
+
+#include <algorithm>
+#include <random>
+
+#include "absl/strings/str_format.h"
+#include "wal/format.h"
+
+namespace strata::wal {
+
+// One caller's request, queued until a leader has handled it.
+struct Writer::Waiter {
+  absl::Span<const absl::string_view> records;
+  uint64_t bytes = 0;
+  bool force_sync = false;
+  bool rotate = false;
+  bool done = false;
+  absl::Status status;
+  uint64_t new_segment = 0;  // For rotate.
+  std::thread::id thread = std::this_thread::get_id();
+  CondVar cv;
+};
+
+namespace {
+
+uint64_t RandomNonce() {
+  std::random_device device;
+  return (uint64_t{device()} << 32) ^ device();
+}
+
+}  // namespace
+
+Writer::Writer(io::FileSystem* fs, std::string dir, WriterOptions options)
+    : fs_(fs), dir_(std::move(dir)), options_(options) {}
+
+absl::StatusOr<std::unique_ptr<Writer>> Writer::Create(io::FileSystem* fs,
+                                                       std::string dir,
+                                                       uint64_t segment_number,
+                                                       WriterOptions options) {
+  std::unique_ptr<Writer> writer(new Writer(fs, std::move(dir), options));
+  if (absl::Status s = fs->CreateDir(writer->dir_); !s.ok()) return s;
+  if (absl::Status s = fs->SyncDir(io::DirName(writer->dir_)); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = writer->StartSegment(segment_number); !s.ok()) return s;
+  MutexLock lock(&writer->mu_);
+  writer->published_segment_ = segment_number;
+  writer->stats_ = writer->leader_stats_;
+  return writer;
+}
+
+absl::StatusOr<std::unique_ptr<Writer>> Writer::Reopen(io::FileSystem* fs,
+                                                       std::string dir,
+                                                       uint64_t segment_number,
+                                                       uint64_t valid_end,
+                                                       WriterOptions options) {
+  std::unique_ptr<Writer> writer(new Writer(fs, std::move(dir), options));
+  absl::Status s = valid_end < SegmentHeader::kSize
+                       ? writer->StartSegment(segment_number)
+                       : writer->ContinueSegment(segment_number, valid_end);
+  if (!s.ok()) return s;
+  MutexLock lock(&writer->mu_);
+  writer->published_segment_ = segment_number;
+  writer->stats_ = writer->leader_stats_;
+  return writer;
+}
+
+Writer::~Writer() { (void)Close(); }
+
+absl::Status Writer::StartSegment(uint64_t number) {
+  const std::string path = io::JoinPath(dir_, SegmentFileName(number));
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
+      fs_->NewWritableFile(path);
+  if (!file.ok()) return file.status();
+  const SegmentHeader header(number,
+                             options_.fixed_nonce.value_or(RandomNonce()));
+  std::string bytes;
+  header.EncodeTo(&bytes);
+  if (absl::Status s = (*file)->Append(bytes); !s.ok()) return s;
+  if (absl::Status s = (*file)->Sync(); !s.ok()) return s;
+  if (absl::Status s = fs_->SyncDir(dir_); !s.ok()) return s;
+  file_ = *std::move(file);
+  segment_ = number;
+  crc_seed_ = FragmentCrcSeed(header.nonce());
+  block_offset_ = SegmentHeader::kSize;
+  unsynced_bytes_ = 0;
+  last_sync_ = std::chrono::steady_clock::now();
+  leader_stats_.syncs += 2;
+  leader_stats_.bytes += bytes.size();
+  ++leader_stats_.segments_created;
+  return absl::OkStatus();
+}
+
+absl::Status Writer::ContinueSegment(uint64_t number, uint64_t valid_end) {
+  const std::string path = io::JoinPath(dir_, SegmentFileName(number));
+  absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> reader =
+      fs_->NewRandomAccessFile(path);
+  if (!reader.ok()) return reader.status();
+  if (valid_end > (*reader)->Size()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "wal: reopen %s: valid end %d is past the file's %d bytes", path,
+        valid_end, (*reader)->Size()));
+  }
+  char scratch[SegmentHeader::kSize];
+  absl::string_view bytes;
+  if (absl::Status s = (*reader)->Read(0, sizeof(scratch), scratch, &bytes);
+      !s.ok()) {
+    return s;
+  }
+  SegmentHeader header(0, 0);
+  if (absl::Status s = SegmentHeader::DecodeFrom(bytes, path, &header);
+      !s.ok()) {
+    return s;
+  }
+  if (header.segment_number() != number) {
+    return absl::DataLossError(absl::StrFormat(
+        "wal: %s: header names segment %d", path, header.segment_number()));
+  }
+  const bool torn = valid_end < (*reader)->Size();
+  if (torn) {
+    if (absl::Status s = fs_->TruncateFile(path, valid_end); !s.ok()) {
+      return s;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
+      fs_->NewAppendableFile(path);
+  if (!file.ok()) return file.status();
+  if (torn) {
+    if (absl::Status s = (*file)->Sync(); !s.ok()) return s;
+    ++leader_stats_.syncs;
+  }
+  file_ = *std::move(file);
+  segment_ = number;
+  crc_seed_ = FragmentCrcSeed(header.nonce());
+  block_offset_ = valid_end % kBlockSize;
+  unsynced_bytes_ = 0;
+  last_sync_ = std::chrono::steady_clock::now();
+  return absl::OkStatus();
+}
+
+absl::Status Writer::Append(absl::string_view record) {
+  return AppendBatch(absl::MakeConstSpan(&record, 1));
+}
+
+absl::Status Writer::AppendBatch(absl::Span<const absl::string_view> records) {
+  Waiter w;
+  w.records = records;
+  for (absl::string_view r : records) {
+    if (r.size() > options_.max_record_size) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("wal: record of %d bytes exceeds max_record_size %d",
+                          r.size(), options_.max_record_size));
+    }
+    w.bytes += r.size();
+  }
+  return Commit(&w);
+}
+
+absl::Status Writer::Sync() {
+  Waiter w;
+  w.force_sync = true;
+  return Commit(&w);
+}
+
+absl::StatusOr<uint64_t> Writer::Rotate() {
+  Waiter w;
+  w.rotate = true;
+  if (absl::Status s = Commit(&w); !s.ok()) return s;
+  return w.new_segment;
+}
+
+absl::Status Writer::Close() {
+  {
+    MutexLock lock(&mu_);
+    if (closed_) return status_;
+    if (file_ == nullptr) {  // Create or Reopen failed: nothing to sync.
+      closed_ = true;
+      status_ = absl::FailedPreconditionError("wal: writer is closed");
+      return absl::OkStatus();
+    }
+  }
+  absl::Status s = Sync();
+  MutexLock lock(&mu_);
+  if (closed_) return status_;
+  closed_ = true;
+  if (file_ != nullptr) {
+    absl::Status close = file_->Close();
+    if (s.ok()) s = close;
+    file_.reset();
+  }
+  if (status_.ok()) {
+    status_ =
+        s.ok() ? absl::FailedPreconditionError("wal: writer is closed") : s;
+  }
+  return s;
+}
+
+uint64_t Writer::segment_number() const {
+  MutexLock lock(&mu_);
+  return published_segment_;
+}
+
+Writer::Stats Writer::stats() const {
+  MutexLock lock(&mu_);
+  return stats_;
+}
+
+absl::Status Writer::Commit(Waiter* w) {
+  mu_.Lock();
+  queue_.push_back(w);
+  if (gathering_) gather_cv_.Signal();
+  while (!w->done && w != queue_.front()) w->cv.Wait(&mu_);
+  if (w->done) {
+    mu_.Unlock();
+    return w->status;
+  }
+  GatherWindow();
+  // Leader: take every waiter that fits in one group. A rotation ends a
+  // group, so records queued before it land in the old segment.
+  std::vector<Waiter*> group;
+  uint64_t bytes = 0;
+  for (Waiter* x : queue_) {
+    if (!group.empty() && bytes + x->bytes > options_.max_group_bytes) break;
+    group.push_back(x);
+    bytes += x->bytes;
+    if (x->rotate) break;
+  }
+  absl::Status s = status_;
+  mu_.Unlock();
+
+  if (s.ok()) s = WriteGroup(group);
+
+  mu_.Lock();
+  RememberThreads(group);
+  if (!s.ok() && status_.ok()) status_ = s;
+  stats_ = leader_stats_;
+  published_segment_ = segment_;
+  for (Waiter* x : group) {
+    queue_.pop_front();
+    x->status = s;
+    x->done = true;
+    if (x != w) x->cv.Signal();
+  }
+  if (!queue_.empty()) queue_.front()->cv.Signal();
+  mu_.Unlock();
+  return w->status;
+}
+
+void Writer::GatherWindow() {
+  if (options_.sync.mode != SyncPolicy::Mode::kAlways) return;
+  std::vector<std::thread::id> expected = recent_threads_[0];
+  for (std::thread::id t : recent_threads_[1]) {
+    if (std::find(expected.begin(), expected.end(), t) == expected.end()) {
+      expected.push_back(t);
+    }
+  }
+  if (queue_.size() >= expected.size()) return;
+  const auto deadline =
+      std::chrono::steady_clock::now() + last_sync_duration_ / 4;
+  gathering_ = true;
+  while (queue_.size() < expected.size()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    gather_cv_.WaitFor(&mu_, deadline - now);
+  }
+  gathering_ = false;
+}
+
+void Writer::RememberThreads(absl::Span<Waiter* const> group) {
+  recent_threads_[1] = std::move(recent_threads_[0]);
+  recent_threads_[0].clear();
+  for (const Waiter* w : group) {
+    if (std::find(recent_threads_[0].begin(), recent_threads_[0].end(),
+                  w->thread) == recent_threads_[0].end()) {
+      recent_threads_[0].push_back(w->thread);
+    }
+  }
+}
+
+void Writer::AddRecord(absl::string_view record) {
+  bool first = true;
+  do {
+    const uint64_t left_in_block = kBlockSize - block_offset_;
+    if (left_in_block < FragmentHeader::kSize) {
+      buffer_.append(left_in_block, '\0');  // Block trailer.
+      block_offset_ = 0;
+    }
+    const size_t room = kBlockSize - block_offset_ - FragmentHeader::kSize;
+    const size_t n = std::min<size_t>(room, record.size());
+    const bool last = n == record.size();
+    const FragmentType type = first && last ? FragmentType::kFull
+                              : first       ? FragmentType::kFirst
+                              : last        ? FragmentType::kLast
+                                            : FragmentType::kMiddle;
+    FragmentHeader::AppendFragment(crc_seed_, type, record.substr(0, n),
+                                   &buffer_);
+    block_offset_ += FragmentHeader::kSize + n;
+    record.remove_prefix(n);
+    first = false;
+  } while (!record.empty());
+}
+
+bool Writer::PeriodicSyncDue() const {
+  const SyncPolicy& p = options_.sync;
+  if (p.bytes > 0 && unsynced_bytes_ >= p.bytes) return true;
+  return p.interval.count() > 0 &&
+         std::chrono::steady_clock::now() - last_sync_ >= p.interval;
+}
+
+absl::Status Writer::SyncSegment() {
+  const auto start = std::chrono::steady_clock::now();
+  if (absl::Status s = file_->DataSync(); !s.ok()) return s;
+  ++leader_stats_.syncs;
+  unsynced_bytes_ = 0;
+  last_sync_ = std::chrono::steady_clock::now();
+  last_sync_duration_ = last_sync_ - start;
+  return absl::OkStatus();
+}
+
+absl::Status Writer::WriteGroup(absl::Span<Waiter* const> group) {
+  bool force_sync = false;
+  bool rotate = false;
+  uint64_t records = 0;
+  for (Waiter* w : group) {
+    records += w->records.size();
+    force_sync |= w->force_sync;
+    rotate |= w->rotate;
+  }
+  if (records > 0) {
+    // A full segment is closed before more records go in.
+    const uint64_t size = file_->Size();
+    if (size > SegmentHeader::kSize && size >= options_.max_segment_size) {
+      if (absl::Status s = SyncSegment(); !s.ok()) return s;
+      if (absl::Status s = file_->Close(); !s.ok()) return s;
+      if (absl::Status s = StartSegment(segment_ + 1); !s.ok()) return s;
+    }
+    buffer_.clear();
+    for (Waiter* w : group) {
+      for (absl::string_view r : w->records) AddRecord(r);
+    }
+    if (absl::Status s = file_->Append(buffer_); !s.ok()) return s;
+    leader_stats_.bytes += buffer_.size();
+    leader_stats_.records += records;
+    ++leader_stats_.groups;
+    unsynced_bytes_ += buffer_.size();
+  }
+  const bool sync = unsynced_bytes_ > 0 &&
+                    (force_sync || rotate ||
+                     options_.sync.mode == SyncPolicy::Mode::kAlways ||
+                     (options_.sync.mode == SyncPolicy::Mode::kPeriodic &&
+                      PeriodicSyncDue()));
+  if (sync) {
+    if (absl::Status s = SyncSegment(); !s.ok()) return s;
+  } else if (absl::Status s = file_->Flush(); !s.ok()) {
+    return s;
+  }
+  if (rotate) {
+    if (absl::Status s = file_->Close(); !s.ok()) return s;
+    if (absl::Status s = StartSegment(segment_ + 1); !s.ok()) return s;
+    for (Waiter* w : group) w->new_segment = segment_;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace strata::wal

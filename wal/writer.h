@@ -1,0 +1,171 @@
+// wal::Writer appends records to a sequence of WAL segments
+// (docs/wal_format.md) with group commit.
+//
+// Concurrent Append calls are gathered by a leader: the first caller in the
+// queue writes the records of every caller waiting behind it, issues one
+// sync for all of them (as the SyncPolicy asks), and tells each caller its
+// own result. Under SyncPolicy::Always() no caller returns success before
+// its bytes are durable; a new segment's file and directory entry are
+// durable before the first record in it is acknowledged.
+//
+// Under SyncPolicy::Always() a group's members cannot submit again until
+// its sync ends, so a leader that starts at once splits N steady appenders
+// into alternating groups of about N/2. A new leader therefore waits briefly
+// (at most a quarter of the last sync's duration, and only while fewer
+// callers are queued than the distinct threads of the last two groups) for
+// the previous group to come back. A lone appender never waits.
+//
+// Sticky failure: after a failed write or sync the file's contents are
+// unknown, so every later call returns the first error.
+//
+// Thread-safety: safe for concurrent use.
+
+#ifndef STRATA_WAL_WRITER_H_
+#define STRATA_WAL_WRITER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "io/file_system.h"
+#include "io/mutex.h"
+
+namespace strata::wal {
+
+// When appended bytes are made durable.
+struct SyncPolicy {
+  enum class Mode { kAlways, kNever, kPeriodic };
+  Mode mode = Mode::kAlways;
+  // kPeriodic: sync once this many bytes are unsynced (0: no byte trigger),
+  uint64_t bytes = 0;
+  // or once the last sync is this old (zero: no time trigger). Checked when
+  // records are appended; a writer with no appends does not sync by itself.
+  std::chrono::milliseconds interval{0};
+
+  // Durable before Append returns.
+  static SyncPolicy Always() { return {}; }
+  // Left to the operating system (and to Sync, Rotate and Close).
+  static SyncPolicy Never() { return {Mode::kNever, 0, {}}; }
+  static SyncPolicy Every(uint64_t bytes, std::chrono::milliseconds interval) {
+    return {Mode::kPeriodic, bytes, interval};
+  }
+};
+
+struct WriterOptions {
+  SyncPolicy sync = SyncPolicy::Always();
+  // A segment that reaches this size is closed and the next one started
+  // before further records are written.
+  uint64_t max_segment_size = uint64_t{64} << 20;
+  // Append refuses larger records with InvalidArgument.
+  uint64_t max_record_size = uint64_t{64} << 20;
+  // Most record bytes one group commit gathers.
+  uint64_t max_group_bytes = uint64_t{4} << 20;
+  // For golden-bytes tests only: the segment nonce, normally random.
+  std::optional<uint64_t> fixed_nonce;
+};
+
+class Writer {
+ public:
+  // Creates segment `segment_number` in `dir` (creating `dir` if needed)
+  // and makes it and its directory entry durable.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Writer>> Create(
+      io::FileSystem* fs, std::string dir, uint64_t segment_number,
+      WriterOptions options);
+
+  // Continues segment `segment_number`, whose whole records end at
+  // `valid_end` (Reader::tail()): torn bytes after it are truncated and the
+  // truncation synced before anything is appended.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Writer>> Reopen(
+      io::FileSystem* fs, std::string dir, uint64_t segment_number,
+      uint64_t valid_end, WriterOptions options);
+
+  // Syncs and closes, ignoring errors; call Close() to see them.
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Appends one record.
+  [[nodiscard]] absl::Status Append(absl::string_view record);
+  // Appends several records, in order, in one group commit.
+  [[nodiscard]] absl::Status AppendBatch(
+      absl::Span<const absl::string_view> records);
+  // Makes every record appended so far durable, whatever the policy.
+  [[nodiscard]] absl::Status Sync();
+  // Syncs and closes the current segment and starts the next one
+  // (current + 1), durably. Returns the new segment's number.
+  [[nodiscard]] absl::StatusOr<uint64_t> Rotate();
+  // Syncs and closes. Later calls fail.
+  [[nodiscard]] absl::Status Close();
+
+  // The segment records are appended to now.
+  uint64_t segment_number() const;
+
+  struct Stats {
+    uint64_t records = 0;
+    uint64_t groups = 0;  // Leader rounds that wrote records.
+    uint64_t syncs = 0;   // fdatasync/fsync calls on segments.
+    uint64_t bytes = 0;   // Bytes written to segments, framing included.
+    uint64_t segments_created = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Waiter;
+  Writer(io::FileSystem* fs, std::string dir, WriterOptions options);
+
+  absl::Status Commit(Waiter* w) ABSL_LOCKS_EXCLUDED(mu_);
+  // The leader's wait for recent appenders to rejoin the queue.
+  void GatherWindow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RememberThreads(absl::Span<Waiter* const> group)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Leader-only (see below).
+  absl::Status WriteGroup(absl::Span<Waiter* const> group);
+  void AddRecord(absl::string_view record);
+  absl::Status SyncSegment();
+  absl::Status StartSegment(uint64_t number);
+  absl::Status ContinueSegment(uint64_t number, uint64_t valid_end);
+  bool PeriodicSyncDue() const;
+
+  io::FileSystem* const fs_;
+  const std::string dir_;
+  const WriterOptions options_;
+
+  mutable Mutex mu_;
+  std::deque<Waiter*> queue_ ABSL_GUARDED_BY(mu_);
+  // Signaled when a caller joins the queue while a leader gathers.
+  CondVar gather_cv_;
+  bool gathering_ ABSL_GUARDED_BY(mu_) = false;
+  // Threads served by the last two groups, for the gather window.
+  std::vector<std::thread::id> recent_threads_[2] ABSL_GUARDED_BY(mu_);
+  absl::Status status_ ABSL_GUARDED_BY(mu_);  // Sticky.
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  Stats stats_ ABSL_GUARDED_BY(mu_);
+  uint64_t published_segment_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Touched only by the leader: the waiter at the front of queue_ (or the
+  // factory functions before the writer is shared). The queue hands the
+  // role from one thread to the next under mu_, which orders these.
+  std::unique_ptr<io::WritableFile> file_;
+  uint64_t segment_ = 0;
+  uint32_t crc_seed_ = 0;
+  uint64_t block_offset_ = 0;  // Offset within the current block.
+  uint64_t unsynced_bytes_ = 0;
+  std::chrono::steady_clock::time_point last_sync_;
+  std::chrono::nanoseconds last_sync_duration_{0};
+  std::string buffer_;  // One group's framed bytes.
+  Stats leader_stats_;  // Folded into stats_ after each group.
+};
+
+}  // namespace strata::wal
+
+#endif  // STRATA_WAL_WRITER_H_

@@ -1,0 +1,273 @@
+#include "wal/writer.h"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "encoding/coding.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/fault_injection_file_system.h"
+#include "testing/mem_file_system.h"
+#include "testing/random.h"
+#include "testing/status_matchers.h"
+#include "wal/format.h"
+#include "wal/reader.h"
+#include "wal/typed.h"
+#include "wal/wal_test_util.h"
+
+namespace strata::wal {
+namespace {
+
+using ::strata::testing::FaultInjectionFileSystem;
+using ::strata::testing::FsOp;
+using ::strata::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+
+class WriterTest : public ::testing::Test {
+ protected:
+  WriterTest() {
+    EXPECT_OK(fs_.CreateDir("/db"));
+    EXPECT_OK(fs_.SyncDir("/"));
+    EXPECT_OK(fs_.SyncDir("/db"));
+  }
+
+  std::unique_ptr<Writer> Create(WriterOptions options = {}) {
+    absl::StatusOr<std::unique_ptr<Writer>> w =
+        Writer::Create(&fs_, "/db/wal", 1, options);
+    EXPECT_OK(w.status());
+    return w.ok() ? *std::move(w) : nullptr;
+  }
+
+  std::vector<std::string> Records() {
+    absl::StatusOr<Replay> replay = ReadAll(&fs_, "/db/wal");
+    EXPECT_OK(replay.status());
+    return replay.ok() ? replay->records : std::vector<std::string>{};
+  }
+
+  testing::MemFileSystem mem_;
+  FaultInjectionFileSystem fs_{&mem_};
+};
+
+TEST_F(WriterTest, CreateMakesSegmentAndDirectoryDurable) {
+  auto writer = Create();
+  EXPECT_EQ(fs_.PendingDirOps(), 0u);
+  EXPECT_EQ(fs_.DurableSize("/db/wal/000001.log"), SegmentHeader::kSize);
+  EXPECT_EQ(writer->segment_number(), 1u);
+}
+
+TEST_F(WriterTest, AlwaysPolicyIsDurableBeforeReturn) {
+  auto writer = Create();
+  ASSERT_OK(writer->Append("one"));
+  const uint64_t durable = fs_.DurableSize("/db/wal/000001.log");
+  EXPECT_EQ(durable, SegmentHeader::kSize + FragmentHeader::kSize + 3);
+  ASSERT_OK(writer->AppendBatch({"two", "three"}));
+  ASSERT_OK(fs_.SimulateCrash());
+  EXPECT_THAT(Records(), ElementsAre("one", "two", "three"));
+}
+
+TEST_F(WriterTest, NeverPolicyLeavesSyncToCallers) {
+  auto writer = Create({.sync = SyncPolicy::Never()});
+  const uint64_t syncs = writer->stats().syncs;
+  ASSERT_OK(writer->Append("one"));
+  EXPECT_EQ(writer->stats().syncs, syncs);
+  EXPECT_EQ(fs_.DurableSize("/db/wal/000001.log"), SegmentHeader::kSize);
+  ASSERT_OK(writer->Sync());
+  EXPECT_EQ(writer->stats().syncs, syncs + 1);
+  EXPECT_GT(fs_.DurableSize("/db/wal/000001.log"), SegmentHeader::kSize);
+}
+
+TEST_F(WriterTest, PeriodicPolicySyncsEveryNBytes) {
+  auto writer =
+      Create({.sync = SyncPolicy::Every(1000, std::chrono::milliseconds(0))});
+  const uint64_t syncs = writer->stats().syncs;
+  for (int i = 0; i < 10; ++i) ASSERT_OK(writer->Append(std::string(93, 'x')));
+  // 10 records of 100 framed bytes: exactly one sync, at the tenth.
+  EXPECT_EQ(writer->stats().syncs, syncs + 1);
+  EXPECT_EQ(fs_.DurableSize("/db/wal/000001.log"), SegmentHeader::kSize + 1000);
+}
+
+TEST_F(WriterTest, PeriodicPolicySyncsAfterTheInterval) {
+  auto writer =
+      Create({.sync = SyncPolicy::Every(0, std::chrono::milliseconds(20))});
+  const uint64_t syncs = writer->stats().syncs;
+  ASSERT_OK(writer->Append("early"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  ASSERT_OK(writer->Append("late"));
+  EXPECT_GE(writer->stats().syncs, syncs + 1);
+}
+
+TEST_F(WriterTest, RotateStartsTheNextSegmentDurably) {
+  auto writer = Create({.sync = SyncPolicy::Never()});
+  ASSERT_OK(writer->Append("in one"));
+  ASSERT_OK_AND_ASSIGN(uint64_t next, writer->Rotate());
+  EXPECT_EQ(next, 2u);
+  EXPECT_EQ(writer->segment_number(), 2u);
+  ASSERT_OK(writer->Append("in two"));
+  ASSERT_OK(writer->Sync());
+  // The old segment was synced whole and both entries are durable.
+  ASSERT_OK(fs_.SimulateCrash());
+  EXPECT_THAT(Records(), ElementsAre("in one", "in two"));
+}
+
+TEST_F(WriterTest, RotatesWhenASegmentIsFull) {
+  auto writer = Create({.max_segment_size = 1000});
+  for (int i = 0; i < 30; ++i) ASSERT_OK(writer->Append(std::string(100, 'r')));
+  EXPECT_GT(writer->segment_number(), 2u);
+  ASSERT_OK_AND_ASSIGN(auto segments, ListSegments(&fs_, "/db/wal"));
+  EXPECT_EQ(segments.size(), writer->segment_number());
+  EXPECT_EQ(Records().size(), 30u);
+}
+
+TEST_F(WriterTest, RefusesOversizedRecords) {
+  auto writer = Create({.max_record_size = 10});
+  EXPECT_THAT(writer->Append(std::string(11, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("exceeds max_record_size 10")));
+  EXPECT_OK(writer->Append("fine"));  // Not sticky: nothing was written.
+}
+
+TEST_F(WriterTest, ReopenTruncatesATornTailAndContinues) {
+  {
+    auto writer = Create();
+    ASSERT_OK(writer->Append("kept"));
+    ASSERT_OK(writer->Append(std::string(500, 't')));
+    ASSERT_OK(writer->Close());
+  }
+  std::string bytes = ReadSegment(&fs_, "/db/wal", 1);
+  WriteSegment(&fs_, "/db/wal", 1, bytes.substr(0, bytes.size() - 100));
+  ASSERT_OK_AND_ASSIGN(Replay replay, ReadAll(&fs_, "/db/wal"));
+  ASSERT_TRUE(replay.tail.torn());
+  ASSERT_OK_AND_ASSIGN(auto writer,
+                       Writer::Reopen(&fs_, "/db/wal", 1, replay.tail.valid_end,
+                                      WriterOptions()));
+  // The truncation is durable before anything is appended.
+  EXPECT_EQ(fs_.DurableSize("/db/wal/000001.log"), replay.tail.valid_end);
+  ASSERT_OK(writer->Append("after reopen"));
+  EXPECT_THAT(Records(), ElementsAre("kept", "after reopen"));
+}
+
+TEST_F(WriterTest, ReopenOfATornHeaderRewritesTheSegment) {
+  ASSERT_OK(fs_.CreateDir("/db/wal"));
+  ASSERT_OK(io::WriteFileSynced(&fs_, "/db/wal/000001.log", "SW"));
+  ASSERT_OK_AND_ASSIGN(auto writer,
+                       Writer::Reopen(&fs_, "/db/wal", 1, 0, WriterOptions()));
+  ASSERT_OK(writer->Append("x"));
+  EXPECT_THAT(Records(), ElementsAre("x"));
+}
+
+TEST_F(WriterTest, FailedWriteIsSticky) {
+  for (int err : {EIO, ENOSPC}) {
+    auto writer = Create();
+    fs_.FailNext(FsOp::kWrite, err);
+    const absl::Status first = writer->Append("lost");
+    EXPECT_FALSE(first.ok());
+    EXPECT_EQ(writer->Append("refused"), first);
+    EXPECT_EQ(writer->Sync(), first);
+    EXPECT_EQ(writer->Rotate().status(), first);
+    EXPECT_EQ(writer->Close(), first);
+  }
+}
+
+TEST_F(WriterTest, FailedSyncIsSticky) {
+  for (int err : {EIO, ENOSPC}) {
+    auto writer = Create();
+    ASSERT_OK(writer->Append("durable"));
+    fs_.FailNext(FsOp::kSync, err);
+    const absl::Status first = writer->Append("unknown");
+    EXPECT_THAT(first, StatusIs(absl::ErrnoToStatus(err, "").code(),
+                                HasSubstr("sync /db/wal/000001.log")));
+    EXPECT_EQ(writer->Append("refused"), first);
+  }
+}
+
+TEST_F(WriterTest, ConcurrentAppendersAreGroupCommitted) {
+  auto writer = Create();
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string record;
+        PutFixed32(&record, t);
+        PutFixed32(&record, i);
+        EXPECT_OK(writer->Append(record));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const Writer::Stats stats = writer->stats();
+  EXPECT_EQ(stats.records, kThreads * kPerThread);
+  EXPECT_LE(stats.groups, stats.records);
+  // Every record is there once, and each thread's records are in order.
+  std::vector<int> next(kThreads, 0);
+  for (const std::string& r : Records()) {
+    ASSERT_EQ(r.size(), 8u);
+    const uint32_t t = DecodeFixed32(r.data());
+    const uint32_t i = DecodeFixed32(r.data() + 4);
+    ASSERT_LT(t, static_cast<uint32_t>(kThreads));
+    EXPECT_EQ(static_cast<int>(i), next[t]++);
+  }
+  for (int n : next) EXPECT_EQ(n, kPerThread);
+}
+
+TEST_F(WriterTest, EachWaiterGetsItsOwnResult) {
+  auto writer = Create();
+  // One oversized record is refused; the others in flight succeed.
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const absl::Status s =
+          writer->Append(t == 0 ? std::string(200 << 20, 'x') : "small");
+      if (s.ok()) ++ok;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok, 3);
+}
+
+// A typed codec: a pair of integers.
+struct PairCodec {
+  using Value = std::pair<uint64_t, uint64_t>;
+  static void Encode(const Value& v, std::string* dst) {
+    PutVarint64(dst, v.first);
+    PutVarint64(dst, v.second);
+  }
+  static absl::Status Decode(absl::string_view bytes, absl::string_view what,
+                             Value* v) {
+    Decoder in(bytes, what);
+    if (absl::Status s = in.GetVarint64("first", &v->first); !s.ok()) return s;
+    if (absl::Status s = in.GetVarint64("second", &v->second); !s.ok()) {
+      return s;
+    }
+    return in.ExpectEnd();
+  }
+};
+
+TEST_F(WriterTest, TypedWriterAndReaderRoundTrip) {
+  auto writer = Create();
+  TypedWriter<PairCodec> typed(writer.get());
+  ASSERT_OK(typed.Append({1, 2}));
+  ASSERT_OK(typed.Append({300, 400}));
+  ASSERT_OK(writer->Append("\x05"));  // Not a pair: decoding must say where.
+  ASSERT_OK_AND_ASSIGN(auto reader, Reader::Open(&fs_, "/db/wal", {1}));
+  TypedReader<PairCodec> in(reader.get());
+  PairCodec::Value v;
+  RecordPosition pos;
+  ASSERT_TRUE(in.Next(&v, &pos));
+  EXPECT_EQ(v, PairCodec::Value(1, 2));
+  ASSERT_TRUE(in.Next(&v, &pos));
+  EXPECT_EQ(v, PairCodec::Value(300, 400));
+  EXPECT_FALSE(in.Next(&v, &pos));
+  EXPECT_THAT(in.status(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("/db/wal/000001.log record at offset")));
+}
+
+}  // namespace
+}  // namespace strata::wal
