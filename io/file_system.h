@@ -41,6 +41,10 @@ class WritableFile {
   // Makes the file's data durable, and the metadata needed to read it back
   // (fdatasync).
   [[nodiscard]] virtual absl::Status DataSync() = 0;
+  // Hands buffered bytes to the operating system and asks it to start
+  // writing them to the device without waiting, so a later Sync has less
+  // to do. A hint only: it makes nothing durable.
+  [[nodiscard]] virtual absl::Status StartWriteback() { return Flush(); }
   // Flushes and closes. Further calls fail. Does not sync.
   [[nodiscard]] virtual absl::Status Close() = 0;
   // Bytes in the file, including those still buffered.

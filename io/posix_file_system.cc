@@ -87,6 +87,13 @@ class PosixWritableFile final : public WritableFile {
     return absl::OkStatus();
   }
 
+  absl::Status StartWriteback() override {
+    if (absl::Status s = Flush(); !s.ok()) return s;
+    // Errors here are not the caller's concern: Sync reports real ones.
+    (void)::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+    return absl::OkStatus();
+  }
+
   absl::Status Close() override {
     if (fd_ < 0) return Closed();
     absl::Status s = Flush();

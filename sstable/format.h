@@ -1,0 +1,87 @@
+// The SSTable file format (docs/sstable_format.md): checksummed data blocks,
+// an index block, a properties block and a fixed footer. This header is the
+// only place the footer's byte offsets appear.
+
+#ifndef STRATA_SSTABLE_FORMAT_H_
+#define STRATA_SSTABLE_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "encoding/coding.h"
+
+namespace strata::sstable {
+
+constexpr uint32_t kFormatVersion = 1;
+// Every block is followed by the masked CRC32C of its contents (fixed32).
+constexpr size_t kBlockTrailerSize = 4;
+
+enum class EntryKind : uint8_t {
+  kPut = 1,
+  kDelete = 2,
+};
+
+// One version of a key. Tables order entries by key ascending, then by LSN
+// descending, so the newest version of a key comes first.
+struct Entry {
+  absl::string_view key;
+  uint64_t lsn = 0;
+  EntryKind kind = EntryKind::kPut;
+  absl::string_view value;  // Empty for kDelete.
+};
+
+// The internal order: key ascending, then LSN descending. Negative, zero or
+// positive as (a_key, a_lsn) sorts before, with or after (b_key, b_lsn).
+int CompareInternal(absl::string_view a_key, uint64_t a_lsn,
+                    absl::string_view b_key, uint64_t b_lsn);
+
+// Entry encoding inside a data block:
+//   key (length-prefixed) | lsn (varint) | kind (u8) | value (length-
+//   prefixed, kPut only)
+void EncodeEntry(const Entry& entry, std::string* dst);
+// Decodes one entry from `in`; values point into its input.
+[[nodiscard]] absl::Status DecodeEntry(Decoder& in, Entry* entry);
+
+// Where a block lives: its offset and its size without the trailer.
+struct BlockHandle {
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+
+// The fixed footer at the end of every table:
+//
+//   0             8            16            24            32
+//   +-------------+------------+-------------+-------------+
+//   | index offset| index size | props offset| props size  |  fixed64 each
+//   +-------------+------------+-------------+-------------+
+//   32         36        40           44       48
+//   +----------+---------+------------+--------+
+//   | file crc | version | footer crc | magic  |  fixed32 each
+//   +----------+---------+------------+--------+
+//
+// file crc: masked CRC32C of every byte before the footer. footer crc:
+// masked CRC32C of footer bytes 0..39. magic: "SSTB" as a fixed32.
+class Footer {
+ public:
+  static constexpr size_t kSize = 48;
+  static constexpr uint32_t kMagic = 0x42545353;  // "SSTB"
+
+  BlockHandle index;
+  BlockHandle properties;
+  uint32_t file_checksum = 0;
+
+  void EncodeTo(std::string* dst) const;
+  // Decodes the kSize bytes of `in`, found at `offset` of `file`.
+  [[nodiscard]] static absl::Status DecodeFrom(absl::string_view in,
+                                               absl::string_view file,
+                                               uint64_t offset, Footer* footer);
+};
+
+// "000042.sst".
+std::string TableFileName(uint64_t number);
+
+}  // namespace strata::sstable
+
+#endif  // STRATA_SSTABLE_FORMAT_H_

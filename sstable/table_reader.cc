@@ -1,0 +1,285 @@
+#include "sstable/table_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "encoding/coding.h"
+#include "encoding/crc32c.h"
+
+namespace strata::sstable {
+
+absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
+    io::FileSystem* fs, std::string path) {
+  absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> file =
+      fs->NewRandomAccessFile(path);
+  if (!file.ok()) return file.status();
+  std::unique_ptr<TableReader> table(
+      new TableReader(*std::move(file), std::move(path)));
+  const uint64_t size = table->file_->Size();
+  const uint64_t footer_at = size < Footer::kSize ? 0 : size - Footer::kSize;
+  char buf[Footer::kSize];
+  absl::string_view got;
+  if (absl::Status s = table->file_->Read(footer_at, sizeof(buf), buf, &got);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          Footer::DecodeFrom(got, table->path_, footer_at, &table->footer_);
+      !s.ok()) {
+    return s;
+  }
+  // Blocks lie before the footer: data, then index, then properties.
+  const Footer& f = table->footer_;
+  const uint64_t props_end =
+      f.properties.offset + f.properties.size + kBlockTrailerSize;
+  if (f.index.offset + f.index.size + kBlockTrailerSize > f.properties.offset ||
+      props_end != footer_at || f.properties.offset > footer_at) {
+    return absl::DataLossError(absl::StrFormat(
+        "sst: %s footer at offset %d: block handles (index %d+%d, properties "
+        "%d+%d) do not fit the %d-byte file",
+        table->path_, footer_at, f.index.offset, f.index.size,
+        f.properties.offset, f.properties.size, size));
+  }
+  std::string props;
+  if (absl::Status s =
+          table->ReadBlock(f.properties, "properties block", &props);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = DecodeProperties(
+          props, absl::StrCat("sst: ", table->path_, " properties block"),
+          f.properties.offset, &table->properties_);
+      !s.ok()) {
+    return s;
+  }
+  table->properties_.file_size = size;
+  table->properties_.file_checksum = f.file_checksum;
+  if (absl::Status s = table->LoadIndex(f.index); !s.ok()) return s;
+  return table;
+}
+
+absl::Status TableReader::ReadBlock(BlockHandle handle, absl::string_view name,
+                                    std::string* contents) const {
+  const uint64_t total = handle.size + kBlockTrailerSize;
+  if (handle.offset + total > file_->Size() || total < handle.size) {
+    return absl::DataLossError(absl::StrFormat(
+        "sst: %s: %s at offset %d: %d bytes run past the end of the file",
+        path_, name, handle.offset, total));
+  }
+  contents->resize(total);
+  absl::string_view got;
+  if (absl::Status s =
+          file_->Read(handle.offset, total, contents->data(), &got);
+      !s.ok()) {
+    return s;
+  }
+  if (got.size() != total) {
+    return absl::DataLossError(absl::StrFormat(
+        "sst: %s: %s at offset %d: short read", path_, name, handle.offset));
+  }
+  if (got.data() != contents->data()) {
+    memcpy(contents->data(), got.data(), total);
+  }
+  const uint32_t stored = DecodeFixed32(contents->data() + handle.size);
+  contents->resize(handle.size);
+  return Checksum::Verify(stored, *contents,
+                          absl::StrCat("sst: ", path_, " ", name),
+                          handle.offset);
+}
+
+absl::Status TableReader::LoadIndex(BlockHandle handle) {
+  std::string bytes;
+  if (absl::Status s = ReadBlock(handle, "index block", &bytes); !s.ok()) {
+    return s;
+  }
+  Decoder in(bytes, absl::StrCat("sst: ", path_, " index block"),
+             handle.offset);
+  uint64_t next_offset = 0;
+  while (!in.empty()) {
+    IndexEntry e;
+    absl::string_view key;
+    if (absl::Status s = in.GetLengthPrefixed("last key", &key); !s.ok()) {
+      return s;
+    }
+    e.last_key.assign(key.data(), key.size());
+    for (auto [field, value] : {std::pair{"last lsn", &e.last_lsn},
+                                {"block offset", &e.handle.offset},
+                                {"block size", &e.handle.size}}) {
+      if (absl::Status s = in.GetVarint64(field, value); !s.ok()) return s;
+    }
+    if (e.handle.offset != next_offset ||
+        (!index_.empty() &&
+         CompareInternal(index_.back().last_key, index_.back().last_lsn,
+                         e.last_key, e.last_lsn) >= 0)) {
+      return in.Error(
+          "entry",
+          absl::StrFormat("data block %d is out of place (offset "
+                          "%d, expected %d) or out of order",
+                          index_.size(), e.handle.offset, next_offset));
+    }
+    next_offset = e.handle.offset + e.handle.size + kBlockTrailerSize;
+    index_.push_back(std::move(e));
+  }
+  if (next_offset != footer_.index.offset ||
+      index_.size() != properties_.data_blocks) {
+    return absl::DataLossError(absl::StrFormat(
+        "sst: %s index block at offset %d: %d data blocks ending at %d, but "
+        "the properties say %d blocks and the index starts at %d",
+        path_, handle.offset, index_.size(), next_offset,
+        properties_.data_blocks, footer_.index.offset));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TableReader::ReadDataBlock(size_t i, std::string* contents,
+                                        std::vector<Entry>* entries) const {
+  const std::string name = absl::StrFormat("data block %d", i);
+  if (absl::Status s = ReadBlock(index_[i].handle, name, contents); !s.ok()) {
+    return s;
+  }
+  entries->clear();
+  Decoder in(*contents, absl::StrCat("sst: ", path_, " ", name),
+             index_[i].handle.offset);
+  while (!in.empty()) {
+    Entry e;
+    if (absl::Status s = DecodeEntry(in, &e); !s.ok()) return s;
+    if (!entries->empty() &&
+        CompareInternal(entries->back().key, entries->back().lsn, e.key,
+                        e.lsn) >= 0) {
+      return in.Error("entry", "entries out of order");
+    }
+    entries->push_back(e);
+  }
+  if (entries->empty() || entries->back().key != index_[i].last_key ||
+      entries->back().lsn != index_[i].last_lsn) {
+    return absl::DataLossError(absl::StrFormat(
+        "sst: %s %s at offset %d: last entry does not match the index", path_,
+        name, index_[i].handle.offset));
+  }
+  return absl::OkStatus();
+}
+
+size_t TableReader::FindBlock(absl::string_view key, uint64_t lsn) const {
+  auto it = std::partition_point(
+      index_.begin(), index_.end(), [&](const IndexEntry& e) {
+        return CompareInternal(e.last_key, e.last_lsn, key, lsn) < 0;
+      });
+  return it - index_.begin();
+}
+
+absl::StatusOr<std::optional<Found>> TableReader::Get(absl::string_view key,
+                                                      uint64_t max_lsn) const {
+  const size_t i = FindBlock(key, max_lsn);
+  if (i == index_.size()) return std::nullopt;
+  // Decode only up to the first entry at or after (key, max_lsn); the
+  // block's checksum was verified, and Verify() checks the order.
+  std::string contents;
+  const std::string name = absl::StrFormat("data block %d", i);
+  if (absl::Status s = ReadBlock(index_[i].handle, name, &contents); !s.ok()) {
+    return s;
+  }
+  Decoder in(contents, absl::StrCat("sst: ", path_, " ", name),
+             index_[i].handle.offset);
+  while (!in.empty()) {
+    Entry e;
+    if (absl::Status s = DecodeEntry(in, &e); !s.ok()) return s;
+    if (CompareInternal(e.key, e.lsn, key, max_lsn) < 0) continue;
+    if (e.key != key) return std::nullopt;
+    return Found{e.lsn, e.kind, std::string(e.value)};
+  }
+  return absl::DataLossError(absl::StrFormat(
+      "sst: %s %s at offset %d: ends before the key its index entry "
+      "promises",
+      path_, name, index_[i].handle.offset));
+}
+
+std::unique_ptr<TableIterator> TableReader::NewIterator() const {
+  return std::make_unique<TableIterator>(this);
+}
+
+absl::Status TableReader::Verify() const {
+  TableProperties seen;
+  TableIterator it(this);
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    const Entry& e = it.entry();
+    if (seen.entries == 0) {
+      seen.smallest_key.assign(e.key.data(), e.key.size());
+      seen.smallest_lsn = e.lsn;
+    }
+    ++seen.entries;
+    if (e.kind == EntryKind::kDelete) ++seen.tombstones;
+    seen.smallest_lsn = std::min(seen.smallest_lsn, e.lsn);
+    seen.largest_lsn = std::max(seen.largest_lsn, e.lsn);
+    seen.largest_key.assign(e.key.data(), e.key.size());
+  }
+  if (!it.status().ok()) return it.status();
+  const TableProperties& p = properties_;
+  if (seen.entries != p.entries || seen.tombstones != p.tombstones ||
+      seen.smallest_key != p.smallest_key ||
+      seen.largest_key != p.largest_key ||
+      seen.smallest_lsn != p.smallest_lsn ||
+      seen.largest_lsn != p.largest_lsn) {
+    return absl::DataLossError(absl::StrFormat(
+        "sst: %s: properties block at offset %d does not match the data "
+        "(%d entries and %d tombstones found, %d and %d recorded)",
+        path_, footer_.properties.offset, seen.entries, seen.tombstones,
+        p.entries, p.tombstones));
+  }
+  // The whole-file checksum, read in large chunks.
+  const uint64_t end = p.file_size - Footer::kSize;
+  std::string chunk(1 << 20, '\0');
+  uint32_t crc = 0;
+  for (uint64_t off = 0; off < end;) {
+    absl::string_view got;
+    const size_t n = std::min<uint64_t>(chunk.size(), end - off);
+    if (absl::Status s = file_->Read(off, n, chunk.data(), &got); !s.ok()) {
+      return s;
+    }
+    if (got.size() != n) {
+      return absl::DataLossError(
+          absl::StrFormat("sst: %s: short read at offset %d", path_, off));
+    }
+    crc = crc32c::Extend(crc, got);
+    off += n;
+  }
+  if (crc32c::Mask(crc) != footer_.file_checksum) {
+    return absl::DataLossError(absl::StrFormat(
+        "sst: %s: whole-file checksum mismatch over %d bytes: the footer "
+        "says 0x%08x, the file has 0x%08x",
+        path_, end, footer_.file_checksum, crc32c::Mask(crc)));
+  }
+  return absl::OkStatus();
+}
+
+void TableIterator::Load(size_t i) {
+  block_ = i;
+  pos_ = 0;
+  entries_.clear();
+  if (i >= table_->index_.size()) return;
+  status_ = table_->ReadDataBlock(i, &contents_, &entries_);
+  if (!status_.ok()) entries_.clear();
+}
+
+void TableIterator::SeekToFirst() {
+  status_ = absl::OkStatus();
+  Load(0);
+}
+
+void TableIterator::Seek(absl::string_view key, uint64_t lsn) {
+  status_ = absl::OkStatus();
+  Load(table_->FindBlock(key, lsn));
+  while (pos_ < entries_.size() &&
+         CompareInternal(entries_[pos_].key, entries_[pos_].lsn, key, lsn) <
+             0) {
+    ++pos_;
+  }
+}
+
+void TableIterator::Next() {
+  if (!Valid()) return;
+  if (++pos_ == entries_.size()) Load(block_ + 1);
+}
+
+}  // namespace strata::sstable

@@ -1,0 +1,116 @@
+// TableReader reads one SSTable (docs/sstable_format.md).
+//
+// Open() reads and checks only the footer, the properties block and the
+// index block — no data block — so opening a table costs a few small reads.
+// Every block read is checked against its CRC32C; a damaged block is
+// DataLoss naming the file, the block and its offset, and its bytes are
+// never returned. Verify() reads everything and also checks the whole-file
+// checksum that the manifest records.
+//
+// Thread-safety: a TableReader is safe for concurrent use (it only reads);
+// a TableIterator is thread-compatible.
+
+#ifndef STRATA_SSTABLE_TABLE_READER_H_
+#define STRATA_SSTABLE_TABLE_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "io/file_system.h"
+#include "sstable/format.h"
+#include "sstable/properties.h"
+
+namespace strata::sstable {
+
+// A version of a key found by Get, owning its value.
+struct Found {
+  uint64_t lsn = 0;
+  EntryKind kind = EntryKind::kPut;
+  std::string value;
+};
+
+class TableIterator;
+
+class TableReader {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<TableReader>> Open(
+      io::FileSystem* fs, std::string path);
+
+  const TableProperties& properties() const { return properties_; }
+  const std::string& path() const { return path_; }
+
+  // The newest version of `key` whose LSN is at most `max_lsn` (a put or a
+  // tombstone), or nullopt if the table has none.
+  [[nodiscard]] absl::StatusOr<std::optional<Found>> Get(
+      absl::string_view key, uint64_t max_lsn = UINT64_MAX) const;
+
+  // An iterator over all entries in order. This reader must outlive it.
+  std::unique_ptr<TableIterator> NewIterator() const;
+
+  // Reads every block, checks every checksum, the order of entries, the
+  // properties and the whole-file checksum.
+  [[nodiscard]] absl::Status Verify() const;
+
+ private:
+  friend class TableIterator;
+  struct IndexEntry {
+    std::string last_key;
+    uint64_t last_lsn;
+    BlockHandle handle;
+  };
+
+  TableReader(std::unique_ptr<io::RandomAccessFile> file, std::string path)
+      : file_(std::move(file)), path_(std::move(path)) {}
+
+  absl::Status ReadBlock(BlockHandle handle, absl::string_view name,
+                         std::string* contents) const;
+  // Reads data block `i` and decodes its entries (pointing into *contents),
+  // checking their order and that the last matches the index.
+  absl::Status ReadDataBlock(size_t i, std::string* contents,
+                             std::vector<Entry>* entries) const;
+  absl::Status LoadIndex(BlockHandle handle);
+  // The first data block whose last entry sorts at or after (key, lsn).
+  size_t FindBlock(absl::string_view key, uint64_t lsn) const;
+
+  const std::unique_ptr<io::RandomAccessFile> file_;
+  const std::string path_;
+  Footer footer_;
+  TableProperties properties_;
+  std::vector<IndexEntry> index_;
+};
+
+class TableIterator {
+ public:
+  explicit TableIterator(const TableReader* table) : table_(table) {}
+
+  void SeekToFirst();
+  // Positions at the first entry at or after (key, lsn) in table order:
+  // Seek(k) finds the newest version of k, or the next key.
+  void Seek(absl::string_view key, uint64_t lsn = UINT64_MAX);
+  void Next();
+  // False at the end or after an error (see status()).
+  bool Valid() const { return status_.ok() && pos_ < entries_.size(); }
+  // Valid until the iterator moves.
+  const Entry& entry() const { return entries_[pos_]; }
+  const absl::Status& status() const { return status_; }
+
+ private:
+  // Loads block `i` (or ends), positioned at its first entry.
+  void Load(size_t i);
+
+  const TableReader* const table_;
+  size_t block_ = 0;
+  std::string contents_;
+  std::vector<Entry> entries_;
+  size_t pos_ = 0;
+  absl::Status status_;
+};
+
+}  // namespace strata::sstable
+
+#endif  // STRATA_SSTABLE_TABLE_READER_H_

@@ -1,0 +1,362 @@
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
+#include "encoding/crc32c.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sstable/format.h"
+#include "sstable/table_reader.h"
+#include "sstable/table_writer.h"
+#include "testing/fault_injection_file_system.h"
+#include "testing/mem_file_system.h"
+#include "testing/random.h"
+#include "testing/status_matchers.h"
+
+namespace strata::sstable {
+namespace {
+
+using ::strata::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr absl::StatusCode kDataLoss = absl::StatusCode::kDataLoss;
+
+struct Version {
+  std::string key;
+  uint64_t lsn;
+  EntryKind kind;
+  std::string value;
+};
+
+class TableTest : public ::testing::Test {
+ protected:
+  TableTest() { EXPECT_OK(fs_.CreateDir("/sst")); }
+
+  // Writes `versions` (already in table order) and opens the result.
+  std::unique_ptr<TableReader> Build(const std::vector<Version>& versions,
+                                     size_t block_size = 256) {
+    auto writer = TableWriter::Create(&fs_, "/sst/000001.sst.tmp",
+                                      {.block_size = block_size});
+    EXPECT_OK(writer.status());
+    for (const Version& v : versions) {
+      EXPECT_OK((*writer)->Add({v.key, v.lsn, v.kind, v.value}));
+    }
+    absl::StatusOr<TableProperties> props = (*writer)->Finish();
+    EXPECT_OK(props.status());
+    EXPECT_OK(InstallTable(&fs_, "/sst/000001.sst.tmp", kPath));
+    written_ = props.value_or(TableProperties());
+    auto reader = TableReader::Open(&fs_, kPath);
+    EXPECT_OK(reader.status());
+    return reader.ok() ? *std::move(reader) : nullptr;
+  }
+
+  std::string Bytes() { return *io::ReadFileToString(&fs_, kPath); }
+  void Rewrite(const std::string& bytes) {
+    ASSERT_OK(io::WriteFileSynced(&fs_, kPath, bytes));
+  }
+
+  static constexpr const char* kPath = "/sst/000001.sst";
+  testing::MemFileSystem fs_;
+  TableProperties written_;
+};
+
+std::vector<Version> Scan(const TableReader& table) {
+  std::vector<Version> out;
+  auto it = table.NewIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const Entry& e = it->entry();
+    out.push_back({std::string(e.key), e.lsn, e.kind, std::string(e.value)});
+  }
+  EXPECT_OK(it->status());
+  return out;
+}
+
+bool operator==(const Version& a, const Version& b) {
+  return a.key == b.key && a.lsn == b.lsn && a.kind == b.kind &&
+         a.value == b.value;
+}
+
+// Many keys, several versions each, some tombstones.
+std::vector<Version> MultiVersion(int keys, testing::Random& rnd) {
+  std::vector<Version> out;
+  for (int k = 0; k < keys; ++k) {
+    const std::string key = absl::StrFormat("key%06d", k);
+    const int versions = 1 + rnd.Uniform(4);
+    for (int v = versions; v >= 1; --v) {
+      const uint64_t lsn = 10 * k + v;
+      if (rnd.OneIn(5)) {
+        out.push_back({key, lsn, EntryKind::kDelete, ""});
+      } else {
+        out.push_back({key, lsn, EntryKind::kPut, rnd.Bytes(rnd.Uniform(40))});
+      }
+    }
+  }
+  return out;
+}
+
+TEST_F(TableTest, EmptyTable) {
+  auto table = Build({});
+  EXPECT_EQ(table->properties().entries, 0u);
+  EXPECT_TRUE(Scan(*table).empty());
+  EXPECT_THAT(table->Get("a"), testing::IsOkAndHolds(::testing::Eq(std::nullopt)));
+  EXPECT_OK(table->Verify());
+}
+
+TEST_F(TableTest, OneEntry) {
+  auto table = Build({{"k", 5, EntryKind::kPut, "v"}});
+  EXPECT_EQ(Scan(*table).size(), 1u);
+  ASSERT_OK_AND_ASSIGN(std::optional<Found> found, table->Get("k"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->value, "v");
+  EXPECT_EQ(found->lsn, 5u);
+  EXPECT_OK(table->Verify());
+}
+
+TEST_F(TableTest, RoundTripManyBlocksVersionsAndTombstones) {
+  testing::Random rnd(1);
+  const std::vector<Version> versions = MultiVersion(2000, rnd);
+  auto table = Build(versions);
+  EXPECT_GT(table->properties().data_blocks, 50u);
+  EXPECT_EQ(Scan(*table), versions);
+  EXPECT_OK(table->Verify());
+  // What Finish returned is what the reader finds.
+  EXPECT_EQ(table->properties(), written_);
+  EXPECT_EQ(written_.entries, versions.size());
+  EXPECT_EQ(written_.smallest_key, "key000000");
+  EXPECT_EQ(written_.largest_key, "key001999");
+  int tombstones = 0;
+  for (const Version& v : versions) tombstones += v.kind == EntryKind::kDelete;
+  EXPECT_EQ(written_.tombstones, static_cast<uint64_t>(tombstones));
+}
+
+TEST_F(TableTest, LargeKeysAndValues) {
+  testing::Random rnd(2);
+  std::vector<Version> versions;
+  for (int i = 0; i < 20; ++i) {
+    versions.push_back({absl::StrFormat("%05d", i) + rnd.Printable(3000), 1,
+                        EntryKind::kPut, rnd.Bytes(100000)});
+  }
+  auto table = Build(versions);
+  EXPECT_EQ(Scan(*table), versions);
+  EXPECT_OK(table->Verify());
+}
+
+TEST_F(TableTest, LookupsAtEveryLsnBoundary) {
+  // Key "k" at LSNs 40 (put), 30 (delete), 20 (put), 10 (put); block size 1
+  // puts every version in its own block.
+  auto table = Build({{"a", 1, EntryKind::kPut, "a"},
+                      {"k", 40, EntryKind::kPut, "v40"},
+                      {"k", 30, EntryKind::kDelete, ""},
+                      {"k", 20, EntryKind::kPut, "v20"},
+                      {"k", 10, EntryKind::kPut, "v10"},
+                      {"z", 5, EntryKind::kPut, "z"}},
+                     /*block_size=*/1);
+  for (uint64_t lsn = 0; lsn <= 50; ++lsn) {
+    ASSERT_OK_AND_ASSIGN(std::optional<Found> found, table->Get("k", lsn));
+    if (lsn < 10) {
+      EXPECT_FALSE(found.has_value()) << lsn;
+      continue;
+    }
+    ASSERT_TRUE(found.has_value()) << lsn;
+    const uint64_t expect = lsn >= 40   ? 40
+                            : lsn >= 30 ? 30
+                            : lsn >= 20 ? 20
+                                        : 10;
+    EXPECT_EQ(found->lsn, expect) << lsn;
+    EXPECT_EQ(found->kind, expect == 30 ? EntryKind::kDelete : EntryKind::kPut);
+  }
+  EXPECT_THAT(table->Get("b"), testing::IsOkAndHolds(::testing::Eq(std::nullopt)));
+  EXPECT_THAT(table->Get("zz"), testing::IsOkAndHolds(::testing::Eq(std::nullopt)));
+}
+
+TEST_F(TableTest, SeekSemantics) {
+  auto table = Build({{"b", 9, EntryKind::kPut, "b9"},
+                      {"b", 3, EntryKind::kPut, "b3"},
+                      {"d", 7, EntryKind::kPut, "d7"}},
+                     /*block_size=*/1);
+  auto it = table->NewIterator();
+  it->Seek("a");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->entry().key, "b");
+  EXPECT_EQ(it->entry().lsn, 9u);
+  it->Seek("b", 5);  // The newest version at or below LSN 5.
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->entry().lsn, 3u);
+  it->Seek("b", 2);  // No version of b at or below 2: the next key.
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->entry().key, "d");
+  it->Seek("c");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->entry().key, "d");
+  it->Next();
+  EXPECT_FALSE(it->Valid());
+  it->Seek("e");
+  EXPECT_FALSE(it->Valid());
+  EXPECT_OK(it->status());
+}
+
+TEST_F(TableTest, OutOfOrderInputIsInvalidArgumentNotACorruptFile) {
+  auto writer = *TableWriter::Create(&fs_, "/sst/x.tmp");
+  ASSERT_OK(writer->Put("b", 5, "v"));
+  EXPECT_THAT(writer->Put("a", 6, "v"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("does not sort after")));
+  EXPECT_THAT(writer->Put("b", 5, "v"),  // Same key and LSN.
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(writer->Put("b", 7, "v"),  // Newer version after older.
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK(writer->Put("b", 4, "older"));
+  ASSERT_OK(writer->Finish().status());
+  auto table = *TableReader::Open(&fs_, "/sst/x.tmp");
+  EXPECT_OK(table->Verify());
+  EXPECT_EQ(table->properties().entries, 2u);
+}
+
+TEST_F(TableTest, FinishSyncsSoTheInstalledTableSurvivesACrash) {
+  testing::MemFileSystem mem;
+  testing::FaultInjectionFileSystem fs(&mem);
+  ASSERT_OK(fs.CreateDir("/sst"));
+  ASSERT_OK(fs.SyncDir("/"));
+  auto writer = *TableWriter::Create(&fs, "/sst/000002.sst.tmp");
+  ASSERT_OK(writer->Put("k", 1, "v"));
+  ASSERT_OK(writer->Finish().status());
+  ASSERT_OK(InstallTable(&fs, "/sst/000002.sst.tmp", "/sst/000002.sst"));
+  ASSERT_OK(fs.SimulateCrash());
+  ASSERT_OK_AND_ASSIGN(auto table, TableReader::Open(&mem, "/sst/000002.sst"));
+  EXPECT_OK(table->Verify());
+}
+
+TEST_F(TableTest, GoldenBytes) {
+  auto table =
+      Build({{"a", 1, EntryKind::kPut, "x"}, {"b", 2, EntryKind::kDelete, ""}},
+            /*block_size=*/4096);
+  const std::string hex = absl::BytesToHexString(Bytes());
+  // Data block 0 at offset 0: "a" lsn 1 put "x" | "b" lsn 2 delete.
+  EXPECT_EQ(hex.substr(0, 2 * 10),
+            "0161"
+            "01"
+            "01"
+            "0178"
+            "0162"
+            "02"
+            "02");
+  // Index block at offset 14: last key "b", lsn 2, offset 0, size 10.
+  EXPECT_EQ(hex.substr(2 * 14, 2 * 5),
+            "0162"
+            "02"
+            "00"
+            "0a");
+  // Properties block at offset 23, tagged fields 1..8: entries 2,
+  // tombstones 1, smallest "a", largest "b", lsn 1..2, data size 14, one
+  // data block.
+  EXPECT_EQ(hex.substr(2 * 23, 2 * 18),
+            "0802" "1001" "1a0161" "220162" "2801" "3002" "380e" "4001");
+  // The footer's last 12 bytes: version 1, the footer checksum, magic
+  // "SSTB".
+  EXPECT_EQ(hex.substr(hex.size() - 2 * 12, 2 * 4), "01000000");
+  EXPECT_EQ(hex.substr(hex.size() - 2 * 4), "53535442");
+  // Handles in the footer: index at 14, 5 bytes; properties after the
+  // index's trailer, at 23.
+  const size_t footer = hex.size() - 2 * Footer::kSize;
+  EXPECT_EQ(hex.substr(footer, 2 * 24),
+            "0e00000000000000"
+            "0500000000000000"
+            "1700000000000000");
+}
+
+// ---- Corruption: one test per kind ----
+
+TEST_F(TableTest, DamagedDataBlockIsDataLossNamingBlockAndOffset) {
+  testing::Random rnd(3);
+  auto table = Build(MultiVersion(200, rnd));
+  std::string bytes = Bytes();
+  bytes[600] ^= 0x40;  // Inside data block 2 (blocks are ~260 bytes).
+  Rewrite(bytes);
+  ASSERT_OK_AND_ASSIGN(table, TableReader::Open(&fs_, kPath));  // Lazy.
+  EXPECT_THAT(table->Verify(),
+              StatusIs(kDataLoss, HasSubstr("/sst/000001.sst data block")));
+  auto it = table->NewIterator();
+  size_t seen = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++seen;
+  EXPECT_THAT(it->status(), StatusIs(kDataLoss, HasSubstr("checksum mismatch "
+                                                          "at offset")));
+  EXPECT_LT(seen, table->properties().entries);  // Nothing past the damage.
+}
+
+TEST_F(TableTest, DamagedFooterIsRefusedAtOpen) {
+  Build({{"k", 1, EntryKind::kPut, "v"}});
+  std::string bytes = Bytes();
+  bytes[bytes.size() - 20] ^= 1;
+  Rewrite(bytes);
+  EXPECT_THAT(TableReader::Open(&fs_, kPath),
+              StatusIs(kDataLoss, HasSubstr("footer: checksum mismatch")));
+}
+
+TEST_F(TableTest, BadMagicOrTruncatedFileIsRefused) {
+  Build({{"k", 1, EntryKind::kPut, "v"}});
+  const std::string bytes = Bytes();
+  Rewrite(bytes.substr(0, bytes.size() - 1));
+  EXPECT_THAT(TableReader::Open(&fs_, kPath),
+              StatusIs(kDataLoss, HasSubstr("bad magic")));
+  Rewrite("tiny");
+  EXPECT_THAT(TableReader::Open(&fs_, kPath),
+              StatusIs(kDataLoss, HasSubstr("too short")));
+}
+
+TEST_F(TableTest, DamagedIndexOrPropertiesBlockIsRefusedAtOpen) {
+  auto table = Build({{"k", 1, EntryKind::kPut, "v"}});
+  const std::string good = Bytes();
+  // The properties block ends right before the footer; the index right
+  // before the properties block.
+  std::string props = good;
+  props[good.size() - Footer::kSize - 6] ^= 1;
+  Rewrite(props);
+  EXPECT_THAT(TableReader::Open(&fs_, kPath),
+              StatusIs(kDataLoss, HasSubstr("properties block")));
+  std::string index = good;
+  index[10] ^= 1;  // The data block is 6 bytes + 4 of trailer.
+  Rewrite(index);
+  EXPECT_THAT(TableReader::Open(&fs_, kPath),
+              StatusIs(kDataLoss, HasSubstr("index block")));
+}
+
+TEST_F(TableTest, WholeFileChecksumCatchesWhatBlocksMiss) {
+  // Change a data byte and fix its block checksum, as a buggy copier
+  // might: only the whole-file checksum can tell.
+  Build({{"k", 1, EntryKind::kPut, "value"}});
+  std::string bytes = Bytes();
+  const size_t data_size = 1 + 1 + 1 + 1 + 1 + 5;  // "k", lsn, kind, "value"
+  bytes[data_size - 1] = 'X';
+  const uint32_t crc = Checksum::Of(absl::string_view(bytes.data(), data_size));
+  memcpy(bytes.data() + data_size, &crc, 4);
+  Rewrite(bytes);
+  ASSERT_OK_AND_ASSIGN(auto table, TableReader::Open(&fs_, kPath));
+  EXPECT_THAT(table->Verify(),
+              StatusIs(kDataLoss, HasSubstr("whole-file checksum mismatch")));
+}
+
+TEST_F(TableTest, EveryByteFlipIsCaughtByOpenOrVerify) {
+  testing::Random rnd(4);
+  Build(MultiVersion(30, rnd));
+  const std::string good = Bytes();
+  for (size_t i = 0; i < good.size(); ++i) {
+    std::string bad = good;
+    bad[i] ^= 0x01;
+    Rewrite(bad);
+    absl::StatusOr<std::unique_ptr<TableReader>> table =
+        TableReader::Open(&fs_, kPath);
+    if (table.ok()) {
+      EXPECT_FALSE((*table)->Verify().ok()) << "byte " << i;
+    } else {
+      EXPECT_TRUE(absl::IsDataLoss(table.status()) ||
+                  absl::IsFailedPrecondition(table.status()))
+          << table.status();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace strata::sstable

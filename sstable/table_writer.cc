@@ -1,0 +1,129 @@
+#include "sstable/table_writer.h"
+
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "encoding/coding.h"
+#include "encoding/crc32c.h"
+
+namespace strata::sstable {
+
+absl::StatusOr<std::unique_ptr<TableWriter>> TableWriter::Create(
+    io::FileSystem* fs, std::string path, TableWriterOptions options) {
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
+      fs->NewWritableFile(path);
+  if (!file.ok()) return file.status();
+  return std::unique_ptr<TableWriter>(
+      new TableWriter(*std::move(file), std::move(path), options));
+}
+
+TableWriter::TableWriter(std::unique_ptr<io::WritableFile> file,
+                         std::string path, TableWriterOptions options)
+    : file_(std::move(file)), path_(std::move(path)), options_(options) {}
+
+absl::Status TableWriter::Add(const Entry& entry) {
+  if (!status_.ok()) return status_;
+  if (finished_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("sst: ", path_, ": Add after Finish"));
+  }
+  if (props_.entries > 0 &&
+      CompareInternal(last_key_, last_lsn_, entry.key, entry.lsn) >= 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "sst: %s: entry (key \"%s\", lsn %d) does not sort after (key "
+        "\"%s\", lsn %d)",
+        path_, absl::CEscape(entry.key), entry.lsn, absl::CEscape(last_key_),
+        last_lsn_));
+  }
+  if (props_.entries == 0) {
+    props_.smallest_key.assign(entry.key.data(), entry.key.size());
+    props_.smallest_lsn = props_.largest_lsn = entry.lsn;
+  }
+  ++props_.entries;
+  if (entry.kind == EntryKind::kDelete) ++props_.tombstones;
+  props_.smallest_lsn = std::min(props_.smallest_lsn, entry.lsn);
+  props_.largest_lsn = std::max(props_.largest_lsn, entry.lsn);
+  last_key_.assign(entry.key.data(), entry.key.size());
+  last_lsn_ = entry.lsn;
+  EncodeEntry(entry, &out_);
+  if (out_.size() - block_start_ >= options_.block_size) return FlushBlock();
+  return absl::OkStatus();
+}
+
+absl::Status TableWriter::Drain(bool force) {
+  if (out_.size() < kWriteChunk && !force) return absl::OkStatus();
+  // A whole block can be written: the open block, if any, stays.
+  const absl::string_view ready(out_.data(), block_start_);
+  if (absl::Status s = file_->Append(ready); !s.ok()) return status_ = s;
+  // Let the device work while the next chunk is encoded.
+  if (absl::Status s = file_->StartWriteback(); !s.ok()) return status_ = s;
+  file_crc_ = crc32c::Extend(file_crc_, ready);
+  offset_ += ready.size();
+  out_.erase(0, block_start_);
+  block_start_ = 0;
+  return absl::OkStatus();
+}
+
+void TableWriter::AppendBlock(absl::string_view contents,
+                              BlockHandle* handle) {
+  *handle = {offset_ + out_.size(), contents.size()};
+  out_.append(contents.data(), contents.size());
+  PutFixed32(&out_, Checksum::Of(contents));
+  block_start_ = out_.size();
+}
+
+absl::Status TableWriter::FlushBlock() {
+  if (out_.size() == block_start_) return absl::OkStatus();
+  const BlockHandle handle{offset_ + block_start_,
+                           out_.size() - block_start_};
+  PutFixed32(&out_, Checksum::Of(absl::string_view(out_.data() + block_start_,
+                                                   handle.size)));
+  block_start_ = out_.size();
+  // Index entry: the block's last key and LSN, then its handle.
+  PutLengthPrefixed(&index_, last_key_);
+  PutVarint64(&index_, last_lsn_);
+  PutVarint64(&index_, handle.offset);
+  PutVarint64(&index_, handle.size);
+  props_.data_size += handle.size + kBlockTrailerSize;
+  ++props_.data_blocks;
+  return Drain(/*force=*/false);
+}
+
+absl::StatusOr<TableProperties> TableWriter::Finish() {
+  if (!status_.ok()) return status_;
+  if (finished_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("sst: ", path_, ": Finish called twice"));
+  }
+  finished_ = true;
+  props_.largest_key = last_key_;
+  Footer footer;
+  if (absl::Status s = FlushBlock(); !s.ok()) return s;
+  AppendBlock(index_, &footer.index);
+  std::string props;
+  EncodeProperties(props_, &props);
+  AppendBlock(props, &footer.properties);
+  if (absl::Status s = Drain(/*force=*/true); !s.ok()) return s;
+  footer.file_checksum = crc32c::Mask(file_crc_);
+  std::string tail;
+  footer.EncodeTo(&tail);
+  if (absl::Status s = file_->Append(tail); !s.ok()) return status_ = s;
+  offset_ += tail.size();
+  if (absl::Status s = file_->Sync(); !s.ok()) return status_ = s;
+  if (absl::Status s = file_->Close(); !s.ok()) return status_ = s;
+  props_.file_size = offset_;
+  props_.file_checksum = footer.file_checksum;
+  return props_;
+}
+
+absl::Status InstallTable(io::FileSystem* fs, const std::string& temp_path,
+                          const std::string& final_path) {
+  if (absl::Status s = fs->RenameFile(temp_path, final_path); !s.ok()) {
+    return s;
+  }
+  return fs->SyncDir(io::DirName(final_path));
+}
+
+}  // namespace strata::sstable

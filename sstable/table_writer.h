@@ -1,0 +1,91 @@
+// TableWriter builds one SSTable (docs/sstable_format.md) from entries given
+// in order. It writes to the path it is given — a temporary name — and
+// Finish() syncs the file; InstallTable() then renames it into place and
+// syncs the directory, so a crash never leaves a half-written table under a
+// live name.
+//
+// Thread-compatible. Sticky: after a failed write, every call fails.
+
+#ifndef STRATA_SSTABLE_TABLE_WRITER_H_
+#define STRATA_SSTABLE_TABLE_WRITER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "io/file_system.h"
+#include "sstable/format.h"
+#include "sstable/properties.h"
+
+namespace strata::sstable {
+
+struct TableWriterOptions {
+  // A data block is closed once its entries reach this many bytes.
+  size_t block_size = 4096;
+};
+
+class TableWriter {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<TableWriter>> Create(
+      io::FileSystem* fs, std::string path, TableWriterOptions options = {});
+
+  // Adds an entry; it must sort strictly after the previous one (key
+  // ascending, then LSN descending), or InvalidArgument is returned and
+  // nothing is written.
+  [[nodiscard]] absl::Status Add(const Entry& entry);
+  [[nodiscard]] absl::Status Put(absl::string_view key, uint64_t lsn,
+                                 absl::string_view value) {
+    return Add({key, lsn, EntryKind::kPut, value});
+  }
+  [[nodiscard]] absl::Status Delete(absl::string_view key, uint64_t lsn) {
+    return Add({key, lsn, EntryKind::kDelete, {}});
+  }
+
+  // Writes the index, properties and footer, syncs and closes the file.
+  // Returns what the manifest records about the table.
+  [[nodiscard]] absl::StatusOr<TableProperties> Finish();
+
+  // Bytes of the table so far, the open block included.
+  uint64_t EstimatedSize() const { return offset_ + out_.size(); }
+
+ private:
+  TableWriter(std::unique_ptr<io::WritableFile> file, std::string path,
+              TableWriterOptions options);
+
+  // Closes the open block: appends its trailer and indexes it.
+  absl::Status FlushBlock();
+  // Appends a whole block (contents and trailer) to out_.
+  void AppendBlock(absl::string_view contents, BlockHandle* handle);
+  // Hands out_ to the file once it holds kWriteChunk bytes (or `force`).
+  absl::Status Drain(bool force);
+
+  const std::unique_ptr<io::WritableFile> file_;
+  const std::string path_;
+  const TableWriterOptions options_;
+  absl::Status status_;
+  bool finished_ = false;
+
+  static constexpr size_t kWriteChunk = 1 << 20;
+
+  // Finished blocks not yet written, then the open block's entries from
+  // block_start_ on: entries are encoded where they will be written.
+  std::string out_;
+  size_t block_start_ = 0;
+  std::string index_;
+  std::string last_key_;
+  uint64_t last_lsn_ = 0;
+  uint64_t offset_ = 0;    // Bytes handed to the file; out_ follows.
+  uint32_t file_crc_ = 0;  // Unmasked CRC32C of the bytes handed over.
+  TableProperties props_;
+};
+
+// Renames the finished table at `temp_path` to `final_path` and syncs the
+// directory of `final_path`.
+[[nodiscard]] absl::Status InstallTable(io::FileSystem* fs,
+                                        const std::string& temp_path,
+                                        const std::string& final_path);
+
+}  // namespace strata::sstable
+
+#endif  // STRATA_SSTABLE_TABLE_WRITER_H_
