@@ -1,0 +1,351 @@
+#include "manifest/codec.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+#include "encoding/tagged.h"
+
+namespace strata::manifest {
+namespace {
+
+// Field numbers. Never reuse one; add new ones at the end.
+namespace edit_field {
+constexpr uint32_t kSequence = 1;
+constexpr uint32_t kSetVersion = 2;
+constexpr uint32_t kSetActiveWal = 3;
+constexpr uint32_t kAddFrozenWal = 4;
+constexpr uint32_t kRemoveFrozenWal = 5;
+constexpr uint32_t kAddTable = 6;
+constexpr uint32_t kRemoveTable = 7;
+constexpr uint32_t kUpdateLsn = 8;
+constexpr uint32_t kAllocateTableId = 9;
+constexpr uint32_t kCompaction = 10;
+}  // namespace edit_field
+
+namespace compaction_field {
+constexpr uint32_t kAdded = 1;
+constexpr uint32_t kRemoved = 2;
+}  // namespace compaction_field
+
+namespace table_field {
+constexpr uint32_t kNumber = 1;
+constexpr uint32_t kFileSize = 2;
+constexpr uint32_t kEntries = 3;
+constexpr uint32_t kTombstones = 4;
+constexpr uint32_t kSmallestKey = 5;
+constexpr uint32_t kLargestKey = 6;
+constexpr uint32_t kSmallestLsn = 7;
+constexpr uint32_t kLargestLsn = 8;
+constexpr uint32_t kLevel = 9;
+constexpr uint32_t kChecksum = 10;
+}  // namespace table_field
+
+namespace state_field {
+constexpr uint32_t kLastSequence = 1;
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kLastLsn = 3;
+constexpr uint32_t kActiveWal = 4;
+constexpr uint32_t kFrozenWal = 5;  // Repeated.
+constexpr uint32_t kNextTableNumber = 6;
+constexpr uint32_t kTable = 7;  // Repeated.
+}  // namespace state_field
+
+void EncodeTable(const TableMeta& t, std::string* dst) {
+  using namespace table_field;
+  TaggedWriter w(dst);
+  w.Varint(kNumber, t.number);
+  w.Varint(kFileSize, t.file_size);
+  w.Varint(kEntries, t.entries);
+  w.Varint(kTombstones, t.tombstones);
+  w.Bytes(kSmallestKey, t.smallest_key);
+  w.Bytes(kLargestKey, t.largest_key);
+  w.Varint(kSmallestLsn, t.smallest_lsn);
+  w.Varint(kLargestLsn, t.largest_lsn);
+  w.Varint(kLevel, t.level);
+  w.Varint(kChecksum, t.checksum);
+}
+
+absl::Status DecodeTable(absl::string_view bytes, const Decoder& outer,
+                         uint64_t offset, TableMeta* t) {
+  using namespace table_field;
+  Decoder in(bytes, outer.what(), offset, outer.limits());
+  TaggedReader r(&in);
+  TaggedField f;
+  bool has_number = false;
+  while (r.Next(&f)) {
+    absl::Status s;
+    switch (f.number) {
+      case kNumber:
+        s = r.Varint(f, &t->number);
+        has_number = true;
+        break;
+      case kFileSize:
+        s = r.Varint(f, &t->file_size);
+        break;
+      case kEntries:
+        s = r.Varint(f, &t->entries);
+        break;
+      case kTombstones:
+        s = r.Varint(f, &t->tombstones);
+        break;
+      case kSmallestKey:
+        s = r.Bytes(f, &t->smallest_key);
+        break;
+      case kLargestKey:
+        s = r.Bytes(f, &t->largest_key);
+        break;
+      case kSmallestLsn:
+        s = r.Varint(f, &t->smallest_lsn);
+        break;
+      case kLargestLsn:
+        s = r.Varint(f, &t->largest_lsn);
+        break;
+      case kLevel:
+        s = r.Varint32(f, &t->level);
+        break;
+      case kChecksum:
+        s = r.Varint32(f, &t->checksum);
+        break;
+      default:
+        s = r.Unknown(f);
+    }
+    if (!s.ok()) return s;
+  }
+  if (!r.status().ok()) return r.status();
+  if (!has_number) {
+    return in.Error("table", "has no file number (field 1)");
+  }
+  return absl::OkStatus();
+}
+
+void EncodeCompaction(const Compaction& c, std::string* dst) {
+  TaggedWriter w(dst);
+  std::string table;
+  for (const TableMeta& t : c.added) {
+    table.clear();
+    EncodeTable(t, &table);
+    w.Bytes(compaction_field::kAdded, table);
+  }
+  for (uint64_t number : c.removed)
+    w.Varint(compaction_field::kRemoved, number);
+}
+
+absl::Status DecodeCompaction(absl::string_view bytes, const Decoder& outer,
+                              uint64_t offset, Compaction* c) {
+  Decoder in(bytes, outer.what(), offset, outer.limits());
+  TaggedReader r(&in);
+  TaggedField f;
+  while (r.Next(&f)) {
+    absl::Status s;
+    switch (f.number) {
+      case compaction_field::kAdded: {
+        absl::string_view table;
+        s = r.Bytes(f, &table);
+        if (s.ok()) {
+          s = DecodeTable(table, in, f.offset, &c->added.emplace_back());
+        }
+        break;
+      }
+      case compaction_field::kRemoved:
+        s = r.Varint(f, &c->removed.emplace_back());
+        break;
+      default:
+        s = r.Unknown(f);
+    }
+    if (!s.ok()) return s;
+  }
+  return r.status();
+}
+
+struct OpEncoder {
+  TaggedWriter* w;
+  std::string* scratch;
+
+  void operator()(const SetVersion& op) {
+    w->Varint(edit_field::kSetVersion, op.version);
+  }
+  void operator()(const SetActiveWal& op) {
+    w->Varint(edit_field::kSetActiveWal, op.wal);
+  }
+  void operator()(const AddFrozenWal& op) {
+    w->Varint(edit_field::kAddFrozenWal, op.wal);
+  }
+  void operator()(const RemoveFrozenWal& op) {
+    w->Varint(edit_field::kRemoveFrozenWal, op.wal);
+  }
+  void operator()(const AddTable& op) {
+    scratch->clear();
+    EncodeTable(op.table, scratch);
+    w->Bytes(edit_field::kAddTable, *scratch);
+  }
+  void operator()(const RemoveTable& op) {
+    w->Varint(edit_field::kRemoveTable, op.number);
+  }
+  void operator()(const UpdateLsn& op) {
+    w->Varint(edit_field::kUpdateLsn, op.lsn);
+  }
+  void operator()(const AllocateTableId& op) {
+    w->Varint(edit_field::kAllocateTableId, op.number);
+  }
+  void operator()(const Compaction& op) {
+    scratch->clear();
+    EncodeCompaction(op, scratch);
+    w->Bytes(edit_field::kCompaction, *scratch);
+  }
+};
+
+}  // namespace
+
+void EncodeEdit(const Edit& edit, std::string* dst) {
+  TaggedWriter w(dst);
+  w.Varint(edit_field::kSequence, edit.sequence);
+  std::string scratch;
+  OpEncoder encoder{&w, &scratch};
+  for (const Op& op : edit.ops) std::visit(encoder, op);
+}
+
+absl::Status DecodeEdit(absl::string_view bytes, absl::string_view what,
+                        uint64_t offset, Edit* edit) {
+  using namespace edit_field;
+  Decoder in(bytes, what, offset);
+  TaggedReader r(&in);
+  TaggedField f;
+  bool has_sequence = false;
+  while (r.Next(&f)) {
+    absl::Status s;
+    uint64_t v = 0;
+    switch (f.number) {
+      case kSequence:
+        s = r.Varint(f, &edit->sequence);
+        has_sequence = true;
+        break;
+      case kSetVersion:
+        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(SetVersion{v});
+        break;
+      case kSetActiveWal:
+        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(SetActiveWal{v});
+        break;
+      case kAddFrozenWal:
+        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(AddFrozenWal{v});
+        break;
+      case kRemoveFrozenWal:
+        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(RemoveFrozenWal{v});
+        break;
+      case kRemoveTable:
+        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(RemoveTable{v});
+        break;
+      case kUpdateLsn:
+        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(UpdateLsn{v});
+        break;
+      case kAllocateTableId:
+        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(AllocateTableId{v});
+        break;
+      case kAddTable: {
+        absl::string_view table;
+        AddTable op;
+        if ((s = r.Bytes(f, &table)).ok() &&
+            (s = DecodeTable(table, in, f.offset, &op.table)).ok()) {
+          edit->ops.push_back(std::move(op));
+        }
+        break;
+      }
+      case kCompaction: {
+        absl::string_view body;
+        Compaction op;
+        if ((s = r.Bytes(f, &body)).ok() &&
+            (s = DecodeCompaction(body, in, f.offset, &op)).ok()) {
+          edit->ops.push_back(std::move(op));
+        }
+        break;
+      }
+      default:
+        s = r.Unknown(f);
+    }
+    if (!s.ok()) return s;
+  }
+  if (!r.status().ok()) return r.status();
+  if (!has_sequence) return in.Error("edit", "has no sequence (field 1)");
+  return absl::OkStatus();
+}
+
+void EncodeState(const State& state, std::string* dst) {
+  using namespace state_field;
+  TaggedWriter w(dst);
+  w.Varint(kLastSequence, state.last_sequence);
+  w.Varint(kVersion, state.version);
+  w.Varint(kLastLsn, state.last_lsn);
+  w.Varint(kActiveWal, state.active_wal);
+  for (uint64_t wal : state.frozen_wals) w.Varint(kFrozenWal, wal);
+  w.Varint(kNextTableNumber, state.next_table_number);
+  std::string table;
+  for (const auto& [number, meta] : state.tables) {
+    table.clear();
+    EncodeTable(meta, &table);
+    w.Bytes(kTable, table);
+  }
+}
+
+absl::Status DecodeState(absl::string_view bytes, absl::string_view what,
+                         uint64_t offset, State* state, DecodeLimits limits) {
+  using namespace state_field;
+  Decoder in(bytes, what, offset, limits);
+  TaggedReader r(&in);
+  TaggedField f;
+  while (r.Next(&f)) {
+    absl::Status s;
+    switch (f.number) {
+      case kLastSequence:
+        s = r.Varint(f, &state->last_sequence);
+        break;
+      case kVersion:
+        s = r.Varint(f, &state->version);
+        break;
+      case kLastLsn:
+        s = r.Varint(f, &state->last_lsn);
+        break;
+      case kActiveWal:
+        s = r.Varint(f, &state->active_wal);
+        break;
+      case kFrozenWal: {
+        uint64_t wal;
+        if ((s = r.Varint(f, &wal)).ok()) {
+          if (!state->frozen_wals.empty() && wal <= state->frozen_wals.back()) {
+            s = r.Error(f, "frozen WALs are not in ascending order");
+          } else {
+            state->frozen_wals.push_back(wal);
+          }
+        }
+        break;
+      }
+      case kNextTableNumber:
+        s = r.Varint(f, &state->next_table_number);
+        break;
+      case kTable: {
+        absl::string_view bytes;
+        TableMeta meta;
+        if ((s = r.Bytes(f, &bytes)).ok() &&
+            (s = DecodeTable(bytes, in, f.offset, &meta)).ok()) {
+          const uint64_t number = meta.number;
+          if (!state->tables.try_emplace(number, std::move(meta)).second) {
+            s = r.Error(f, absl::StrFormat("table %d appears twice", number));
+          }
+        }
+        break;
+      }
+      default:
+        s = r.Unknown(f);
+    }
+    if (!s.ok()) return s;
+  }
+  if (!r.status().ok()) return r.status();
+  if (!state->tables.empty() &&
+      state->tables.rbegin()->first >= state->next_table_number) {
+    return in.Error(
+        "state", absl::StrFormat("table %d is at or past the next table id %d",
+                                 state->tables.rbegin()->first,
+                                 state->next_table_number));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace strata::manifest

@@ -1,0 +1,47 @@
+// Encodings of manifest edits (one per manifest log record) and of the
+// state (the body of a snapshot). docs/manifest_format.md gives every field.
+//
+// Both are tagged records (encoding/tagged.h): fields carry numbers that are
+// never reused, and an op or field from a newer format is refused with
+// "written by a newer format version" unless its writer marked it
+// skippable.
+
+#ifndef STRATA_MANIFEST_CODEC_H_
+#define STRATA_MANIFEST_CODEC_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "encoding/coding.h"
+#include "manifest/edit.h"
+
+namespace strata::manifest {
+
+void EncodeEdit(const Edit& edit, std::string* dst);
+// Decodes an edit from all of `bytes`. `what` names the record ("manifest/
+// 000003.log record at offset 96") and `offset` is its first byte's.
+[[nodiscard]] absl::Status DecodeEdit(absl::string_view bytes,
+                                      absl::string_view what, uint64_t offset,
+                                      Edit* edit);
+
+void EncodeState(const State& state, std::string* dst);
+[[nodiscard]] absl::Status DecodeState(absl::string_view bytes,
+                                       absl::string_view what, uint64_t offset,
+                                       State* state, DecodeLimits limits = {});
+
+// For the WAL's typed wrapper: wal::TypedWriter<EditCodec>.
+struct EditCodec {
+  using Value = Edit;
+  static void Encode(const Edit& edit, std::string* dst) {
+    EncodeEdit(edit, dst);
+  }
+  static absl::Status Decode(absl::string_view bytes, absl::string_view what,
+                             Edit* edit) {
+    return DecodeEdit(bytes, what, 0, edit);
+  }
+};
+
+}  // namespace strata::manifest
+
+#endif  // STRATA_MANIFEST_CODEC_H_

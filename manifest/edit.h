@@ -1,0 +1,128 @@
+// The manifest's state and the edits that change it.
+//
+// State is what DESIGN.md lists: manifest version, last LSN, active data-WAL
+// id, frozen data-WAL ids, live SSTables (with the metadata that lets a DB
+// directory move and open without touching every table), and the next
+// SSTable id. An Edit is a batch of the reference design's operations with a
+// sequence number: one log record, applied atomically.
+//
+// Two ways to apply an edit:
+//  - Validate() then Apply(): what Manifest::Apply does before anything is
+//    written. Validate refuses edits that would be wrong against the current
+//    state (InvalidArgument naming the op).
+//  - Apply() alone on replay: every op is idempotent, as in the reference,
+//    so replaying an edit the state already reflects changes nothing.
+//
+// Thread-compatible value types.
+
+#ifndef STRATA_MANIFEST_EDIT_H_
+#define STRATA_MANIFEST_EDIT_H_
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/status/status.h"
+
+namespace strata::manifest {
+
+// One live SSTable. Its file is sst/<TableFileName(number)>; no path is
+// stored, so the directory can be moved.
+struct TableMeta {
+  uint64_t number = 0;
+  uint64_t file_size = 0;
+  uint64_t entries = 0;
+  uint64_t tombstones = 0;
+  std::string smallest_key;
+  std::string largest_key;
+  uint64_t smallest_lsn = 0;
+  uint64_t largest_lsn = 0;
+  uint32_t level = 0;     // Compaction tier.
+  uint32_t checksum = 0;  // The table footer's whole-file checksum.
+
+  friend bool operator==(const TableMeta& a, const TableMeta& b);
+};
+
+// The operations of the reference design.
+struct SetVersion {
+  uint64_t version = 0;
+};
+// Makes `wal` the active data WAL and drops it from the frozen list.
+struct SetActiveWal {
+  uint64_t wal = 0;
+};
+// Adds `wal` to the frozen list (awaiting flush).
+struct AddFrozenWal {
+  uint64_t wal = 0;
+};
+struct RemoveFrozenWal {
+  uint64_t wal = 0;
+};
+struct AddTable {
+  TableMeta table;
+};
+struct RemoveTable {
+  uint64_t number = 0;
+};
+// Raises the last LSN; never lowers it.
+struct UpdateLsn {
+  uint64_t lsn = 0;
+};
+// Persists the allocation of table id `number`: the next id moves past it.
+struct AllocateTableId {
+  uint64_t number = 0;
+};
+// Removes `removed` then adds `added`, as one op.
+struct Compaction {
+  std::vector<TableMeta> added;
+  std::vector<uint64_t> removed;
+};
+
+using Op =
+    std::variant<SetVersion, SetActiveWal, AddFrozenWal, RemoveFrozenWal,
+                 AddTable, RemoveTable, UpdateLsn, AllocateTableId, Compaction>;
+
+// A name for the op, for errors and dumps: "AddTable", …
+const char* OpName(const Op& op);
+
+struct Edit {
+  // Assigned when the edit is committed: one more than the last edit's.
+  uint64_t sequence = 0;
+  std::vector<Op> ops;
+
+  // A flush: the table written from `retired_wal`'s memtable becomes live,
+  // the WAL leaves the frozen list, and the last LSN rises to `lsn`.
+  static Edit Flush(TableMeta table, uint64_t retired_wal, uint64_t lsn);
+  // A freeze: `old_wal` is frozen and `new_wal` becomes active.
+  static Edit Freeze(uint64_t old_wal, uint64_t new_wal, uint64_t lsn);
+};
+
+struct State {
+  uint64_t version = 0;
+  uint64_t last_sequence = 0;  // Of the last edit applied.
+  uint64_t last_lsn = 0;
+  uint64_t active_wal = 0;
+  std::vector<uint64_t> frozen_wals;  // Ascending.
+  uint64_t next_table_number = 1;
+  absl::btree_map<uint64_t, TableMeta> tables;
+
+  bool IsFrozen(uint64_t wal) const;
+  friend bool operator==(const State& a, const State& b);
+};
+
+// OK if every op of `edit`, in order, is valid against `state` as changed by
+// the ops before it: removing a table or WAL that is not there, adding a
+// table twice or one whose id was never allocated, allocating an id below
+// the allocation counter, reusing a WAL id, or lowering the last LSN is
+// InvalidArgument, naming the op's index and what is wrong. Does not check
+// edit.sequence.
+[[nodiscard]] absl::Status Validate(const State& state, const Edit& edit);
+
+// Applies `edit` idempotently and sets state->last_sequence to its sequence.
+void Apply(const Edit& edit, State* state);
+
+}  // namespace strata::manifest
+
+#endif  // STRATA_MANIFEST_EDIT_H_
