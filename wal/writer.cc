@@ -15,6 +15,7 @@ struct Writer::Waiter {
   bool force_sync = false;
   bool rotate = false;
   bool done = false;
+  bool awaiting = false;  // Its caller is in Await.
   absl::Status status;
   uint64_t new_segment = 0;  // For rotate.
   std::thread::id thread = std::this_thread::get_id();
@@ -138,22 +139,41 @@ absl::Status Writer::ContinueSegment(uint64_t number, uint64_t valid_end) {
   return absl::OkStatus();
 }
 
+Writer::Ticket::Ticket(std::unique_ptr<Waiter> waiter)
+    : waiter_(std::move(waiter)) {}
+Writer::Ticket::Ticket(Ticket&&) noexcept = default;
+Writer::Ticket& Writer::Ticket::operator=(Ticket&&) noexcept = default;
+Writer::Ticket::~Ticket() = default;
+
 absl::Status Writer::Append(absl::string_view record) {
   return AppendBatch(absl::MakeConstSpan(&record, 1));
 }
 
 absl::Status Writer::AppendBatch(absl::Span<const absl::string_view> records) {
-  Waiter w;
-  w.records = records;
+  return Wait(Enqueue(records));
+}
+
+Writer::Ticket Writer::Enqueue(absl::Span<const absl::string_view> records) {
+  auto w = std::make_unique<Waiter>();
+  w->records = records;
   for (absl::string_view r : records) {
     if (r.size() > options_.max_record_size) {
-      return absl::InvalidArgumentError(
+      w->status = absl::InvalidArgumentError(
           absl::StrFormat("wal: record of %d bytes exceeds max_record_size %d",
                           r.size(), options_.max_record_size));
+      w->done = true;
+      return Ticket(std::move(w));
     }
-    w.bytes += r.size();
+    w->bytes += r.size();
   }
-  return Commit(&w);
+  Push(w.get());
+  return Ticket(std::move(w));
+}
+
+absl::Status Writer::Wait(Ticket ticket) {
+  Waiter* w = ticket.waiter_.get();
+  if (w->done) return w->status;  // Refused by Enqueue; never queued.
+  return Await(w);
 }
 
 absl::Status Writer::Sync() {
@@ -206,16 +226,34 @@ Writer::Stats Writer::stats() const {
 }
 
 absl::Status Writer::Commit(Waiter* w) {
-  mu_.Lock();
+  Push(w);
+  return Await(w);
+}
+
+void Writer::Push(Waiter* w) {
+  MutexLock lock(&mu_);
   queue_.push_back(w);
   if (gathering_) gather_cv_.Signal();
-  while (!w->done && w != queue_.front()) w->cv.Wait(&mu_);
-  if (w->done) {
-    mu_.Unlock();
-    return w->status;
+}
+
+absl::Status Writer::Await(Waiter* w) {
+  mu_.Lock();
+  w->awaiting = true;
+  while (!w->done) {
+    if (leading_) {
+      w->cv.Wait(&mu_);
+    } else {
+      LeadOneGroup();
+    }
   }
+  mu_.Unlock();
+  return w->status;
+}
+
+void Writer::LeadOneGroup() {
+  leading_ = true;
   GatherWindow();
-  // Leader: take every waiter that fits in one group. A rotation ends a
+  // Take the waiters at the front that fit in one group. A rotation ends a
   // group, so records queued before it land in the old segment.
   std::vector<Waiter*> group;
   uint64_t bytes = 0;
@@ -239,15 +277,23 @@ absl::Status Writer::Commit(Waiter* w) {
     queue_.pop_front();
     x->status = s;
     x->done = true;
-    if (x != w) x->cv.Signal();
+    x->cv.Signal();
   }
-  if (!queue_.empty()) queue_.front()->cv.Signal();
-  mu_.Unlock();
-  return w->status;
+  leading_ = false;
+  // Hand the role to the first caller still waiting, if any.
+  for (Waiter* x : queue_) {
+    if (x->awaiting) {
+      x->cv.Signal();
+      break;
+    }
+  }
 }
 
 void Writer::GatherWindow() {
-  if (options_.sync.mode != SyncPolicy::Mode::kAlways) return;
+  if (!options_.gather_window ||
+      options_.sync.mode != SyncPolicy::Mode::kAlways) {
+    return;
+  }
   std::vector<std::thread::id> expected = recent_threads_[0];
   for (std::thread::id t : recent_threads_[1]) {
     if (std::find(expected.begin(), expected.end(), t) == expected.end()) {

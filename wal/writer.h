@@ -1,10 +1,10 @@
 // wal::Writer appends records to a sequence of WAL segments
 // (docs/wal_format.md) with group commit.
 //
-// Concurrent Append calls are gathered by a leader: the first caller in the
-// queue writes the records of every caller waiting behind it, issues one
-// sync for all of them (as the SyncPolicy asks), and tells each caller its
-// own result. Under SyncPolicy::Always() no caller returns success before
+// Concurrent Append calls are gathered by a leader: one waiting caller
+// writes the records at the front of the queue, in the order they were
+// queued, issues one sync for all of them (as the SyncPolicy asks), and
+// tells each caller its own result. Under SyncPolicy::Always() no caller returns success before
 // its bytes are durable; a new segment's file and directory entry are
 // durable before the first record in it is acknowledged.
 //
@@ -70,11 +70,16 @@ struct WriterOptions {
   uint64_t max_record_size = uint64_t{64} << 20;
   // Most record bytes one group commit gathers.
   uint64_t max_group_bytes = uint64_t{4} << 20;
+  // Let a new leader wait briefly for recent appenders (see above). Turn it
+  // off when a single thread commits on behalf of others.
+  bool gather_window = true;
   // For golden-bytes tests only: the segment nonce, normally random.
   std::optional<uint64_t> fixed_nonce;
 };
 
 class Writer {
+  struct Waiter;  // One caller's request in the commit queue.
+
  public:
   // Creates segment `segment_number` in `dir` (creating `dir` if needed)
   // and makes it and its directory entry durable.
@@ -94,8 +99,29 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
+  // A place in the commit queue, from Enqueue, redeemed by Wait.
+  class Ticket {
+   public:
+    Ticket(Ticket&&) noexcept;
+    Ticket& operator=(Ticket&&) noexcept;
+    ~Ticket();
+
+   private:
+    friend class Writer;
+    explicit Ticket(std::unique_ptr<Waiter> waiter);
+    std::unique_ptr<Waiter> waiter_;
+  };
+
   // Appends one record.
   [[nodiscard]] absl::Status Append(absl::string_view record);
+  // The two halves of AppendBatch, for callers that must fix their records'
+  // order in the log under a lock of their own without holding it through
+  // the sync: Enqueue places `records` in the commit queue and returns at
+  // once (records are written in the order Enqueue was called); Wait blocks
+  // until they are committed and returns their result. `records` must stay
+  // alive until Wait returns. Every ticket must be waited for.
+  [[nodiscard]] Ticket Enqueue(absl::Span<const absl::string_view> records);
+  [[nodiscard]] absl::Status Wait(Ticket ticket);
   // Appends several records, in order, in one group commit.
   [[nodiscard]] absl::Status AppendBatch(
       absl::Span<const absl::string_view> records);
@@ -120,10 +146,14 @@ class Writer {
   Stats stats() const;
 
  private:
-  struct Waiter;
   Writer(io::FileSystem* fs, std::string dir, WriterOptions options);
 
   absl::Status Commit(Waiter* w) ABSL_LOCKS_EXCLUDED(mu_);
+  void Push(Waiter* w) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status Await(Waiter* w) ABSL_LOCKS_EXCLUDED(mu_);
+  // Commits the group at the front of the queue. Releases mu_ while
+  // writing and syncing.
+  void LeadOneGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The leader's wait for recent appenders to rejoin the queue.
   void GatherWindow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RememberThreads(absl::Span<Waiter* const> group)
@@ -145,6 +175,8 @@ class Writer {
   // Signaled when a caller joins the queue while a leader gathers.
   CondVar gather_cv_;
   bool gathering_ ABSL_GUARDED_BY(mu_) = false;
+  // A caller is committing a group; the others wait for it.
+  bool leading_ ABSL_GUARDED_BY(mu_) = false;
   // Threads served by the last two groups, for the gather window.
   std::vector<std::thread::id> recent_threads_[2] ABSL_GUARDED_BY(mu_);
   absl::Status status_ ABSL_GUARDED_BY(mu_);  // Sticky.

@@ -231,6 +231,22 @@ TEST_F(WriterTest, EachWaiterGetsItsOwnResult) {
   EXPECT_EQ(ok, 3);
 }
 
+TEST_F(WriterTest, EnqueueFixesLogOrderAndWaitReportsEachResult) {
+  auto writer = Create({.max_record_size = 8});
+  const std::vector<absl::string_view> a = {"a1", "a2"};
+  const std::vector<absl::string_view> b = {"b1"};
+  const std::vector<absl::string_view> big = {"too long to log"};
+  Writer::Ticket ta = writer->Enqueue(a);
+  Writer::Ticket tbig = writer->Enqueue(big);
+  Writer::Ticket tb = writer->Enqueue(b);
+  // Waiting out of order: b's wait commits a's records first.
+  EXPECT_OK(writer->Wait(std::move(tb)));
+  EXPECT_THAT(writer->Wait(std::move(tbig)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_OK(writer->Wait(std::move(ta)));
+  EXPECT_THAT(Records(), ElementsAre("a1", "a2", "b1"));
+}
+
 // A typed codec: a pair of integers.
 struct PairCodec {
   using Value = std::pair<uint64_t, uint64_t>;
