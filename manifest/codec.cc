@@ -278,11 +278,11 @@ void EncodeState(const State& state, std::string* dst) {
   for (uint64_t wal : state.frozen_wals) w.Varint(kFrozenWal, wal);
   w.Varint(kNextTableNumber, state.next_table_number);
   std::string table;
-  for (const auto& [number, meta] : state.tables) {
+  state.tables.ForEach([&](const TableMeta& meta) {
     table.clear();
     EncodeTable(meta, &table);
     w.Bytes(kTable, table);
-  }
+  });
 }
 
 absl::Status DecodeState(absl::string_view bytes, absl::string_view what,
@@ -326,7 +326,7 @@ absl::Status DecodeState(absl::string_view bytes, absl::string_view what,
         if ((s = r.Bytes(f, &bytes)).ok() &&
             (s = DecodeTable(bytes, in, f.offset, &meta)).ok()) {
           const uint64_t number = meta.number;
-          if (!state->tables.try_emplace(number, std::move(meta)).second) {
+          if (!state->tables.Insert(std::move(meta))) {
             s = r.Error(f, absl::StrFormat("table %d appears twice", number));
           }
         }
@@ -339,11 +339,11 @@ absl::Status DecodeState(absl::string_view bytes, absl::string_view what,
   }
   if (!r.status().ok()) return r.status();
   if (!state->tables.empty() &&
-      state->tables.rbegin()->first >= state->next_table_number) {
+      state->tables.MaxNumber() >= state->next_table_number) {
     return in.Error(
-        "state", absl::StrFormat("table %d is at or past the next table id %d",
-                                 state->tables.rbegin()->first,
-                                 state->next_table_number));
+        "state",
+        absl::StrFormat("table %d is at or past the next table id %d",
+                        state->tables.MaxNumber(), state->next_table_number));
   }
   return absl::OkStatus();
 }

@@ -102,7 +102,7 @@ TEST(ManifestCodecTest, StateRoundTrips) {
   state.active_wal = 9;
   state.frozen_wals = {7, 8};
   state.next_table_number = 1000;
-  for (uint64_t n = 1; n < 1000; n += 3) state.tables[n] = RandomTable(rnd, n);
+  for (uint64_t n = 1; n < 1000; n += 3) state.tables.Put(RandomTable(rnd, n));
   std::string bytes;
   EncodeState(state, &bytes);
   State back;
@@ -182,7 +182,9 @@ TEST(ManifestCodecTest, MissingSequenceOrTableNumberIsDataLoss) {
 TEST(ManifestCodecTest, StateWithDuplicateOrUnallocatedTableIsDataLoss) {
   State state;
   state.next_table_number = 3;
-  state.tables[2].number = 2;
+  TableMeta two;
+  two.number = 2;
+  state.tables.Put(two);
   std::string bytes;
   EncodeState(state, &bytes);
   std::string dup = bytes;

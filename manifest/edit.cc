@@ -7,14 +7,6 @@
 
 namespace strata::manifest {
 
-bool operator==(const TableMeta& a, const TableMeta& b) {
-  return a.number == b.number && a.file_size == b.file_size &&
-         a.entries == b.entries && a.tombstones == b.tombstones &&
-         a.smallest_key == b.smallest_key && a.largest_key == b.largest_key &&
-         a.smallest_lsn == b.smallest_lsn && a.largest_lsn == b.largest_lsn &&
-         a.level == b.level && a.checksum == b.checksum;
-}
-
 bool operator==(const State& a, const State& b) {
   return a.version == b.version && a.last_sequence == b.last_sequence &&
          a.last_lsn == b.last_lsn && a.active_wal == b.active_wal &&
@@ -144,7 +136,7 @@ class Overlay {
  private:
   bool Live(uint64_t number) const {
     if (removed_.count(number) > 0) return false;
-    return added_.count(number) > 0 || base_.tables.count(number) > 0;
+    return added_.count(number) > 0 || base_.tables.Find(number) != nullptr;
   }
 
   absl::Status Add(const TableMeta& table) {
@@ -204,7 +196,7 @@ struct Applier {
   }
   void operator()(const RemoveFrozenWal& op) { Erase(op.wal); }
   void operator()(const AddTable& op) { Add(op.table); }
-  void operator()(const RemoveTable& op) { state->tables.erase(op.number); }
+  void operator()(const RemoveTable& op) { state->tables.Erase(op.number); }
   void operator()(const UpdateLsn& op) {
     state->last_lsn = std::max(state->last_lsn, op.lsn);
   }
@@ -213,12 +205,12 @@ struct Applier {
         std::max(state->next_table_number, op.number + 1);
   }
   void operator()(const Compaction& op) {
-    for (uint64_t number : op.removed) state->tables.erase(number);
+    for (uint64_t number : op.removed) state->tables.Erase(number);
     for (const TableMeta& table : op.added) Add(table);
   }
 
   void Add(const TableMeta& table) {
-    state->tables.insert_or_assign(table.number, table);
+    state->tables.Put(table);
     // A live table's id is allocated, whatever the log said.
     state->next_table_number =
         std::max(state->next_table_number, table.number + 1);

@@ -23,27 +23,11 @@
 #include <variant>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/status/status.h"
+#include "manifest/table_meta.h"
+#include "manifest/table_set.h"
 
 namespace strata::manifest {
-
-// One live SSTable. Its file is sst/<TableFileName(number)>; no path is
-// stored, so the directory can be moved.
-struct TableMeta {
-  uint64_t number = 0;
-  uint64_t file_size = 0;
-  uint64_t entries = 0;
-  uint64_t tombstones = 0;
-  std::string smallest_key;
-  std::string largest_key;
-  uint64_t smallest_lsn = 0;
-  uint64_t largest_lsn = 0;
-  uint32_t level = 0;     // Compaction tier.
-  uint32_t checksum = 0;  // The table footer's whole-file checksum.
-
-  friend bool operator==(const TableMeta& a, const TableMeta& b);
-};
 
 // The operations of the reference design.
 struct SetVersion {
@@ -106,7 +90,7 @@ struct State {
   uint64_t active_wal = 0;
   std::vector<uint64_t> frozen_wals;  // Ascending.
   uint64_t next_table_number = 1;
-  absl::btree_map<uint64_t, TableMeta> tables;
+  TableSet tables;
 
   bool IsFrozen(uint64_t wal) const;
   friend bool operator==(const State& a, const State& b);

@@ -61,7 +61,7 @@ TEST(EditTest, CompactionRemovesThenAddsAtomically) {
   State s = Started();
   ASSERT_OK(Commit(&s, Ops({Compaction{{Table(3, 1)}, {1, 2}}})));
   EXPECT_EQ(s.tables.size(), 1u);
-  EXPECT_EQ(s.tables.at(3).level, 1u);
+  EXPECT_EQ(s.tables.Find(3)->level, 1u);
   // A compaction with one bad input changes nothing.
   const State before = s;
   EXPECT_THAT(Commit(&s, Ops({Compaction{{}, {3, 99}}})),

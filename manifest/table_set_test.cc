@@ -1,0 +1,76 @@
+#include "manifest/table_set.h"
+
+#include <map>
+
+#include "gtest/gtest.h"
+#include "testing/random.h"
+
+namespace strata::manifest {
+namespace {
+
+TableMeta Table(uint64_t number, uint64_t size = 0) {
+  TableMeta t;
+  t.number = number;
+  t.file_size = size;
+  return t;
+}
+
+// Checks `set` against a std::map model: size, lookups, order.
+void ExpectSame(const TableSet& set,
+                const std::map<uint64_t, uint64_t>& model) {
+  ASSERT_EQ(set.size(), model.size());
+  std::vector<uint64_t> seen;
+  set.ForEach([&](const TableMeta& t) { seen.push_back(t.number); });
+  std::vector<uint64_t> want;
+  for (const auto& [n, size] : model) want.push_back(n);
+  ASSERT_EQ(seen, want);
+  for (const auto& [n, size] : model) {
+    const TableMeta* t = set.Find(n);
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(t->file_size, size);
+  }
+  EXPECT_EQ(set.MaxNumber(), model.empty() ? 0 : model.rbegin()->first);
+}
+
+TEST(TableSetTest, MatchesAMapUnderRandomChanges) {
+  testing::Random rnd(5);
+  TableSet set;
+  std::map<uint64_t, uint64_t> model;
+  for (int i = 0; i < 20000; ++i) {
+    const uint64_t n = 1 + rnd.Uniform(3000);
+    if (rnd.OneIn(3)) {
+      EXPECT_EQ(set.Erase(n), model.erase(n) == 1);
+    } else if (rnd.OneIn(2)) {
+      const bool fresh = model.count(n) == 0;
+      EXPECT_EQ(set.Insert(Table(n, i)), fresh);
+      if (fresh) model[n] = i;
+    } else {
+      set.Put(Table(n, i));
+      model[n] = i;
+    }
+    EXPECT_EQ(set.Find(4000), nullptr);
+  }
+  ExpectSame(set, model);
+}
+
+TEST(TableSetTest, CopiesShareChunksAndStayIndependent) {
+  TableSet a;
+  for (uint64_t n = 1; n <= 2000; ++n) a.Put(Table(n, 1));
+  TableSet b = a;  // Cheap: shares every chunk.
+  b.Erase(7);
+  b.Put(Table(5000, 2));
+  b.Put(Table(10, 9));
+  EXPECT_EQ(a.size(), 2000u);
+  EXPECT_NE(a.Find(7), nullptr);
+  EXPECT_EQ(a.Find(5000), nullptr);
+  EXPECT_EQ(a.Find(10)->file_size, 1u);
+  EXPECT_EQ(b.size(), 2000u);
+  EXPECT_EQ(b.Find(7), nullptr);
+  EXPECT_EQ(b.Find(10)->file_size, 9u);
+  EXPECT_FALSE(a == b);
+  TableSet c = a;
+  EXPECT_TRUE(a == c);
+}
+
+}  // namespace
+}  // namespace strata::manifest
