@@ -107,8 +107,9 @@ FragmentHeader::FragmentHeader(const char* p)
       length_(DecodeFixed16(p + 4)),
       type_(static_cast<uint8_t>(p[kTypeOffset])) {}
 
-bool FragmentHeader::Matches(uint32_t seed, const char* p) const {
-  return FragmentCrc(seed, p + kTypeOffset, length_) == masked_crc_;
+bool FragmentHeader::Matches(uint32_t seed, const char* p,
+                             size_t length) const {
+  return FragmentCrc(seed, p + kTypeOffset, length) == masked_crc_;
 }
 
 std::string SegmentFileName(uint64_t number) {

@@ -91,7 +91,11 @@ class FragmentHeader {
   bool type_is_valid() const { return type_ >= 1 && type_ <= 4; }
   // True if the fragment whose header starts at `p` (with length() bytes
   // of payload after it) matches its checksum.
-  bool Matches(uint32_t seed, const char* p) const;
+  bool Matches(uint32_t seed, const char* p) const {
+    return Matches(seed, p, length_);
+  }
+  // As Matches, over the first `length` payload bytes instead of length().
+  bool Matches(uint32_t seed, const char* p, size_t length) const;
 
  private:
   uint32_t masked_crc_;

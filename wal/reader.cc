@@ -101,8 +101,10 @@ bool Reader::LoadSegment() {
     if (!s.ok()) {
       // The writer syncs a new segment's header before any record in it:
       // a newest segment no longer than a header that fails is torn.
-      if (newest() && file_size_ <= SegmentHeader::kSize &&
-          s.code() == absl::StatusCode::kDataLoss) {
+      const bool torn_header = options_.strict_tail
+                                   ? file_size_ < SegmentHeader::kSize
+                                   : file_size_ <= SegmentHeader::kSize;
+      if (newest() && torn_header && s.code() == absl::StatusCode::kDataLoss) {
         tail_ = {segment, 0, file_size_, std::string(s.message())};
         finished_ = true;
         return false;
@@ -156,12 +158,24 @@ uint64_t Reader::FindValidFragment(uint64_t from) {
   return file_size_;
 }
 
-bool Reader::Damaged(uint64_t at, std::string problem) {
+bool Reader::Damaged(uint64_t at, std::string problem, bool truncated) {
   const uint64_t segment = segments_[index_];
   const uint64_t begin = in_record_ ? record_start_ : at;
   std::string reason = absl::StrFormat("%s at offset %d", problem, at);
   const uint64_t next = FindValidFragment(at + 1);
   if (next < file_size_) return DamagedBefore(begin, next, std::move(reason));
+  if (newest() && options_.strict_tail && !truncated) {
+    if (options_.best_effort) {
+      skipped_.push_back({segment, begin, file_size_, reason});
+      tail_ = {segment, begin, file_size_, std::move(reason)};
+      finished_ = true;
+      return false;
+    }
+    return Fail(absl::DataLossError(absl::StrFormat(
+        "wal: %s: %s; the damaged fragment is complete, so this is not a "
+        "torn write",
+        SegmentPath(segment), reason)));
+  }
   if (newest()) {
     tail_ = {segment, begin, file_size_, std::move(reason)};
     finished_ = true;
@@ -195,10 +209,11 @@ bool Reader::DamagedBefore(uint64_t begin, uint64_t valid_from,
 
 bool Reader::EndOfSegment() {
   if (in_record_) {
-    return Damaged(
-        pos_, absl::StrFormat("segment ends inside the record that starts at "
-                              "offset %d",
-                              record_start_));
+    return Damaged(pos_,
+                   absl::StrFormat("segment ends inside the record that "
+                                   "starts at offset %d",
+                                   record_start_),
+                   /*truncated=*/true);
   }
   if (newest()) {
     tail_ = {segments_[index_], file_size_, file_size_, ""};
@@ -237,13 +252,15 @@ bool Reader::Next(absl::string_view* record, RecordPosition* position) {
     if (size - pos_ < kHeader) {
       if (!Damaged(pos_,
                    absl::StrFormat("truncated fragment header (%d of %d bytes)",
-                                   size - pos_, kHeader))) {
+                                   size - pos_, kHeader),
+                   /*truncated=*/true)) {
         return false;
       }
       continue;
     }
     const FragmentHeader h(At(pos_));
     std::string problem;
+    bool truncated = false;
     if (!h.type_is_valid()) {
       problem = absl::StrFormat("invalid fragment type %d", h.type());
     } else if (h.length() > block_left - kHeader) {
@@ -251,13 +268,20 @@ bool Reader::Next(absl::string_view* record, RecordPosition* position) {
           "fragment length %d overruns its block (%d bytes left)", h.length(),
           block_left - kHeader);
     } else if (pos_ + kHeader + h.length() > size) {
-      problem = absl::StrFormat("truncated fragment payload (%d of %d bytes)",
-                                size - pos_ - kHeader, h.length());
+      const uint64_t present = size - pos_ - kHeader;
+      // A torn fragment cannot match its checksum over the bytes present;
+      // a complete one whose length field was damaged does.
+      truncated = !h.Matches(crc_seed_, At(pos_), present);
+      problem = absl::StrFormat(
+          truncated ? "truncated fragment payload (%d of %d bytes)"
+                    : "fragment length field damaged (%d bytes present, "
+                      "%d declared, and the checksum matches the present)",
+          present, h.length());
     } else if (!h.Matches(crc_seed_, At(pos_))) {
       problem = "fragment checksum mismatch";
     }
     if (!problem.empty()) {
-      if (!Damaged(pos_, std::move(problem))) return false;
+      if (!Damaged(pos_, std::move(problem), truncated)) return false;
       continue;
     }
     const uint64_t at = pos_;

@@ -2,8 +2,9 @@
 // (docs/wal_format.md), telling a torn tail from corruption:
 //
 //  - Torn tail: damage in the newest segment with no valid fragment after
-//    it — the writer died mid-append. Next() ends cleanly and tail() says
-//    where the whole records end; Writer::Reopen truncates the rest.
+//    it — the writer died mid-append. (With ReaderOptions::strict_tail,
+//    only a segment that ends inside a record.) Next() ends cleanly and tail()
+//    says where the whole records end; Writer::Reopen truncates the rest.
 //  - Corruption: damage with a valid fragment after it, damage in any
 //    segment but the newest, a missing segment, or a segment whose header
 //    names another number. Next() fails with DataLoss naming the segment
@@ -36,6 +37,13 @@ namespace strata::wal {
 struct ReaderOptions {
   // Skip damaged regions (reporting each) instead of failing.
   bool best_effort = false;
+  // Count as a torn tail only a newest segment that ends inside a record
+  // (what an interrupted append leaves); a complete fragment that fails its
+  // checks at the tail is DataLoss. For logs whose every record was synced
+  // before it was acknowledged (the manifest), where a damaged last record
+  // may be an acknowledged one. Without it, damage with nothing valid after
+  // it also counts as torn (a crash may leave zeros or stale bytes).
+  bool strict_tail = false;
   // A longer record is refused (FailedPrecondition).
   uint64_t max_record_size = uint64_t{64} << 20;
 };
@@ -104,7 +112,8 @@ class Reader {
   bool LoadSegment();
   bool newest() const { return index_ + 1 == segments_.size(); }
   // Handles damage found at `at`; true to keep reading (best effort).
-  bool Damaged(uint64_t at, std::string reason);
+  // `truncated`: the segment ends inside the fragment or record.
+  bool Damaged(uint64_t at, std::string reason, bool truncated = false);
   // Damage whose extent is known: [begin, valid_from), with a valid
   // fragment at valid_from.
   bool DamagedBefore(uint64_t begin, uint64_t valid_from, std::string reason);

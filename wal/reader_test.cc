@@ -301,6 +301,36 @@ TEST_F(ReaderTest, TornTailAtEveryByteOfTheLastRecord) {
   }
 }
 
+TEST_F(ReaderTest, StrictTailRefusesACompleteDamagedLastRecord) {
+  Write(ThreeSmall());
+  Poke(1, 2 * kSecond - SegmentHeader::kSize + kHeader + 5, 'X');
+  EXPECT_THAT(ReadAll(&fs_, "/wal", {.strict_tail = true}),
+              StatusIs(kDataLoss, HasSubstr("the damaged fragment is "
+                                            "complete, so this is not a torn "
+                                            "write")));
+  ASSERT_OK_AND_ASSIGN(Replay lenient, Read());  // Default: torn.
+  EXPECT_EQ(lenient.records.size(), 2u);
+}
+
+TEST_F(ReaderTest, StrictTailStillRepairsTruncation) {
+  Write(ThreeSmall());
+  const std::string bytes = ReadSegment(&fs_, "/wal", 1);
+  WriteSegment(&fs_, "/wal", 1, bytes.substr(0, bytes.size() - 30));
+  ASSERT_OK_AND_ASSIGN(Replay replay,
+                       ReadAll(&fs_, "/wal", {.strict_tail = true}));
+  EXPECT_EQ(replay.records.size(), 2u);
+  EXPECT_TRUE(replay.tail.torn());
+}
+
+TEST_F(ReaderTest, DamagedLengthOfTheLastRecordIsNotMistakenForTruncation) {
+  Write(ThreeSmall());
+  // Raise the last fragment's length past the end of the file: its
+  // checksum still matches the bytes present, so this is damage.
+  Poke(1, 2 * kSecond - SegmentHeader::kSize + 4, 120);
+  EXPECT_THAT(ReadAll(&fs_, "/wal", {.strict_tail = true}),
+              StatusIs(kDataLoss, HasSubstr("length field damaged")));
+}
+
 TEST_F(ReaderTest, BestEffortSkipsAndReportsEveryDamagedRange) {
   Write(ThreeSmall());
   Poke(1, kSecond + kHeader + 5, 'X');

@@ -4,9 +4,9 @@
 // Concurrent Append calls are gathered by a leader: one waiting caller
 // writes the records at the front of the queue, in the order they were
 // queued, issues one sync for all of them (as the SyncPolicy asks), and
-// tells each caller its own result. Under SyncPolicy::Always() no caller returns success before
-// its bytes are durable; a new segment's file and directory entry are
-// durable before the first record in it is acknowledged.
+// tells each caller its own result. Under SyncPolicy::Always() no caller
+// returns success before its bytes are durable; a new segment's file and
+// directory entry are durable before the first record in it is acknowledged.
 //
 // Under SyncPolicy::Always() a group's members cannot submit again until
 // its sync ends, so a leader that starts at once splits N steady appenders

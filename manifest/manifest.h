@@ -1,0 +1,161 @@
+// Manifest: the durable record of which data-WAL segments and SSTables make
+// up a database (../shared/DESIGN.md, docs/manifest_format.md).
+//
+// Every change is an Edit: validated against the current state (invalid
+// edits are refused before anything is written), given the next sequence
+// number, appended to the manifest log as one record and synced, and only
+// then applied to the state readers see. Concurrent Apply calls are
+// group-committed by the log (one write and one sync for all waiting edits;
+// each caller gets its own result; edits apply in log order).
+//
+// Files, by generation G in one directory:
+//   NNNNNN.snapshot  the whole state when G began (its last edit sequence)
+//   NNNNNN.log       edits after it (a WAL segment numbered G)
+// A checkpoint writes snapshot G+1 (temp, sync, rename, directory sync),
+// starts log G+1, and only then deletes generation G-1: the previous
+// generation stays whole until the next one is, so a corrupt newest
+// snapshot is recovered from the one before it without losing an edit.
+//
+// After a failed log write or sync the log's state is unknown: the manifest
+// refuses every later edit with that first error, and reports that nothing
+// may be deleted until it is reopened.
+//
+// Thread-safety: safe for concurrent use.
+
+#ifndef STRATA_MANIFEST_MANIFEST_H_
+#define STRATA_MANIFEST_MANIFEST_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "io/file_system.h"
+#include "io/mutex.h"
+#include "manifest/edit.h"
+#include "wal/writer.h"
+
+namespace strata::manifest {
+
+struct ManifestOptions {
+  // Checkpoint automatically once the log since the last snapshot is larger
+  // than both of these: bytes, and a multiple of the snapshot's size (so a
+  // large state is not rewritten after every few edits).
+  uint64_t checkpoint_log_bytes = uint64_t{4} << 20;
+  double checkpoint_snapshot_ratio = 2.0;
+  // Recover the longest consistent prefix instead of failing on damage. The
+  // result is marked: deletions_allowed() stays false.
+  bool best_effort = false;
+};
+
+// What Open found and did.
+struct RecoveryReport {
+  bool created = false;  // The directory held no manifest.
+  uint64_t generation = 0;
+  uint64_t snapshot_sequence = 0;  // The snapshot recovery started from.
+  uint64_t edits_replayed = 0;
+  // A torn tail of the newest log was cut off (and where, why).
+  bool repaired_torn_tail = false;
+  std::string torn_tail;
+  // The newest snapshot was damaged; the previous generation was used and
+  // the damaged snapshot rewritten.
+  bool used_previous_generation = false;
+  std::string snapshot_error;
+  // Best effort only: what was lost after the longest consistent prefix.
+  bool lost_data = false;
+  std::string loss;
+};
+
+class Manifest {
+ public:
+  // Opens the manifest in `dir`, creating an empty one if `dir` holds none.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Manifest>> Open(
+      io::FileSystem* fs, std::string dir, ManifestOptions options = {});
+  ~Manifest();
+
+  // Validates, logs durably and applies `edit` (whose sequence is assigned
+  // here). Returns the sequence. InvalidArgument if the edit does not apply;
+  // the sticky failure after a failed write or sync.
+  [[nodiscard]] absl::StatusOr<uint64_t> Apply(Edit edit);
+
+  // One-op edits, as the reference design offers them.
+  [[nodiscard]] absl::Status SetVersion(uint64_t version);
+  [[nodiscard]] absl::Status SetActiveWal(uint64_t wal);
+  [[nodiscard]] absl::Status AddFrozenWal(uint64_t wal);
+  [[nodiscard]] absl::Status RemoveFrozenWal(uint64_t wal);
+  [[nodiscard]] absl::Status AddTable(TableMeta table);
+  [[nodiscard]] absl::Status RemoveTable(uint64_t number);
+  [[nodiscard]] absl::Status UpdateLsn(uint64_t lsn);
+  [[nodiscard]] absl::Status AllocateTableId(uint64_t number);
+  [[nodiscard]] absl::Status ApplyCompaction(std::vector<TableMeta> added,
+                                             std::vector<uint64_t> removed);
+  // Allocates the next table id durably and returns it.
+  [[nodiscard]] absl::StatusOr<uint64_t> NewTableNumber();
+
+  // The state after every edit applied so far. Immutable; readers keep it as
+  // long as they like without holding any lock of the manifest's.
+  std::shared_ptr<const State> current() const;
+
+  // Writes a snapshot and starts a new generation now.
+  [[nodiscard]] absl::Status Checkpoint();
+
+  // OK, or the error that stopped the manifest.
+  absl::Status health() const;
+  // False after a best-effort recovery that lost data, or after a failure:
+  // the engine must not delete files then.
+  bool deletions_allowed() const;
+  // Edits logged since the last snapshot (the reference's dirty flag).
+  bool dirty() const ABSL_LOCKS_EXCLUDED(mu_);
+  const RecoveryReport& recovery() const { return recovery_; }
+
+  struct Stats {
+    uint64_t generation = 0;
+    uint64_t edits = 0;      // Applied since Open.
+    uint64_t log_bytes = 0;  // Of the current generation's log.
+    uint64_t snapshot_bytes = 0;
+    uint64_t checkpoints = 0;  // Since Open.
+  };
+  Stats stats() const;
+
+ private:
+  Manifest(io::FileSystem* fs, std::string dir, ManifestOptions options);
+
+  absl::Status Recover() ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status StartFresh() ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status Replay(std::vector<uint64_t> logs, State* state,
+                      uint64_t rewrite_snapshot_at);
+  absl::Status CheckpointLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DeleteGenerationsBefore(uint64_t generation)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool CheckpointDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ApplyOne(Op op);
+
+  io::FileSystem* const fs_;
+  const std::string dir_;
+  const ManifestOptions options_;
+  RecoveryReport recovery_;       // Written by Open only.
+  uint64_t replay_tail_end_ = 0;  // Set by Replay, for Open.
+
+  mutable Mutex mu_;
+  CondVar idle_cv_;  // Signaled when pending_ empties or a checkpoint ends.
+  std::unique_ptr<wal::Writer> log_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  State committed_ ABSL_GUARDED_BY(mu_);           // Durable edits, applied.
+  State accepted_ ABSL_GUARDED_BY(mu_);            // committed_ + pending_.
+  std::deque<Edit> pending_ ABSL_GUARDED_BY(mu_);  // Logged, not yet synced.
+  bool checkpointing_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  Stats stats_ ABSL_GUARDED_BY(mu_);
+
+  mutable Mutex current_mu_;
+  std::shared_ptr<const State> current_ ABSL_GUARDED_BY(current_mu_);
+};
+
+}  // namespace strata::manifest
+
+#endif  // STRATA_MANIFEST_MANIFEST_H_

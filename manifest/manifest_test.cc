@@ -1,0 +1,372 @@
+#include "manifest/manifest.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "encoding/tagged.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "manifest/codec.h"
+#include "manifest/manifest_test_util.h"
+#include "manifest/snapshot.h"
+#include "testing/fault_injection_file_system.h"
+#include "testing/mem_file_system.h"
+#include "testing/status_matchers.h"
+#include "wal/writer.h"
+
+namespace strata::manifest {
+namespace {
+
+using ::strata::testing::FaultInjectionFileSystem;
+using ::strata::testing::FsOp;
+using ::strata::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kDir[] = "/db/manifest";
+
+class ManifestTest : public ::testing::Test {
+ protected:
+  ManifestTest() {
+    EXPECT_OK(fs_.CreateDir("/db"));
+    EXPECT_OK(fs_.SyncDir("/"));
+    EXPECT_OK(fs_.SyncDir("/db"));
+  }
+
+  std::unique_ptr<Manifest> Open(ManifestOptions options = {}) {
+    absl::StatusOr<std::unique_ptr<Manifest>> m =
+        Manifest::Open(&fs_, kDir, options);
+    EXPECT_OK(m.status());
+    return m.ok() ? *std::move(m) : nullptr;
+  }
+
+  // Starts a database: WAL 1 active, tables 1..n live.
+  void Populate(Manifest& m, int tables) {
+    ASSERT_OK(m.SetActiveWal(1));
+    for (int i = 0; i < tables; ++i) {
+      ASSERT_OK_AND_ASSIGN(uint64_t n, m.NewTableNumber());
+      ASSERT_OK(m.AddTable(TestTable(n)));
+    }
+  }
+
+  std::vector<std::string> Files() {
+    return mem_.ListDir(kDir).value_or(std::vector<std::string>{});
+  }
+
+  testing::MemFileSystem mem_;
+  FaultInjectionFileSystem fs_{&mem_};
+};
+
+TEST_F(ManifestTest, EmptyDirectoryStartsAnEmptyManifest) {
+  auto m = Open();
+  EXPECT_TRUE(m->recovery().created);
+  EXPECT_EQ(*m->current(), State());
+  EXPECT_THAT(Files(), ElementsAre("000001.log", "000001.snapshot"));
+  EXPECT_EQ(fs_.PendingDirOps(), 0u);  // Creation is durable.
+}
+
+TEST_F(ManifestTest, ReplayAfterReopen) {
+  State before;
+  {
+    auto m = Open();
+    Populate(*m, 5);
+    ASSERT_OK(m->Apply(Edit::Freeze(1, 2, 500)).status());
+    before = *m->current();
+  }
+  auto m = Open();
+  EXPECT_FALSE(m->recovery().created);
+  EXPECT_EQ(m->recovery().edits_replayed, before.last_sequence);
+  EXPECT_EQ(*m->current(), before);
+}
+
+TEST_F(ManifestTest, FlushAndFreezeAreEachOneEditOneRecord) {
+  auto m = Open();
+  Populate(*m, 1);
+  const uint64_t edits = m->stats().edits;
+  ASSERT_OK(m->Apply(Edit::Freeze(1, 2, 100)).status());
+  ASSERT_OK_AND_ASSIGN(uint64_t n, m->NewTableNumber());
+  ASSERT_OK(m->Apply(Edit::Flush(TestTable(n), 1, 100)).status());
+  EXPECT_EQ(m->stats().edits, edits + 3);  // freeze, allocate, flush
+  EXPECT_TRUE(m->current()->frozen_wals.empty());
+  EXPECT_EQ(m->current()->active_wal, 2u);
+}
+
+TEST_F(ManifestTest, InvalidEditIsRefusedBeforeAnythingIsWritten) {
+  auto m = Open();
+  Populate(*m, 2);
+  const uint64_t log_bytes = m->stats().log_bytes;
+  const uint64_t ops = fs_.operation_count();
+  EXPECT_THAT(m->RemoveTable(99), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           HasSubstr("table 99 is not live")));
+  EXPECT_THAT(m->RemoveFrozenWal(1),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(m->AddTable(TestTable(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(fs_.operation_count(), ops);
+  EXPECT_EQ(m->stats().log_bytes, log_bytes);
+  EXPECT_OK(m->health());  // Refusals are not failures.
+}
+
+TEST_F(ManifestTest, CompactionIsOneAtomicEdit) {
+  auto m = Open();
+  Populate(*m, 4);
+  ASSERT_OK_AND_ASSIGN(uint64_t out, m->NewTableNumber());
+  ASSERT_OK(m->ApplyCompaction({TestTable(out, 1)}, {1, 2, 3}));
+  auto state = m->current();
+  EXPECT_EQ(state->tables.size(), 2u);
+  EXPECT_NE(state->tables.Find(out), nullptr);
+  m.reset();
+  EXPECT_EQ(*Open()->current(), *state);
+}
+
+TEST_F(ManifestTest, ReadersKeepTheirSnapshot) {
+  auto m = Open();
+  Populate(*m, 3);
+  std::shared_ptr<const State> held = m->current();
+  ASSERT_OK(m->RemoveTable(1));
+  EXPECT_EQ(held->tables.size(), 3u);
+  EXPECT_EQ(m->current()->tables.size(), 2u);
+}
+
+TEST_F(ManifestTest, AllocatedIdsSurviveACrash) {
+  uint64_t allocated;
+  {
+    auto m = Open();
+    ASSERT_OK_AND_ASSIGN(allocated, m->NewTableNumber());
+    ASSERT_OK(fs_.SimulateCrash());
+  }
+  auto m = Open();
+  ASSERT_OK_AND_ASSIGN(uint64_t next, m->NewTableNumber());
+  EXPECT_GT(next, allocated);
+}
+
+TEST_F(ManifestTest, CheckpointClearsDirtyAndKeepsThePreviousGeneration) {
+  auto m = Open();
+  Populate(*m, 3);
+  EXPECT_TRUE(m->dirty());
+  ASSERT_OK(m->Checkpoint());
+  EXPECT_FALSE(m->dirty());
+  EXPECT_EQ(m->stats().generation, 2u);
+  EXPECT_THAT(Files(), ElementsAre("000001.log", "000001.snapshot",
+                                   "000002.log", "000002.snapshot"));
+  ASSERT_OK(m->Checkpoint());
+  // Generation 1 goes only once generation 3 is complete.
+  EXPECT_THAT(Files(), ElementsAre("000002.log", "000002.snapshot",
+                                   "000003.log", "000003.snapshot"));
+}
+
+TEST_F(ManifestTest, CheckpointThenMoreEditsThenReopen) {
+  State before;
+  {
+    auto m = Open();
+    Populate(*m, 3);
+    ASSERT_OK(m->Checkpoint());
+    ASSERT_OK(m->RemoveTable(2));
+    ASSERT_OK(m->UpdateLsn(777));
+    before = *m->current();
+  }
+  auto m = Open();
+  EXPECT_EQ(*m->current(), before);
+  EXPECT_EQ(m->recovery().generation, 2u);
+  EXPECT_EQ(m->recovery().edits_replayed, 2u);
+}
+
+TEST_F(ManifestTest, AutomaticCheckpointWhenTheLogOutgrowsItsThreshold) {
+  auto m =
+      Open({.checkpoint_log_bytes = 2000, .checkpoint_snapshot_ratio = 2.0});
+  Populate(*m, 60);
+  EXPECT_GT(m->stats().checkpoints, 0u);
+  EXPECT_GT(m->stats().generation, 1u);
+  const State before = *m->current();
+  m.reset();
+  EXPECT_EQ(*Open()->current(), before);
+}
+
+TEST_F(ManifestTest, ConcurrentEditsFromManyThreadsAreGroupCommitted) {
+  auto m = Open();
+  ASSERT_OK(m->SetActiveWal(1));
+  constexpr int kThreads = 8, kPerThread = 40;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        absl::StatusOr<uint64_t> n = m->NewTableNumber();
+        ASSERT_OK(n.status());
+        ASSERT_OK(m->AddTable(TestTable(*n)));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const State after = *m->current();
+  EXPECT_EQ(after.tables.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(after.last_sequence, 1u + 2 * kThreads * kPerThread);
+  m.reset();
+  EXPECT_EQ(*Open()->current(), after);
+}
+
+TEST_F(ManifestTest, FailedLogWriteOrSyncIsStickyAndNothingIsApplied) {
+  for (FsOp op : {FsOp::kWrite, FsOp::kSync}) {
+    for (int err : {EIO, ENOSPC}) {
+      SCOPED_TRACE(::testing::Message() << testing::FsOpName(op) << " " << err);
+      testing::MemFileSystem mem;
+      FaultInjectionFileSystem fs(&mem);
+      ASSERT_OK(fs.CreateDir("/db"));
+      auto m = *Manifest::Open(&fs, kDir);
+      ASSERT_OK(m->SetActiveWal(1));
+      const State before = *m->current();
+      fs.FailNext(op, err);
+      const absl::Status first = m->UpdateLsn(5);
+      EXPECT_EQ(first.code(), absl::ErrnoToStatus(err, "").code());
+      EXPECT_EQ(*m->current(), before);  // Not applied in memory.
+      EXPECT_EQ(m->UpdateLsn(6), first);
+      EXPECT_EQ(m->Checkpoint(), first);
+      EXPECT_EQ(m->health(), first);
+      EXPECT_FALSE(m->deletions_allowed());
+    }
+  }
+}
+
+TEST_F(ManifestTest, FailedCheckpointStopsTheManifestAndKeepsItsState) {
+  for (FsOp op : {FsOp::kRename, FsOp::kDirSync, FsOp::kWrite, FsOp::kSync}) {
+    SCOPED_TRACE(testing::FsOpName(op));
+    testing::MemFileSystem mem;
+    FaultInjectionFileSystem fs(&mem);
+    ASSERT_OK(fs.CreateDir("/db"));
+    State before;
+    {
+      auto m = *Manifest::Open(&fs, kDir);
+      ASSERT_OK(m->SetActiveWal(1));
+      before = *m->current();
+      fs.FailNext(op, ENOSPC);
+      EXPECT_FALSE(m->Checkpoint().ok());
+      EXPECT_FALSE(m->SetVersion(2).ok());
+      EXPECT_FALSE(m->deletions_allowed());
+    }
+    fs.ClearFaults();
+    auto reopened = Manifest::Open(&fs, kDir);
+    ASSERT_OK(reopened.status());
+    EXPECT_EQ(*(*reopened)->current(), before);
+  }
+}
+
+TEST_F(ManifestTest, CorruptNewestSnapshotRecoversFromThePreviousGeneration) {
+  State before;
+  {
+    auto m = Open();
+    Populate(*m, 3);
+    ASSERT_OK(m->Checkpoint());  // Generation 2.
+    ASSERT_OK(m->RemoveTable(1));
+    before = *m->current();
+  }
+  const std::string path = std::string(kDir) + "/000002.snapshot";
+  std::string bytes = *io::ReadFileToString(&mem_, path);
+  bytes[40] ^= 1;
+  ASSERT_OK(io::WriteFileSynced(&mem_, path, bytes));
+  auto m = Open();
+  EXPECT_TRUE(m->recovery().used_previous_generation);
+  EXPECT_THAT(m->recovery().snapshot_error, HasSubstr("000002.snapshot"));
+  EXPECT_EQ(*m->current(), before);
+  // The damaged snapshot was rewritten: the next open needs no fallback.
+  m.reset();
+  auto again = Open();
+  EXPECT_FALSE(again->recovery().used_previous_generation);
+  EXPECT_EQ(*again->current(), before);
+}
+
+TEST_F(ManifestTest, CorruptSnapshotWithoutAPreviousGenerationIsDataLoss) {
+  { Populate(*Open(), 1); }
+  const std::string path = std::string(kDir) + "/000001.snapshot";
+  std::string bytes = *io::ReadFileToString(&mem_, path);
+  bytes[5] ^= 1;
+  ASSERT_OK(io::WriteFileSynced(&mem_, path, bytes));
+  EXPECT_THAT(Manifest::Open(&fs_, kDir),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("no previous generation to recover from")));
+}
+
+TEST_F(ManifestTest, TornTailOfTheNewestLogIsRepairedAndReported) {
+  State before;
+  {
+    auto m = Open();
+    Populate(*m, 2);
+    before = *m->current();
+    ASSERT_OK(m->UpdateLsn(99));
+  }
+  const std::string path = std::string(kDir) + "/000001.log";
+  std::string bytes = *io::ReadFileToString(&mem_, path);
+  ASSERT_OK(
+      io::WriteFileSynced(&mem_, path, bytes.substr(0, bytes.size() - 2)));
+  auto m = Open();
+  EXPECT_TRUE(m->recovery().repaired_torn_tail);
+  EXPECT_THAT(m->recovery().torn_tail, HasSubstr("000001.log"));
+  EXPECT_EQ(*m->current(), before);
+  ASSERT_OK(m->UpdateLsn(100));  // The log continues after the repair.
+  m.reset();
+  EXPECT_EQ(Open()->current()->last_lsn, 100u);
+}
+
+// Appends raw edits to a fresh manifest's log, bypassing validation.
+void AppendRaw(io::FileSystem* fs, const std::vector<std::string>& records) {
+  auto log = *wal::Writer::Reopen(
+      fs, kDir, 1, *fs->GetFileSize(std::string(kDir) + "/000001.log"), {});
+  for (const std::string& r : records) ASSERT_OK(log->Append(r));
+}
+
+TEST_F(ManifestTest, SequenceGapIsDataLossNamingFileAndOffset) {
+  { Open(); }
+  Edit e1, e3;
+  e1.sequence = 1;
+  e1.ops.push_back(SetVersion{1});
+  e3.sequence = 3;
+  e3.ops.push_back(SetVersion{3});
+  std::string r1, r3;
+  EncodeEdit(e1, &r1);
+  EncodeEdit(e3, &r3);
+  AppendRaw(&fs_, {r1, r3});
+  EXPECT_THAT(Manifest::Open(&fs_, kDir),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("000001.log record at offset 39: edit "
+                                 "sequence 3 where 2 was expected")));
+}
+
+TEST_F(ManifestTest, UnknownOpFromANewerFormatIsRefused) {
+  { Open(); }
+  Edit e1;
+  e1.sequence = 1;
+  std::string r1;
+  EncodeEdit(e1, &r1);
+  TaggedWriter(&r1).Varint(60, 1);
+  AppendRaw(&fs_, {r1});
+  EXPECT_THAT(Manifest::Open(&fs_, kDir),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("newer format version")));
+}
+
+TEST_F(ManifestTest, BestEffortRecoversTheLongestPrefixAndForbidsDeletes) {
+  State prefix;
+  {
+    auto m = Open();
+    Populate(*m, 2);
+    prefix = *m->current();
+    ASSERT_OK(m->UpdateLsn(10));
+    ASSERT_OK(m->UpdateLsn(20));
+  }
+  // Damage the second-to-last record: valid data follows it.
+  const std::string path = std::string(kDir) + "/000001.log";
+  std::string bytes = *io::ReadFileToString(&mem_, path);
+  bytes[bytes.size() - 12] ^= 1;
+  ASSERT_OK(io::WriteFileSynced(&mem_, path, bytes));
+  EXPECT_THAT(Manifest::Open(&fs_, kDir),
+              StatusIs(absl::StatusCode::kDataLoss));
+  auto m = Open({.best_effort = true});
+  EXPECT_TRUE(m->recovery().lost_data);
+  EXPECT_FALSE(m->deletions_allowed());
+  EXPECT_EQ(*m->current(), prefix);
+  // The damaged log is kept as found; work continues in a new generation.
+  EXPECT_EQ(*io::ReadFileToString(&mem_, path), bytes);
+  EXPECT_EQ(m->stats().generation, 2u);
+}
+
+}  // namespace
+}  // namespace strata::manifest
