@@ -38,9 +38,11 @@ TableSet::Chunk& TableSet::Mutable(size_t i) {
 }
 
 void TableSet::Put(TableMeta table) {
-  if (chunks_.empty()) {
+  if (chunks_.empty()) {  // Chunks are never empty: start one with it.
     chunks_.push_back(std::make_shared<Chunk>());
-    chunks_.back()->reserve(kMaxChunk);
+    chunks_.back()->push_back(std::move(table));
+    ++size_;
+    return;
   }
   const size_t i = ChunkFor(table.number);
   Chunk& c = Mutable(i);

@@ -14,6 +14,7 @@ struct Writer::Waiter {
   uint64_t bytes = 0;
   bool force_sync = false;
   bool rotate = false;
+  bool refused = false;   // By Enqueue, before it was queued.
   bool done = false;
   bool awaiting = false;  // Its caller is in Await.
   absl::Status status;
@@ -161,7 +162,7 @@ Writer::Ticket Writer::Enqueue(absl::Span<const absl::string_view> records) {
       w->status = absl::InvalidArgumentError(
           absl::StrFormat("wal: record of %d bytes exceeds max_record_size %d",
                           r.size(), options_.max_record_size));
-      w->done = true;
+      w->refused = true;
       return Ticket(std::move(w));
     }
     w->bytes += r.size();
@@ -172,7 +173,7 @@ Writer::Ticket Writer::Enqueue(absl::Span<const absl::string_view> records) {
 
 absl::Status Writer::Wait(Ticket ticket) {
   Waiter* w = ticket.waiter_.get();
-  if (w->done) return w->status;  // Refused by Enqueue; never queued.
+  if (w->refused) return w->status;  // Never queued: no other thread saw it.
   return Await(w);
 }
 
