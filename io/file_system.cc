@@ -1,5 +1,7 @@
 #include "io/file_system.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace strata::io {
@@ -34,20 +36,20 @@ absl::Status WriteFileSynced(FileSystem* fs, const std::string& path,
 
 absl::StatusOr<std::string> ReadFileToString(FileSystem* fs,
                                              const std::string& path) {
-  absl::StatusOr<std::unique_ptr<SequentialFile>> file =
-      fs->NewSequentialFile(path);
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> file =
+      fs->NewRandomAccessFile(path);
   if (!file.ok()) return file.status();
-  std::string contents;
-  std::string scratch(64 << 10, '\0');
-  while (true) {
-    absl::string_view chunk;
-    if (absl::Status s = (*file)->Read(scratch.size(), scratch.data(), &chunk);
-        !s.ok()) {
-      return s;
-    }
-    if (chunk.empty()) break;
-    contents.append(chunk.data(), chunk.size());
+  // One allocation of the known size, not a string doubling as it grows.
+  std::string contents((*file)->Size(), '\0');
+  absl::string_view got;
+  if (absl::Status s = (*file)->Read(0, contents.size(), contents.data(), &got);
+      !s.ok()) {
+    return s;
   }
+  if (got.data() != contents.data()) {
+    std::copy(got.begin(), got.end(), contents.begin());
+  }
+  contents.resize(got.size());
   return contents;
 }
 

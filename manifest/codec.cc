@@ -211,6 +211,7 @@ absl::Status DecodeEdit(absl::string_view bytes, absl::string_view what,
   TaggedReader r(&in);
   TaggedField f;
   bool has_sequence = false;
+  edit->ops.reserve(4);
   while (r.Next(&f)) {
     absl::Status s;
     uint64_t v = 0;
@@ -268,9 +269,13 @@ absl::Status DecodeEdit(absl::string_view bytes, absl::string_view what,
   return absl::OkStatus();
 }
 
-void EncodeState(const State& state, std::string* dst) {
+absl::Status EncodeStateInChunks(
+    const State& state, size_t chunk_bytes,
+    absl::FunctionRef<absl::Status(absl::string_view)> emit) {
   using namespace state_field;
-  TaggedWriter w(dst);
+  std::string out;
+  out.reserve(std::min<size_t>(chunk_bytes, 1 << 20) + 512);
+  TaggedWriter w(&out);
   w.Varint(kLastSequence, state.last_sequence);
   w.Varint(kVersion, state.version);
   w.Varint(kLastLsn, state.last_lsn);
@@ -278,10 +283,25 @@ void EncodeState(const State& state, std::string* dst) {
   for (uint64_t wal : state.frozen_wals) w.Varint(kFrozenWal, wal);
   w.Varint(kNextTableNumber, state.next_table_number);
   std::string table;
+  absl::Status status;
   state.tables.ForEach([&](const TableMeta& meta) {
+    if (!status.ok()) return;
     table.clear();
     EncodeTable(meta, &table);
     w.Bytes(kTable, table);
+    if (out.size() >= chunk_bytes) {
+      status = emit(out);
+      out.clear();
+    }
+  });
+  if (!status.ok()) return status;
+  return out.empty() ? absl::OkStatus() : emit(out);
+}
+
+void EncodeState(const State& state, std::string* dst) {
+  (void)EncodeStateInChunks(state, SIZE_MAX, [&](absl::string_view piece) {
+    dst->append(piece.data(), piece.size());
+    return absl::OkStatus();
   });
 }
 

@@ -11,6 +11,7 @@
 
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "encoding/coding.h"
@@ -26,6 +27,12 @@ void EncodeEdit(const Edit& edit, std::string* dst);
                                       Edit* edit);
 
 void EncodeState(const State& state, std::string* dst);
+// Encodes `state` in pieces of about `chunk_bytes`, handing each to `emit`
+// (which may write it out) as soon as it is full; stops at emit's first
+// error. The concatenated pieces equal EncodeState's bytes.
+[[nodiscard]] absl::Status EncodeStateInChunks(
+    const State& state, size_t chunk_bytes,
+    absl::FunctionRef<absl::Status(absl::string_view)> emit);
 [[nodiscard]] absl::Status DecodeState(absl::string_view bytes,
                                        absl::string_view what, uint64_t offset,
                                        State* state, DecodeLimits limits = {});

@@ -1,8 +1,8 @@
 #include "manifest/edit.h"
 
 #include <algorithm>
+#include <optional>
 
-#include "absl/container/btree_set.h"
 #include "absl/strings/str_format.h"
 
 namespace strata::manifest {
@@ -58,7 +58,6 @@ class Overlay {
   explicit Overlay(const State& base)
       : base_(base),
         active_wal_(base.active_wal),
-        frozen_(base.frozen_wals.begin(), base.frozen_wals.end()),
         last_lsn_(base.last_lsn),
         next_table_(base.next_table_number) {}
 
@@ -82,16 +81,22 @@ class Overlay {
       return Invalid(absl::StrFormat("WAL %d was never active (active is %d)",
                                      op.wal, active_wal_));
     }
-    if (!frozen_.insert(op.wal).second) {
+    std::vector<uint64_t>& frozen = Frozen();
+    auto it = std::lower_bound(frozen.begin(), frozen.end(), op.wal);
+    if (it != frozen.end() && *it == op.wal) {
       return Invalid(absl::StrFormat("WAL %d is already frozen", op.wal));
     }
+    frozen.insert(it, op.wal);
     return absl::OkStatus();
   }
 
   absl::Status operator()(const RemoveFrozenWal& op) {
-    if (frozen_.erase(op.wal) == 0) {
+    std::vector<uint64_t>& frozen = Frozen();
+    auto it = std::lower_bound(frozen.begin(), frozen.end(), op.wal);
+    if (it == frozen.end() || *it != op.wal) {
       return Invalid(absl::StrFormat("WAL %d is not frozen", op.wal));
     }
+    frozen.erase(it);
     return absl::OkStatus();
   }
 
@@ -134,9 +139,19 @@ class Overlay {
   }
 
  private:
+  static bool Has(const std::vector<uint64_t>& v, uint64_t n) {
+    return std::find(v.begin(), v.end(), n) != v.end();
+  }
+
   bool Live(uint64_t number) const {
-    if (removed_.count(number) > 0) return false;
-    return added_.count(number) > 0 || base_.tables.Find(number) != nullptr;
+    if (Has(removed_, number)) return false;
+    return Has(added_, number) || base_.tables.Find(number) != nullptr;
+  }
+
+  // The frozen list as changed by this edit, copied on first use.
+  std::vector<uint64_t>& Frozen() {
+    if (!frozen_.has_value()) frozen_ = base_.frozen_wals;
+    return *frozen_;
   }
 
   absl::Status Add(const TableMeta& table) {
@@ -146,11 +161,11 @@ class Overlay {
           "id first",
           table.number, next_table_));
     }
-    if (Live(table.number) || removed_.count(table.number) > 0) {
+    if (Live(table.number) || Has(removed_, table.number)) {
       return Invalid(absl::StrFormat("table %d is already live or was live",
                                      table.number));
     }
-    added_.insert(table.number);
+    added_.push_back(table.number);
     return absl::OkStatus();
   }
 
@@ -158,11 +173,15 @@ class Overlay {
     if (!Live(number)) {
       return Invalid(absl::StrFormat("table %d is not live", number));
     }
-    removed_.insert(number);
+    removed_.push_back(number);
     return absl::OkStatus();
   }
 
-  uint64_t MaxFrozen() const { return frozen_.empty() ? 0 : *frozen_.rbegin(); }
+  uint64_t MaxFrozen() const {
+    const std::vector<uint64_t>& f =
+        frozen_.has_value() ? *frozen_ : base_.frozen_wals;
+    return f.empty() ? 0 : f.back();
+  }
 
   absl::Status Invalid(const std::string& what) const {
     return absl::InvalidArgumentError(
@@ -171,11 +190,12 @@ class Overlay {
 
   const State& base_;
   uint64_t active_wal_;
-  absl::btree_set<uint64_t> frozen_;
+  std::optional<std::vector<uint64_t>> frozen_;
   uint64_t last_lsn_;
   uint64_t next_table_;
-  absl::btree_set<uint64_t> added_;
-  absl::btree_set<uint64_t> removed_;
+  // Tables this edit added and removed: a handful, searched linearly.
+  std::vector<uint64_t> added_;
+  std::vector<uint64_t> removed_;
   size_t index_ = 0;
   const char* name_ = "";
 };

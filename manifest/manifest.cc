@@ -1,15 +1,12 @@
 #include "manifest/manifest.h"
 
 #include <algorithm>
-#include <set>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "manifest/codec.h"
 #include "manifest/snapshot.h"
 #include "wal/format.h"
-#include "wal/reader.h"
 
 namespace strata::manifest {
 namespace {
@@ -21,29 +18,6 @@ wal::WriterOptions LogOptions() {
   options.sync = wal::SyncPolicy::Always();
   options.max_segment_size = UINT64_MAX;
   return options;
-}
-
-// The files of a manifest directory, by kind.
-struct Listing {
-  std::set<uint64_t> snapshots;
-  std::set<uint64_t> logs;
-  std::vector<std::string> temporaries;
-};
-
-absl::StatusOr<Listing> List(io::FileSystem* fs, const std::string& dir) {
-  absl::StatusOr<std::vector<std::string>> names = fs->ListDir(dir);
-  if (!names.ok()) return names.status();
-  Listing listing;
-  for (const std::string& name : *names) {
-    if (std::optional<uint64_t> g = ParseSnapshotFileName(name)) {
-      listing.snapshots.insert(*g);
-    } else if (std::optional<uint64_t> g = wal::ParseSegmentFileName(name)) {
-      listing.logs.insert(*g);
-    } else if (absl::EndsWith(name, ".tmp")) {
-      listing.temporaries.push_back(name);
-    }
-  }
-  return listing;
 }
 
 }  // namespace
@@ -83,65 +57,20 @@ absl::Status Manifest::StartFresh() {
 }
 
 absl::Status Manifest::Recover() {
-  absl::StatusOr<Listing> listing = List(fs_, dir_);
-  if (!listing.ok()) return listing.status();
-  if (listing->snapshots.empty()) {
-    if (!listing->logs.empty()) {
-      return absl::DataLossError(
-          absl::StrFormat("manifest: %s: log %s exists but no snapshot does",
-                          dir_, wal::SegmentFileName(*listing->logs.begin())));
-    }
-    return StartFresh();
+  absl::StatusOr<Loaded> loaded = Load(fs_, dir_, options_.best_effort);
+  if (!loaded.ok()) return loaded.status();
+  if (loaded->empty) return StartFresh();
+  recovery_ = loaded->report;
+  const uint64_t g = loaded->generation;
+  if (loaded->rebuilt_snapshot.has_value()) {
+    // The damaged snapshot is written again from what it should hold.
+    absl::StatusOr<uint64_t> size =
+        WriteSnapshot(fs_, dir_, g, *loaded->rebuilt_snapshot);
+    if (!size.ok()) return size.status();
   }
-  const uint64_t g = *listing->snapshots.rbegin();
-  if (!listing->logs.empty() && *listing->logs.rbegin() > g) {
-    return absl::DataLossError(absl::StrFormat(
-        "manifest: %s: log %s is newer than the newest snapshot %s", dir_,
-        wal::SegmentFileName(*listing->logs.rbegin()), SnapshotFileName(g)));
-  }
-  State state;
-  std::vector<uint64_t> logs;
-  uint64_t rewrite_snapshot_at = 0;
-  absl::StatusOr<State> newest = ReadSnapshot(fs_, dir_, g);
-  if (newest.ok()) {
-    state = *std::move(newest);
-    if (listing->logs.count(g) > 0) logs.push_back(g);
-  } else {
-    if (!absl::IsDataLoss(newest.status())) return newest.status();
-    const std::string error(newest.status().message());
-    if (g == 1 || listing->snapshots.count(g - 1) == 0 ||
-        listing->logs.count(g - 1) == 0) {
-      return absl::DataLossError(
-          absl::StrCat(error, "; no previous generation to recover from"));
-    }
-    absl::StatusOr<State> previous = ReadSnapshot(fs_, dir_, g - 1);
-    if (!previous.ok()) {
-      return absl::DataLossError(absl::StrCat(
-          error,
-          "; and the previous generation's: ", previous.status().message()));
-    }
-    state = *std::move(previous);
-    logs.push_back(g - 1);
-    if (listing->logs.count(g) > 0) logs.push_back(g);
-    recovery_.used_previous_generation = true;
-    recovery_.snapshot_error = error;
-    rewrite_snapshot_at = g;
-  }
-  recovery_.generation = g;
-  recovery_.snapshot_sequence = state.last_sequence;
-  uint64_t tail_segment = 0, tail_end = 0;
-  if (absl::Status s = Replay(logs, &state, rewrite_snapshot_at); !s.ok()) {
-    return s;
-  }
-  if (!logs.empty()) {
-    // Replay leaves the newest log's valid end in recovery_.
-    tail_segment = logs.back();
-    tail_end = replay_tail_end_;
-  }
-
   MutexLock lock(&mu_);
-  committed_ = state;
-  accepted_ = std::move(state);
+  committed_ = loaded->state;
+  accepted_ = std::move(loaded->state);
   generation_ = g;
   stats_.generation = g;
   if (recovery_.lost_data) {
@@ -150,87 +79,24 @@ absl::Status Manifest::Recover() {
     return CheckpointLocked();
   }
   absl::StatusOr<std::unique_ptr<wal::Writer>> log =
-      tail_segment == g
-          ? wal::Writer::Reopen(fs_, dir_, g, tail_end, LogOptions())
+      loaded->newest_log_end.has_value()
+          ? wal::Writer::Reopen(fs_, dir_, g, *loaded->newest_log_end,
+                                LogOptions())
           : wal::Writer::Create(fs_, dir_, g, LogOptions());
   if (!log.ok()) return log.status();
   log_ = *std::move(log);
-  stats_.log_bytes = tail_segment == g ? tail_end : 0;
-  absl::StatusOr<uint64_t> snapshot_size =
-      fs_->GetFileSize(io::JoinPath(dir_, SnapshotFileName(g)));
-  stats_.snapshot_bytes = snapshot_size.value_or(0);
-  for (const std::string& temp : listing->temporaries) {
+  stats_.log_bytes = loaded->newest_log_end.value_or(0);
+  stats_.snapshot_bytes =
+      fs_->GetFileSize(io::JoinPath(dir_, SnapshotFileName(g))).value_or(0);
+  for (const std::string& temp : loaded->listing.temporaries) {
     (void)fs_->RemoveFile(io::JoinPath(dir_, temp));
+  }
+  if (loaded->abandoned_log.has_value()) {
+    (void)fs_->RemoveFile(
+        io::JoinPath(dir_, wal::SegmentFileName(*loaded->abandoned_log)));
   }
   DeleteGenerationsBefore(g - 1);
   Publish();
-  return absl::OkStatus();
-}
-
-absl::Status Manifest::Replay(std::vector<uint64_t> logs, State* state,
-                              uint64_t rewrite_snapshot_at) {
-  absl::StatusOr<std::unique_ptr<wal::Reader>> reader =
-      wal::Reader::Open(fs_, dir_, logs, {.strict_tail = true});
-  if (!reader.ok()) return reader.status();
-  bool rewritten = rewrite_snapshot_at == 0;
-  absl::string_view record;
-  wal::RecordPosition pos;
-  absl::Status damage;
-  while ((*reader)->Next(&record, &pos)) {
-    if (!rewritten && pos.segment == rewrite_snapshot_at) {
-      // The damaged snapshot held exactly the state at the end of the
-      // previous generation's log: write it again.
-      absl::StatusOr<uint64_t> size =
-          WriteSnapshot(fs_, dir_, rewrite_snapshot_at, *state);
-      if (!size.ok()) return size.status();
-      rewritten = true;
-    }
-    const std::string what =
-        absl::StrFormat("manifest: %s record at offset %d",
-                        (*reader)->SegmentPath(pos.segment), pos.offset);
-    Edit edit;
-    absl::Status s = DecodeEdit(record, what, 0, &edit);
-    if (s.ok() && edit.sequence != state->last_sequence + 1) {
-      s = absl::DataLossError(absl::StrFormat(
-          "%s: edit sequence %d where %d was expected: an edit is missing or "
-          "repeated",
-          what, edit.sequence, state->last_sequence + 1));
-    }
-    if (s.ok()) {
-      if (absl::Status v = Validate(*state, edit); !v.ok()) {
-        s = absl::DataLossError(
-            absl::StrFormat("%s: edit %d does not apply to the state: %s", what,
-                            edit.sequence, v.message()));
-      }
-    }
-    if (!s.ok()) {
-      damage = std::move(s);
-      break;
-    }
-    manifest::Apply(edit, state);
-    ++recovery_.edits_replayed;
-  }
-  if (damage.ok()) damage = (*reader)->status();
-  if (!damage.ok()) {
-    if (!options_.best_effort || !absl::IsDataLoss(damage)) return damage;
-    recovery_.lost_data = true;
-    recovery_.loss = std::string(damage.message());
-    return absl::OkStatus();
-  }
-  if (!rewritten) {
-    absl::StatusOr<uint64_t> size =
-        WriteSnapshot(fs_, dir_, rewrite_snapshot_at, *state);
-    if (!size.ok()) return size.status();
-  }
-  const wal::Tail& tail = (*reader)->tail();
-  replay_tail_end_ = tail.valid_end;
-  if (tail.torn()) {
-    recovery_.repaired_torn_tail = true;
-    recovery_.torn_tail = absl::StrFormat(
-        "%s: %d bytes after offset %d cut off: %s",
-        (*reader)->SegmentPath(tail.segment), tail.file_size - tail.valid_end,
-        tail.valid_end, tail.reason);
-  }
   return absl::OkStatus();
 }
 
@@ -324,14 +190,24 @@ absl::Status Manifest::Checkpoint() {
 
 absl::Status Manifest::CheckpointLocked() {
   const uint64_t next = generation_ + 1;
+  // The snapshot is synced, then one directory sync makes its rename and
+  // the new log durable together; the log's header is synced with its
+  // first edit. Until the directory sync, a crash leaves generation `next`
+  // incomplete: no snapshot (the old generation rules), or a log without a
+  // snapshot, which holds no edit and is ignored.
+  wal::WriterOptions log_options = LogOptions();
+  log_options.durable_create = false;
   absl::Status s;
-  absl::StatusOr<uint64_t> size = WriteSnapshot(fs_, dir_, next, committed_);
+  absl::StatusOr<uint64_t> size =
+      WriteSnapshotFile(fs_, dir_, next, committed_);
   absl::StatusOr<std::unique_ptr<wal::Writer>> log;
   if (!size.ok()) {
     s = size.status();
-  } else {
-    log = wal::Writer::Create(fs_, dir_, next, LogOptions());
-    if (!log.ok()) s = log.status();
+  } else if (log = wal::Writer::Create(fs_, dir_, next, log_options);
+             !log.ok()) {
+    s = log.status();
+  } else if (s = InstallSnapshotFile(fs_, dir_, next); s.ok()) {
+    s = fs_->SyncDir(dir_);
   }
   if (s.ok()) {
     // Every edit of the old log is synced: nothing is pending.
@@ -353,19 +229,18 @@ absl::Status Manifest::CheckpointLocked() {
 }
 
 void Manifest::DeleteGenerationsBefore(uint64_t generation) {
-  absl::StatusOr<Listing> listing = List(fs_, dir_);
-  if (!listing.ok()) return;  // Retried at the next checkpoint or open.
-  bool removed = false;
+  // Failures and crashes here leave files that the next checkpoint or open
+  // deletes again; so neither is reported, and the directory is not synced.
+  absl::StatusOr<Listing> listing = ListManifestDir(fs_, dir_);
+  if (!listing.ok()) return;
   for (uint64_t g : listing->snapshots) {
     if (g >= generation) break;
-    removed |= fs_->RemoveFile(io::JoinPath(dir_, SnapshotFileName(g))).ok();
+    (void)fs_->RemoveFile(io::JoinPath(dir_, SnapshotFileName(g)));
   }
   for (uint64_t g : listing->logs) {
     if (g >= generation) break;
-    removed |=
-        fs_->RemoveFile(io::JoinPath(dir_, wal::SegmentFileName(g))).ok();
+    (void)fs_->RemoveFile(io::JoinPath(dir_, wal::SegmentFileName(g)));
   }
-  if (removed) (void)fs_->SyncDir(dir_);
 }
 
 absl::Status Manifest::health() const {

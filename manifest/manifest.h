@@ -37,6 +37,7 @@
 #include "io/file_system.h"
 #include "io/mutex.h"
 #include "manifest/edit.h"
+#include "manifest/load.h"
 #include "wal/writer.h"
 
 namespace strata::manifest {
@@ -50,24 +51,6 @@ struct ManifestOptions {
   // Recover the longest consistent prefix instead of failing on damage. The
   // result is marked: deletions_allowed() stays false.
   bool best_effort = false;
-};
-
-// What Open found and did.
-struct RecoveryReport {
-  bool created = false;  // The directory held no manifest.
-  uint64_t generation = 0;
-  uint64_t snapshot_sequence = 0;  // The snapshot recovery started from.
-  uint64_t edits_replayed = 0;
-  // A torn tail of the newest log was cut off (and where, why).
-  bool repaired_torn_tail = false;
-  std::string torn_tail;
-  // The newest snapshot was damaged; the previous generation was used and
-  // the damaged snapshot rewritten.
-  bool used_previous_generation = false;
-  std::string snapshot_error;
-  // Best effort only: what was lost after the longest consistent prefix.
-  bool lost_data = false;
-  std::string loss;
 };
 
 class Manifest {
@@ -126,8 +109,6 @@ class Manifest {
 
   absl::Status Recover() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status StartFresh() ABSL_LOCKS_EXCLUDED(mu_);
-  absl::Status Replay(std::vector<uint64_t> logs, State* state,
-                      uint64_t rewrite_snapshot_at);
   absl::Status CheckpointLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeleteGenerationsBefore(uint64_t generation)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

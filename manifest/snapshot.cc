@@ -14,7 +14,6 @@ namespace {
 
 constexpr uint32_t kMagic = 0x4e534d53;  // "SMSN"
 constexpr uint16_t kVersion = 1;
-constexpr size_t kHeaderCrcCovers = 28;
 
 }  // namespace
 
@@ -36,34 +35,84 @@ std::optional<uint64_t> ParseSnapshotFileName(absl::string_view name) {
   return generation;
 }
 
+namespace {
+
+std::string Header(uint64_t generation) {
+  std::string h;
+  PutFixed32(&h, kMagic);
+  PutFixed16(&h, kVersion);
+  PutFixed16(&h, 0);
+  PutFixed64(&h, generation);
+  PutFixed32(&h, 0);
+  PutFixed32(&h, Checksum::Of(h));
+  return h;
+}
+
+std::string Trailer(uint64_t body_length, uint32_t body_crc) {
+  std::string t;
+  PutFixed64(&t, body_length);
+  PutFixed32(&t, crc32c::Mask(body_crc));
+  PutFixed32(&t, Checksum::Of(t));
+  return t;
+}
+
+}  // namespace
+
 std::string EncodeSnapshot(uint64_t generation, const State& state) {
-  std::string body;
-  EncodeState(state, &body);
-  std::string out;
-  out.reserve(kSnapshotHeaderSize + body.size());
-  PutFixed32(&out, kMagic);
-  PutFixed16(&out, kVersion);
-  PutFixed16(&out, 0);
-  PutFixed64(&out, generation);
-  PutFixed64(&out, body.size());
-  PutFixed32(&out, Checksum::Of(body));
-  PutFixed32(&out,
-             Checksum::Of(absl::string_view(out.data(), kHeaderCrcCovers)));
-  out += body;
+  std::string out = Header(generation);
+  EncodeState(state, &out);
+  const absl::string_view body =
+      absl::string_view(out).substr(kSnapshotHeaderSize);
+  out += Trailer(body.size(), crc32c::Value(body));
   return out;
+}
+
+absl::StatusOr<uint64_t> WriteSnapshotFile(io::FileSystem* fs,
+                                           const std::string& dir,
+                                           uint64_t generation,
+                                           const State& state) {
+  const std::string temp =
+      io::JoinPath(dir, SnapshotFileName(generation)) + ".tmp";
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
+      fs->NewWritableFile(temp);
+  if (!file.ok()) return file.status();
+  io::WritableFile& out = **file;
+  if (absl::Status s = out.Append(Header(generation)); !s.ok()) return s;
+  // Stream the body: each piece is written, and its writeback started,
+  // while the next one is encoded.
+  uint64_t length = 0;
+  uint32_t crc = 0;
+  absl::Status s = EncodeStateInChunks(
+      state, 1 << 20, [&](absl::string_view piece) -> absl::Status {
+        if (absl::Status w = out.Append(piece); !w.ok()) return w;
+        length += piece.size();
+        crc = crc32c::Extend(crc, piece);
+        return out.StartWriteback();
+      });
+  if (!s.ok()) return s;
+  if (absl::Status w = out.Append(Trailer(length, crc)); !w.ok()) return w;
+  if (absl::Status w = out.Sync(); !w.ok()) return w;
+  if (absl::Status w = out.Close(); !w.ok()) return w;
+  return kSnapshotHeaderSize + length + kSnapshotTrailerSize;
+}
+
+absl::Status InstallSnapshotFile(io::FileSystem* fs, const std::string& dir,
+                                 uint64_t generation) {
+  const std::string path = io::JoinPath(dir, SnapshotFileName(generation));
+  return fs->RenameFile(path + ".tmp", path);
 }
 
 absl::StatusOr<uint64_t> WriteSnapshot(io::FileSystem* fs,
                                        const std::string& dir,
                                        uint64_t generation,
                                        const State& state) {
-  const std::string path = io::JoinPath(dir, SnapshotFileName(generation));
-  const std::string temp = path + ".tmp";
-  const std::string bytes = EncodeSnapshot(generation, state);
-  if (absl::Status s = io::WriteFileSynced(fs, temp, bytes); !s.ok()) return s;
-  if (absl::Status s = fs->RenameFile(temp, path); !s.ok()) return s;
+  absl::StatusOr<uint64_t> size = WriteSnapshotFile(fs, dir, generation, state);
+  if (!size.ok()) return size;
+  if (absl::Status s = InstallSnapshotFile(fs, dir, generation); !s.ok()) {
+    return s;
+  }
   if (absl::Status s = fs->SyncDir(dir); !s.ok()) return s;
-  return bytes.size();
+  return size;
 }
 
 absl::StatusOr<State> ReadSnapshot(io::FileSystem* fs, const std::string& dir,
@@ -72,10 +121,11 @@ absl::StatusOr<State> ReadSnapshot(io::FileSystem* fs, const std::string& dir,
   absl::StatusOr<std::string> bytes = io::ReadFileToString(fs, path);
   if (!bytes.ok()) return bytes.status();
   const std::string what = absl::StrCat("manifest: ", path);
-  if (bytes->size() < kSnapshotHeaderSize) {
-    return absl::DataLossError(
-        absl::StrFormat("%s: truncated header: %d of %d bytes", what,
-                        bytes->size(), kSnapshotHeaderSize));
+  const size_t size = bytes->size();
+  if (size < kSnapshotHeaderSize + kSnapshotTrailerSize) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: truncated: %d bytes, less than a header and a trailer", what,
+        size));
   }
   const char* p = bytes->data();
   const uint32_t magic = DecodeFixed32(p);
@@ -84,9 +134,8 @@ absl::StatusOr<State> ReadSnapshot(io::FileSystem* fs, const std::string& dir,
         "%s: bad magic 0x%08x at offset 0: not a manifest snapshot", what,
         magic));
   }
-  if (absl::Status s = Checksum::Verify(DecodeFixed32(p + 28),
-                                        absl::string_view(p, kHeaderCrcCovers),
-                                        what + " header", 0);
+  if (absl::Status s = Checksum::Verify(
+          DecodeFixed32(p + 20), absl::string_view(p, 20), what + " header", 0);
       !s.ok()) {
     return s;
   }
@@ -97,22 +146,28 @@ absl::StatusOr<State> ReadSnapshot(io::FileSystem* fs, const std::string& dir,
         "was written by a newer format version",
         what, version, kVersion));
   }
-  const uint64_t stored_generation = DecodeFixed64(p + 8);
-  const uint64_t length = DecodeFixed64(p + 16);
-  if (stored_generation != generation) {
+  if (const uint64_t stored = DecodeFixed64(p + 8); stored != generation) {
     return absl::DataLossError(absl::StrFormat(
         "%s: header at offset 8 names generation %d: the file was copied or "
         "renamed by mistake",
-        what, stored_generation));
+        what, stored));
   }
-  if (length != bytes->size() - kSnapshotHeaderSize) {
+  const size_t trailer_at = size - kSnapshotTrailerSize;
+  const char* t = p + trailer_at;
+  if (absl::Status s =
+          Checksum::Verify(DecodeFixed32(t + 12), absl::string_view(t, 12),
+                           what + " trailer", trailer_at);
+      !s.ok()) {
+    return s;
+  }
+  const uint64_t length = DecodeFixed64(t);
+  if (length != trailer_at - kSnapshotHeaderSize) {
     return absl::DataLossError(absl::StrFormat(
-        "%s: body length at offset 16 is %d but %d bytes follow the header",
-        what, length, bytes->size() - kSnapshotHeaderSize));
+        "%s: trailer at offset %d says the body is %d bytes, but %d are there",
+        what, trailer_at, length, trailer_at - kSnapshotHeaderSize));
   }
-  const absl::string_view body =
-      absl::string_view(*bytes).substr(kSnapshotHeaderSize);
-  if (absl::Status s = Checksum::Verify(DecodeFixed32(p + 24), body,
+  const absl::string_view body(p + kSnapshotHeaderSize, length);
+  if (absl::Status s = Checksum::Verify(DecodeFixed32(t + 8), body,
                                         what + " body", kSnapshotHeaderSize);
       !s.ok()) {
     return s;

@@ -32,7 +32,10 @@ uint64_t TableSet::MaxNumber() const {
 
 TableSet::Chunk& TableSet::Mutable(size_t i) {
   if (chunks_[i].use_count() > 1) {
-    chunks_[i] = std::make_shared<Chunk>(*chunks_[i]);
+    auto copy = std::make_shared<Chunk>();
+    copy->reserve(kMaxChunk);
+    copy->assign(chunks_[i]->begin(), chunks_[i]->end());
+    chunks_[i] = std::move(copy);
   }
   return *chunks_[i];
 }
@@ -40,6 +43,7 @@ TableSet::Chunk& TableSet::Mutable(size_t i) {
 void TableSet::Put(TableMeta table) {
   if (chunks_.empty()) {  // Chunks are never empty: start one with it.
     chunks_.push_back(std::make_shared<Chunk>());
+    chunks_.back()->reserve(kMaxChunk);
     chunks_.back()->push_back(std::move(table));
     ++size_;
     return;
@@ -51,16 +55,31 @@ void TableSet::Put(TableMeta table) {
     *it = std::move(table);
     return;
   }
-  c.insert(it, std::move(table));
   ++size_;
-  if (c.size() > kMaxChunk) {
-    // Split in two halves; the new chunk follows.
-    auto tail = std::make_shared<Chunk>(
-        std::make_move_iterator(c.begin() + c.size() / 2),
-        std::make_move_iterator(c.end()));
-    c.erase(c.begin() + c.size() / 2, c.end());
-    chunks_.insert(chunks_.begin() + i + 1, std::move(tail));
+  if (c.size() < kMaxChunk) {
+    c.insert(it, std::move(table));
+    return;
   }
+  if (it == c.end() && i + 1 == chunks_.size()) {
+    // Past the last table (the usual case: numbers only grow): a new
+    // chunk, leaving this one full.
+    chunks_.push_back(std::make_shared<Chunk>());
+    chunks_.back()->reserve(kMaxChunk);
+    chunks_.back()->push_back(std::move(table));
+    return;
+  }
+  // A full chunk in the middle: split it in two halves, each with exactly
+  // the room it needs.
+  const size_t at = it - c.begin();
+  auto tail = std::make_shared<Chunk>();
+  tail->reserve(kMaxChunk);
+  tail->assign(std::make_move_iterator(c.begin() + kMaxChunk / 2),
+               std::make_move_iterator(c.end()));
+  c.erase(c.begin() + kMaxChunk / 2, c.end());
+  Chunk& target = at <= kMaxChunk / 2 ? c : *tail;
+  const size_t pos = at <= kMaxChunk / 2 ? at : at - kMaxChunk / 2;
+  target.insert(target.begin() + pos, std::move(table));
+  chunks_.insert(chunks_.begin() + i + 1, std::move(tail));
 }
 
 bool TableSet::Insert(TableMeta table) {

@@ -23,7 +23,7 @@ namespace strata::manifest {
 
 class TableSet {
  public:
-  static constexpr size_t kMaxChunk = 256;
+  static constexpr size_t kMaxChunk = 64;
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

@@ -14,13 +14,12 @@ struct Writer::Waiter {
   uint64_t bytes = 0;
   bool force_sync = false;
   bool rotate = false;
-  bool refused = false;   // By Enqueue, before it was queued.
+  bool refused = false;  // By Enqueue, before it was queued.
   bool done = false;
   bool awaiting = false;  // Its caller is in Await.
   absl::Status status;
   uint64_t new_segment = 0;  // For rotate.
   std::thread::id thread = std::this_thread::get_id();
-  CondVar cv;
 };
 
 namespace {
@@ -40,9 +39,11 @@ absl::StatusOr<std::unique_ptr<Writer>> Writer::Create(io::FileSystem* fs,
                                                        uint64_t segment_number,
                                                        WriterOptions options) {
   std::unique_ptr<Writer> writer(new Writer(fs, std::move(dir), options));
-  if (absl::Status s = fs->CreateDir(writer->dir_); !s.ok()) return s;
-  if (absl::Status s = fs->SyncDir(io::DirName(writer->dir_)); !s.ok()) {
-    return s;
+  if (!fs->FileExists(writer->dir_).ok()) {
+    if (absl::Status s = fs->CreateDir(writer->dir_); !s.ok()) return s;
+    if (absl::Status s = fs->SyncDir(io::DirName(writer->dir_)); !s.ok()) {
+      return s;
+    }
   }
   if (absl::Status s = writer->StartSegment(segment_number); !s.ok()) return s;
   MutexLock lock(&writer->mu_);
@@ -79,15 +80,20 @@ absl::Status Writer::StartSegment(uint64_t number) {
   std::string bytes;
   header.EncodeTo(&bytes);
   if (absl::Status s = (*file)->Append(bytes); !s.ok()) return s;
-  if (absl::Status s = (*file)->Sync(); !s.ok()) return s;
-  if (absl::Status s = fs_->SyncDir(dir_); !s.ok()) return s;
+  if (options_.durable_create) {
+    if (absl::Status s = (*file)->Sync(); !s.ok()) return s;
+    if (absl::Status s = fs_->SyncDir(dir_); !s.ok()) return s;
+    leader_stats_.syncs += 2;
+  } else if (absl::Status s = (*file)->Flush(); !s.ok()) {
+    return s;
+  }
   file_ = *std::move(file);
   segment_ = number;
   crc_seed_ = FragmentCrcSeed(header.nonce());
   block_offset_ = SegmentHeader::kSize;
-  unsynced_bytes_ = 0;
+  // Without durable_create the header rides on the first sync.
+  unsynced_bytes_ = options_.durable_create ? 0 : bytes.size();
   last_sync_ = std::chrono::steady_clock::now();
-  leader_stats_.syncs += 2;
   leader_stats_.bytes += bytes.size();
   ++leader_stats_.segments_created;
   return absl::OkStatus();
@@ -242,7 +248,7 @@ absl::Status Writer::Await(Waiter* w) {
   w->awaiting = true;
   while (!w->done) {
     if (leading_) {
-      w->cv.Wait(&mu_);
+      done_cv_.Wait(&mu_);
     } else {
       LeadOneGroup();
     }
@@ -278,16 +284,10 @@ void Writer::LeadOneGroup() {
     queue_.pop_front();
     x->status = s;
     x->done = true;
-    x->cv.Signal();
   }
   leading_ = false;
-  // Hand the role to the first caller still waiting, if any.
-  for (Waiter* x : queue_) {
-    if (x->awaiting) {
-      x->cv.Signal();
-      break;
-    }
-  }
+  // One wake-up for the whole group, and for whoever leads next.
+  done_cv_.SignalAll();
 }
 
 void Writer::GatherWindow() {

@@ -73,6 +73,14 @@ struct WriterOptions {
   // Let a new leader wait briefly for recent appenders (see above). Turn it
   // off when a single thread commits on behalf of others.
   bool gather_window = true;
+  // Sync a new segment's header and its directory entry as soon as it is
+  // created. Off, the header is synced with the first records (their sync
+  // covers it) and the caller must sync the directory itself before it
+  // appends: for a caller that creates a segment as part of a larger step
+  // with one directory sync of its own (a manifest checkpoint). A newest
+  // segment no longer than a header holds no record, so losing it loses
+  // nothing.
+  bool durable_create = true;
   // For golden-bytes tests only: the segment nonce, normally random.
   std::optional<uint64_t> fixed_nonce;
 };
@@ -81,8 +89,8 @@ class Writer {
   struct Waiter;  // One caller's request in the commit queue.
 
  public:
-  // Creates segment `segment_number` in `dir` (creating `dir` if needed)
-  // and makes it and its directory entry durable.
+  // Creates segment `segment_number` in `dir` (creating `dir`, durably, if
+  // it does not exist) and makes it and its directory entry durable.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Writer>> Create(
       io::FileSystem* fs, std::string dir, uint64_t segment_number,
       WriterOptions options);
@@ -174,6 +182,9 @@ class Writer {
   std::deque<Waiter*> queue_ ABSL_GUARDED_BY(mu_);
   // Signaled when a caller joins the queue while a leader gathers.
   CondVar gather_cv_;
+  // Signaled once per committed group: its callers return, and a caller
+  // still waiting becomes the next leader.
+  CondVar done_cv_;
   bool gathering_ ABSL_GUARDED_BY(mu_) = false;
   // A caller is committing a group; the others wait for it.
   bool leading_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,0 +1,184 @@
+#include "manifest/load.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "manifest/codec.h"
+#include "manifest/snapshot.h"
+#include "wal/format.h"
+
+namespace strata::manifest {
+namespace {
+
+// True if log `number` holds no record (a header, or less).
+bool LogIsEmpty(io::FileSystem* fs, const std::string& dir, uint64_t number) {
+  absl::StatusOr<std::unique_ptr<wal::Reader>> reader =
+      wal::Reader::Open(fs, dir, {number}, {.strict_tail = true});
+  if (!reader.ok()) return false;
+  absl::string_view record;
+  wal::RecordPosition pos;
+  return !(*reader)->Next(&record, &pos) && (*reader)->status().ok();
+}
+
+// Picks the snapshot to start from and the logs to replay after it.
+absl::Status ChooseStart(io::FileSystem* fs, const std::string& dir,
+                         Loaded* out, std::vector<uint64_t>* logs,
+                         uint64_t* rebuild_at) {
+  const Listing& l = out->listing;
+  const uint64_t g = *l.snapshots.rbegin();
+  if (!l.logs.empty() && *l.logs.rbegin() > g) {
+    const uint64_t newer = *l.logs.rbegin();
+    if (newer == g + 1 && LogIsEmpty(fs, dir, newer)) {
+      out->abandoned_log = newer;  // A checkpoint that did not complete.
+    } else {
+      return absl::DataLossError(absl::StrFormat(
+          "manifest: %s: log %s is newer than the newest snapshot %s and "
+          "holds edits",
+          dir, wal::SegmentFileName(newer), SnapshotFileName(g)));
+    }
+  }
+  out->generation = g;
+  absl::StatusOr<State> newest = ReadSnapshot(fs, dir, g);
+  if (newest.ok()) {
+    out->state = *std::move(newest);
+    if (l.logs.count(g) > 0) logs->push_back(g);
+    return absl::OkStatus();
+  }
+  if (!absl::IsDataLoss(newest.status())) return newest.status();
+  const std::string error(newest.status().message());
+  if (g == 1 || l.snapshots.count(g - 1) == 0 || l.logs.count(g - 1) == 0) {
+    return absl::DataLossError(
+        absl::StrCat(error, "; no previous generation to recover from"));
+  }
+  absl::StatusOr<State> previous = ReadSnapshot(fs, dir, g - 1);
+  if (!previous.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        error,
+        "; and the previous generation's: ", previous.status().message()));
+  }
+  out->state = *std::move(previous);
+  logs->push_back(g - 1);
+  if (l.logs.count(g) > 0) logs->push_back(g);
+  out->report.used_previous_generation = true;
+  out->report.snapshot_error = error;
+  *rebuild_at = g;
+  return absl::OkStatus();
+}
+
+// Checks that `edit` continues `state`; `where()` names the record, and is
+// only called to build an error.
+template <typename Where>
+absl::Status CheckEdit(const State& state, const Edit& edit, Where where) {
+  if (edit.sequence != state.last_sequence + 1) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: edit sequence %d where %d was expected: an edit is missing or "
+        "repeated",
+        where(), edit.sequence, state.last_sequence + 1));
+  }
+  if (absl::Status v = Validate(state, edit); !v.ok()) {
+    return absl::DataLossError(
+        absl::StrFormat("%s: edit %d does not apply to the state: %s", where(),
+                        edit.sequence, v.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Listing> ListManifestDir(io::FileSystem* fs,
+                                        const std::string& dir) {
+  absl::StatusOr<std::vector<std::string>> names = fs->ListDir(dir);
+  if (!names.ok()) return names.status();
+  Listing listing;
+  for (const std::string& name : *names) {
+    if (std::optional<uint64_t> g = ParseSnapshotFileName(name)) {
+      listing.snapshots.insert(*g);
+    } else if (std::optional<uint64_t> g = wal::ParseSegmentFileName(name)) {
+      listing.logs.insert(*g);
+    } else if (absl::EndsWith(name, ".tmp")) {
+      listing.temporaries.push_back(name);
+    }
+  }
+  return listing;
+}
+
+absl::StatusOr<Loaded> Load(io::FileSystem* fs, const std::string& dir,
+                            bool best_effort, const EditVisitor& visit) {
+  Loaded out;
+  absl::StatusOr<Listing> listing = ListManifestDir(fs, dir);
+  if (!listing.ok()) return listing.status();
+  out.listing = *std::move(listing);
+  if (out.listing.snapshots.empty()) {
+    if (!out.listing.logs.empty()) {
+      return absl::DataLossError(absl::StrFormat(
+          "manifest: %s: log %s exists but no snapshot does", dir,
+          wal::SegmentFileName(*out.listing.logs.begin())));
+    }
+    out.empty = true;
+    return out;
+  }
+  std::vector<uint64_t> logs;
+  uint64_t rebuild_at = 0;
+  if (absl::Status s = ChooseStart(fs, dir, &out, &logs, &rebuild_at);
+      !s.ok()) {
+    return s;
+  }
+  out.report.generation = out.generation;
+  out.report.snapshot_sequence = out.state.last_sequence;
+
+  // Only truncation at the end of the newest log is a torn write: every
+  // record was synced before it was acknowledged.
+  absl::StatusOr<std::unique_ptr<wal::Reader>> reader =
+      wal::Reader::Open(fs, dir, logs, {.strict_tail = true});
+  if (!reader.ok()) return reader.status();
+  absl::string_view record;
+  wal::RecordPosition pos;
+  absl::Status damage;
+  uint64_t segment = 0;
+  std::string file, what;
+  while ((*reader)->Next(&record, &pos)) {
+    if (rebuild_at != 0 && !out.rebuilt_snapshot && pos.segment == rebuild_at) {
+      out.rebuilt_snapshot = out.state;  // End of the previous log.
+    }
+    if (pos.segment != segment) {  // Named once per log, not per record.
+      segment = pos.segment;
+      file = (*reader)->SegmentPath(segment);
+      what = absl::StrCat("manifest: ", file, " record");
+    }
+    Edit edit;
+    damage = DecodeEdit(record, what, 0, &edit);
+    if (damage.ok()) {
+      damage = CheckEdit(out.state, edit, [&] {
+        return absl::StrFormat("%s at offset %d", what, pos.offset);
+      });
+    }
+    if (!damage.ok()) break;
+    if (visit) visit(edit, file, pos.offset);
+    Apply(edit, &out.state);
+    ++out.report.edits_replayed;
+  }
+  if (damage.ok()) damage = (*reader)->status();
+  if (!damage.ok()) {
+    if (!best_effort || !absl::IsDataLoss(damage)) return damage;
+    out.report.lost_data = true;
+    out.report.loss = std::string(damage.message());
+    out.rebuilt_snapshot.reset();  // A prefix, not the snapshot's state.
+    return out;
+  }
+  if (rebuild_at != 0 && !out.rebuilt_snapshot)
+    out.rebuilt_snapshot = out.state;
+  const wal::Tail& tail = (*reader)->tail();
+  if (!logs.empty() && logs.back() == out.generation) {
+    out.newest_log_end = tail.valid_end;
+  }
+  if (tail.torn()) {
+    out.report.repaired_torn_tail = true;
+    out.report.torn_tail = absl::StrFormat(
+        "%s: %d bytes after offset %d cut off: %s",
+        (*reader)->SegmentPath(tail.segment), tail.file_size - tail.valid_end,
+        tail.valid_end, tail.reason);
+  }
+  return out;
+}
+
+}  // namespace strata::manifest
