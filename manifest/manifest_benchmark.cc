@@ -12,10 +12,8 @@
 
 #include <fcntl.h>
 #include <malloc.h>
-#include <stdlib.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -24,31 +22,17 @@
 #include "manifest/codec.h"
 #include "manifest/manifest.h"
 #include "manifest/snapshot.h"
+#include "testing/bench_dir.h"
 #include "wal/format.h"
 #include "wal/writer.h"
 
 namespace strata::manifest {
 namespace {
 
-class BenchDir {
+// A benchmark's directory, and the manifest directory inside it.
+class BenchDir : public testing::BenchDir {
  public:
-  BenchDir() {
-    const char* root = getenv("STRATA_BENCH_DIR");
-    std::string pattern =
-        (root != nullptr ? std::string(root)
-                         : std::filesystem::temp_directory_path().string()) +
-        "/strata-manifest-bench-XXXXXX";
-    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
-  }
-  ~BenchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-  std::string manifest() const { return path_ + "/manifest"; }
-
- private:
-  std::string path_;
+  std::string manifest() const { return path() + "/manifest"; }
 };
 
 TableMeta BenchTable(uint64_t number) {

@@ -20,15 +20,16 @@
 #include "io/posix_file_system.h"
 #include "sstable/table_reader.h"
 #include "sstable/table_writer.h"
+#include "testing/bench_dir.h"
 #include "testing/random.h"
 
 namespace strata::sstable {
 namespace {
 
-std::string BenchRoot() {
-  const char* root = getenv("STRATA_BENCH_DIR");
-  return root != nullptr ? root
-                         : std::filesystem::temp_directory_path().string();
+// Files of the whole run live here.
+const std::string& BenchRoot() {
+  static testing::BenchDir dir;  // Removed, with what is left, at exit.
+  return dir.path();
 }
 
 constexpr uint64_t kTableBytes = uint64_t{64} << 20;

@@ -9,16 +9,15 @@
 // temp directory: point it at the disk you want to measure.
 
 #include <fcntl.h>
-#include <stdlib.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "benchmark/benchmark.h"
 #include "io/file_system.h"
 #include "io/posix_file_system.h"
+#include "testing/bench_dir.h"
 #include "testing/random.h"
 #include "wal/format.h"
 #include "wal/reader.h"
@@ -27,26 +26,7 @@
 namespace strata::wal {
 namespace {
 
-// A fresh directory for one benchmark, removed afterwards.
-class BenchDir {
- public:
-  BenchDir() {
-    const char* root = getenv("STRATA_BENCH_DIR");
-    std::string pattern =
-        (root != nullptr ? std::string(root)
-                         : std::filesystem::temp_directory_path().string()) +
-        "/strata-wal-bench-XXXXXX";
-    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
-  }
-  ~BenchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::strata::testing::BenchDir;
 
 // The bytes one framed record of `size` occupies (one fragment).
 size_t FramedSize(size_t size) { return size + 7; }
