@@ -101,7 +101,8 @@ TEST_F(TableTest, EmptyTable) {
   auto table = Build({});
   EXPECT_EQ(table->properties().entries, 0u);
   EXPECT_TRUE(Scan(*table).empty());
-  EXPECT_THAT(table->Get("a"), testing::IsOkAndHolds(::testing::Eq(std::nullopt)));
+  EXPECT_THAT(table->Get("a"),
+              testing::IsOkAndHolds(::testing::Eq(std::nullopt)));
   EXPECT_OK(table->Verify());
 }
 
@@ -168,8 +169,10 @@ TEST_F(TableTest, LookupsAtEveryLsnBoundary) {
     EXPECT_EQ(found->lsn, expect) << lsn;
     EXPECT_EQ(found->kind, expect == 30 ? EntryKind::kDelete : EntryKind::kPut);
   }
-  EXPECT_THAT(table->Get("b"), testing::IsOkAndHolds(::testing::Eq(std::nullopt)));
-  EXPECT_THAT(table->Get("zz"), testing::IsOkAndHolds(::testing::Eq(std::nullopt)));
+  EXPECT_THAT(table->Get("b"),
+              testing::IsOkAndHolds(::testing::Eq(std::nullopt)));
+  EXPECT_THAT(table->Get("zz"),
+              testing::IsOkAndHolds(::testing::Eq(std::nullopt)));
 }
 
 TEST_F(TableTest, SeekSemantics) {
@@ -253,7 +256,14 @@ TEST_F(TableTest, GoldenBytes) {
   // tombstones 1, smallest "a", largest "b", lsn 1..2, data size 14, one
   // data block.
   EXPECT_EQ(hex.substr(2 * 23, 2 * 18),
-            "0802" "1001" "1a0161" "220162" "2801" "3002" "380e" "4001");
+            "0802"
+            "1001"
+            "1a0161"
+            "220162"
+            "2801"
+            "3002"
+            "380e"
+            "4001");
   // The footer's last 12 bytes: version 1, the footer checksum, magic
   // "SSTB".
   EXPECT_EQ(hex.substr(hex.size() - 2 * 12, 2 * 4), "01000000");

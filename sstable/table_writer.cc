@@ -66,8 +66,7 @@ absl::Status TableWriter::Drain(bool force) {
   return absl::OkStatus();
 }
 
-void TableWriter::AppendBlock(absl::string_view contents,
-                              BlockHandle* handle) {
+void TableWriter::AppendBlock(absl::string_view contents, BlockHandle* handle) {
   *handle = {offset_ + out_.size(), contents.size()};
   out_.append(contents.data(), contents.size());
   PutFixed32(&out_, Checksum::Of(contents));
@@ -76,8 +75,7 @@ void TableWriter::AppendBlock(absl::string_view contents,
 
 absl::Status TableWriter::FlushBlock() {
   if (out_.size() == block_start_) return absl::OkStatus();
-  const BlockHandle handle{offset_ + block_start_,
-                           out_.size() - block_start_};
+  const BlockHandle handle{offset_ + block_start_, out_.size() - block_start_};
   PutFixed32(&out_, Checksum::Of(absl::string_view(out_.data() + block_start_,
                                                    handle.size)));
   block_start_ = out_.size();
