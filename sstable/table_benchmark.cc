@@ -115,7 +115,9 @@ void BM_PointLookupWarm64MiB(benchmark::State& state) {
     auto got = f.table->Get(Key(rnd.Uniform(f.entries)));
     found += got.ok() && got->has_value();
   }
-  if (found != state.iterations()) state.SkipWithError("missing keys");
+  if (found != static_cast<uint64_t>(state.iterations())) {
+    state.SkipWithError("missing keys");
+  }
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_PointLookupWarm64MiB);

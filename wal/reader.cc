@@ -272,11 +272,14 @@ bool Reader::Next(absl::string_view* record, RecordPosition* position) {
       // A torn fragment cannot match its checksum over the bytes present;
       // a complete one whose length field was damaged does.
       truncated = !h.Matches(crc_seed_, At(pos_), present);
-      problem = absl::StrFormat(
-          truncated ? "truncated fragment payload (%d of %d bytes)"
-                    : "fragment length field damaged (%d bytes present, "
-                      "%d declared, and the checksum matches the present)",
-          present, h.length());
+      problem =
+          truncated
+              ? absl::StrFormat("truncated fragment payload (%d of %d bytes)",
+                                present, h.length())
+              : absl::StrFormat(
+                    "fragment length field damaged (%d bytes present, %d "
+                    "declared, and the checksum matches the present)",
+                    present, h.length());
     } else if (!h.Matches(crc_seed_, At(pos_))) {
       problem = "fragment checksum mismatch";
     }
