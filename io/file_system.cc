@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 
 namespace strata::io {
 
@@ -22,6 +26,25 @@ std::string DirName(absl::string_view path) {
 absl::string_view BaseName(absl::string_view path) {
   const size_t slash = path.rfind('/');
   return slash == absl::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string NumberedFileName(uint64_t number, absl::string_view suffix) {
+  return absl::StrCat(absl::StrFormat("%06d", number), suffix);
+}
+
+std::optional<uint64_t> ParseNumberedFileName(absl::string_view name,
+                                              absl::string_view suffix) {
+  if (!absl::ConsumeSuffix(&name, suffix) || name.size() < 6) {
+    return std::nullopt;
+  }
+  for (char c : name) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      return std::nullopt;
+    }
+  }
+  uint64_t number;
+  if (!absl::SimpleAtoi(name, &number)) return std::nullopt;
+  return number;
 }
 
 absl::Status WriteFileSynced(FileSystem* fs, const std::string& path,

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -137,6 +138,14 @@ std::string JoinPath(absl::string_view dir, absl::string_view name);
 std::string DirName(absl::string_view path);
 // "a/b/c" -> "c".
 absl::string_view BaseName(absl::string_view path);
+
+// Strata names files by number: "000042" + `suffix` (at least six digits,
+// more when the number needs them), e.g. NumberedFileName(42, ".log").
+std::string NumberedFileName(uint64_t number, absl::string_view suffix);
+// The number in a name NumberedFileName would give for `suffix`, or nullopt
+// for any other name ("42.log", "000042.log.tmp", "0000x2.log").
+std::optional<uint64_t> ParseNumberedFileName(absl::string_view name,
+                                              absl::string_view suffix);
 
 // Writes `data` to `path` (create or truncate), syncs it and closes it.
 [[nodiscard]] absl::Status WriteFileSynced(FileSystem* fs,

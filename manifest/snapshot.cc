@@ -1,10 +1,7 @@
 #include "manifest/snapshot.h"
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/strip.h"
 #include "encoding/coding.h"
 #include "encoding/crc32c.h"
 #include "manifest/codec.h"
@@ -18,21 +15,11 @@ constexpr uint16_t kVersion = 1;
 }  // namespace
 
 std::string SnapshotFileName(uint64_t generation) {
-  return absl::StrFormat("%06d.snapshot", generation);
+  return io::NumberedFileName(generation, ".snapshot");
 }
 
 std::optional<uint64_t> ParseSnapshotFileName(absl::string_view name) {
-  if (!absl::ConsumeSuffix(&name, ".snapshot") || name.size() < 6) {
-    return std::nullopt;
-  }
-  for (char c : name) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-      return std::nullopt;
-    }
-  }
-  uint64_t generation;
-  if (!absl::SimpleAtoi(name, &generation)) return std::nullopt;
-  return generation;
+  return io::ParseNumberedFileName(name, ".snapshot");
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "encoding/crc32c.h"
+#include "io/file_system.h"
 
 namespace strata::sstable {
 
@@ -89,7 +90,7 @@ absl::Status Footer::DecodeFrom(absl::string_view in, absl::string_view file,
 }
 
 std::string TableFileName(uint64_t number) {
-  return absl::StrFormat("%06d.sst", number);
+  return io::NumberedFileName(number, ".sst");
 }
 
 }  // namespace strata::sstable

@@ -2,14 +2,11 @@
 
 #include <cstring>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/strip.h"
 #include "encoding/coding.h"
 #include "encoding/crc32c.h"
+#include "io/file_system.h"
 
 namespace strata::wal {
 namespace {
@@ -113,21 +110,11 @@ bool FragmentHeader::Matches(uint32_t seed, const char* p,
 }
 
 std::string SegmentFileName(uint64_t number) {
-  return absl::StrFormat("%06d.log", number);
+  return io::NumberedFileName(number, ".log");
 }
 
 std::optional<uint64_t> ParseSegmentFileName(absl::string_view name) {
-  if (!absl::ConsumeSuffix(&name, ".log") || name.size() < 6) {
-    return std::nullopt;
-  }
-  for (char c : name) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-      return std::nullopt;
-    }
-  }
-  uint64_t number;
-  if (!absl::SimpleAtoi(name, &number)) return std::nullopt;
-  return number;
+  return io::ParseNumberedFileName(name, ".log");
 }
 
 }  // namespace strata::wal
