@@ -16,7 +16,6 @@ struct Writer::Waiter {
   bool rotate = false;
   bool refused = false;  // By Enqueue, before it was queued.
   bool done = false;
-  bool awaiting = false;  // Its caller is in Await.
   absl::Status status;
   uint64_t new_segment = 0;  // For rotate.
   std::thread::id thread = std::this_thread::get_id();
@@ -46,9 +45,7 @@ absl::StatusOr<std::unique_ptr<Writer>> Writer::Create(io::FileSystem* fs,
     }
   }
   if (absl::Status s = writer->StartSegment(segment_number); !s.ok()) return s;
-  MutexLock lock(&writer->mu_);
-  writer->published_segment_ = segment_number;
-  writer->stats_ = writer->leader_stats_;
+  writer->PublishInitialState();
   return writer;
 }
 
@@ -62,10 +59,14 @@ absl::StatusOr<std::unique_ptr<Writer>> Writer::Reopen(io::FileSystem* fs,
                        ? writer->StartSegment(segment_number)
                        : writer->ContinueSegment(segment_number, valid_end);
   if (!s.ok()) return s;
-  MutexLock lock(&writer->mu_);
-  writer->published_segment_ = segment_number;
-  writer->stats_ = writer->leader_stats_;
+  writer->PublishInitialState();
   return writer;
+}
+
+void Writer::PublishInitialState() {
+  MutexLock lock(&mu_);
+  published_segment_ = segment_;
+  stats_ = leader_stats_;
 }
 
 Writer::~Writer() { (void)Close(); }
@@ -245,7 +246,6 @@ void Writer::Push(Waiter* w) {
 
 absl::Status Writer::Await(Waiter* w) {
   mu_.Lock();
-  w->awaiting = true;
   while (!w->done) {
     if (leading_) {
       done_cv_.Wait(&mu_);

@@ -157,6 +157,8 @@ class Writer {
   Writer(io::FileSystem* fs, std::string dir, WriterOptions options);
 
   absl::Status Commit(Waiter* w) ABSL_LOCKS_EXCLUDED(mu_);
+  // After Create or Reopen: what stats() and segment_number() report.
+  void PublishInitialState() ABSL_LOCKS_EXCLUDED(mu_);
   void Push(Waiter* w) ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status Await(Waiter* w) ABSL_LOCKS_EXCLUDED(mu_);
   // Commits the group at the front of the queue. Releases mu_ while
@@ -195,9 +197,9 @@ class Writer {
   Stats stats_ ABSL_GUARDED_BY(mu_);
   uint64_t published_segment_ ABSL_GUARDED_BY(mu_) = 0;
 
-  // Touched only by the leader: the waiter at the front of queue_ (or the
-  // factory functions before the writer is shared). The queue hands the
-  // role from one thread to the next under mu_, which orders these.
+  // Touched only by the leader — the one caller with leading_ set — or by
+  // the factory functions before the writer is shared. The role passes from
+  // one thread to the next under mu_, which orders these accesses.
   std::unique_ptr<io::WritableFile> file_;
   uint64_t segment_ = 0;
   uint32_t crc_seed_ = 0;
