@@ -39,6 +39,19 @@ TEST(SnapshotTest, GoldenLayout) {
   // Trailer: body length, then the checksums.
   EXPECT_EQ(hex.substr(2 * (kSnapshotHeaderSize + body.size()), 16),
             "0a00000000000000");
+  // Whole header and trailer, checksums included; the checksums were
+  // computed independently (a bit-at-a-time CRC32C in Python, then masked).
+  EXPECT_EQ(hex.substr(0, 48),
+            "534d534e"
+            "0100"
+            "0000"
+            "0700000000000000"
+            "00000000"
+            "31b90a95");
+  EXPECT_EQ(hex.substr(2 * (kSnapshotHeaderSize + body.size())),
+            "0a00000000000000"
+            "ed8784f9"
+            "1fdc8bba");
   uint32_t body_crc;
   memcpy(&body_crc, bytes.data() + kSnapshotHeaderSize + body.size() + 8, 4);
   EXPECT_EQ(body_crc, Checksum::Of(body));
