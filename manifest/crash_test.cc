@@ -139,6 +139,10 @@ TEST_P(ManifestCrashTest, EveryCrashPointRecoversAnAcknowledgedPrefix) {
                 (c.concurrent && got == swapped[got.last_sequence]))
         << "recovered a state that no prefix of the edits produces";
     ASSERT_FALSE(m->recovery().lost_data);
+    // The previous generation is for damaged media; a crash alone must
+    // never need it (it would hide a snapshot written out of order).
+    ASSERT_FALSE(m->recovery().used_previous_generation)
+        << m->recovery().snapshot_error;
     // The recovered manifest takes new edits.
     ASSERT_OK(m->UpdateLsn(1000));
   }
