@@ -1,0 +1,292 @@
+// Engine: a small LSN-ordered key-value store whose flushes and compactions
+// drive manifest edits end to end (../shared/DESIGN.md, docs/engine.md).
+//
+// Layout of a DB directory:
+//   LOCK                held while open: a second process is refused
+//   wal/NNNNNN.log      data-WAL segments: the active one and the frozen ones
+//   sst/NNNNNN.sst      SSTables
+//   manifest/           the manifest (manifest/manifest.h)
+//
+// Writes: a batch gets consecutive LSNs, is appended to the active data-WAL
+// segment (group-committed across threads, durable per the sync policy) and
+// added to the memtable; readers see it only once it is durable.
+//
+// Freeze (one manifest edit): when the memtable outgrows its limit, the WAL
+// rotates to a new segment, which becomes active; the old one is frozen with
+// its memtable. Flush: the frozen memtable is written to a new table, synced
+// and installed (file and directory entry durable); then one edit adds the
+// table, retires the frozen WAL and raises the last LSN; only after that
+// edit is durable is the WAL segment deleted. Compaction (size-tiered, or
+// full on request): one edit adds the outputs and removes the inputs, which
+// are deleted once the edit is durable and no reader pins them.
+//
+// A failed background step (flush, compaction output, manifest write or
+// sync, a WAL failure) leaves the engine read-only: writes return the error,
+// reads go on, and no file is deleted until it is reopened.
+//
+// Thread-safety: safe for concurrent use.
+
+#ifndef STRATA_ENGINE_ENGINE_H_
+#define STRATA_ENGINE_ENGINE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/compaction.h"
+#include "engine/memtable.h"
+#include "engine/merging_iterator.h"
+#include "engine/table_cache.h"
+#include "engine/version.h"
+#include "engine/write_batch.h"
+#include "io/file_system.h"
+#include "io/mutex.h"
+#include "manifest/manifest.h"
+#include "sstable/table_writer.h"
+#include "wal/reader.h"
+#include "wal/writer.h"
+
+namespace strata::engine {
+
+struct EngineOptions {
+  // The memtable is frozen once it holds about this many bytes.
+  size_t memtable_bytes = size_t{4} << 20;
+  // Writers wait while this many frozen memtables await a flush.
+  size_t max_frozen_memtables = 2;
+  wal::SyncPolicy wal_sync = wal::SyncPolicy::Always();
+  // Largest batch, encoded; larger ones are refused with InvalidArgument.
+  uint64_t max_batch_bytes = uint64_t{16} << 20;
+  // Flush and compact on a background thread. Off, the work runs in the
+  // calling thread: in the write that fills the memtable, and in Flush()
+  // and Compact() — deterministic, for tests and tools.
+  bool background_work = true;
+  bool auto_compaction = true;
+  CompactionOptions compaction;
+  sstable::TableWriterOptions table;
+  // Table numbers are reserved durably this many at a time, so a flush
+  // needs no edit of its own to allocate one. Unused ones are never reused.
+  uint64_t table_number_batch = 64;
+  // Recover what can be recovered from a damaged manifest or data WAL; the
+  // engine then deletes no file.
+  bool best_effort = false;
+  manifest::ManifestOptions manifest;  // Its best_effort is ours.
+};
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+  friend bool operator==(const KeyValue& a, const KeyValue& b) {
+    return a.key == b.key && a.value == b.value;
+  }
+};
+
+// What Open found and did.
+struct OpenReport {
+  manifest::RecoveryReport manifest;
+  bool created = false;
+  uint64_t wal_segments = 0;  // Replayed.
+  uint64_t wal_records = 0;
+  uint64_t wal_entries = 0;
+  // A torn tail of the active segment was cut off: where and why.
+  bool repaired_wal_tail = false;
+  std::string wal_tail;
+  std::vector<wal::SkippedRange> wal_skipped;  // Best effort only.
+  std::vector<std::string> orphans_deleted;
+  bool deletions_allowed = true;
+  std::chrono::nanoseconds duration{0};
+};
+
+struct EngineStats {
+  uint64_t writes = 0;  // Batches (a Put or Delete is one).
+  uint64_t flushes = 0;
+  uint64_t compactions = 0;
+  uint64_t compaction_failures = 0;  // Stopped by a damaged input.
+  uint64_t tables_deleted = 0;
+  uint64_t wals_deleted = 0;
+  uint64_t last_lsn = 0;
+  uint64_t frozen_memtables = 0;
+  uint64_t memtable_bytes = 0;
+  uint64_t live_tables = 0;
+  uint64_t live_table_bytes = 0;
+  uint64_t wal_bytes = 0;  // Written since open, framing included.
+  uint64_t wal_syncs = 0;
+  uint64_t manifest_edits = 0;  // Since open.
+  uint64_t manifest_log_bytes = 0;
+  uint64_t manifest_snapshot_bytes = 0;
+  uint64_t manifest_generation = 0;
+  uint64_t checkpoints = 0;  // Since open.
+  std::chrono::nanoseconds open_time{0};
+};
+
+// What Check verified.
+struct CheckReport {
+  uint64_t tables = 0;
+  uint64_t table_bytes = 0;
+  uint64_t entries = 0;
+  uint64_t wal_segments = 0;
+};
+
+class Engine {
+ public:
+  // Opens (creating if needed) the database in `dir`. `fs` must outlive the
+  // engine.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Engine>> Open(
+      io::FileSystem* fs, std::string dir, EngineOptions options = {});
+  // Closes, ignoring errors; call Close() to see them.
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  [[nodiscard]] absl::Status Put(absl::string_view key,
+                                 absl::string_view value);
+  [[nodiscard]] absl::Status Delete(absl::string_view key);
+  // All of `batch` or none of it, with consecutive LSNs.
+  [[nodiscard]] absl::Status Write(const WriteBatch& batch);
+
+  // The value of `key`; NotFound if it has none.
+  [[nodiscard]] absl::StatusOr<std::string> Get(absl::string_view key) const;
+  // Up to `limit` (0: no limit) live pairs with keys in [start, end), in
+  // key order (`end` empty: to the last key).
+  [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> Scan(
+      absl::string_view start, absl::string_view end, size_t limit = 0) const;
+
+  // Freezes the memtable and flushes every frozen one; returns when done.
+  [[nodiscard]] absl::Status Flush();
+  // Flushes, then merges every table into one, dropping shadowed versions
+  // and tombstones.
+  [[nodiscard]] absl::Status Compact();
+  // Verifies every live table (present, of the recorded size, every block
+  // and the whole-file checksum) and that the listed WAL segments exist.
+  [[nodiscard]] absl::StatusOr<CheckReport> Check() const;
+
+  // OK, or the error that made the engine read-only.
+  absl::Status health() const;
+  EngineStats stats() const;
+  const OpenReport& open_report() const { return report_; }
+
+  // Stops background work, syncs and closes the WAL. Later calls fail.
+  [[nodiscard]] absl::Status Close();
+
+ private:
+  struct Frozen {
+    uint64_t wal = 0;
+    std::shared_ptr<MemTable> mem;
+  };
+  // What a reader uses, taken at once under mu_.
+  struct ReadView {
+    uint64_t lsn = 0;
+    std::shared_ptr<MemTable> mem;
+    std::vector<std::shared_ptr<MemTable>> frozen;  // Newest first.
+    std::shared_ptr<const Version> version;
+  };
+
+  Engine(io::FileSystem* fs, std::string dir, EngineOptions options);
+
+  // --- Open ---
+  absl::Status Recover();
+  absl::Status ReplayWal(const manifest::State& state);
+  absl::Status DeleteOrphans(const manifest::State& state);
+  std::string WalPath(uint64_t number) const;
+
+  // --- Writes ---
+  absl::Status CheckWritable() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Freezes a full memtable, waiting first if too many await a flush.
+  absl::Status MakeRoomForWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status Freeze() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  void MarkVisible(uint64_t lsn) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // --- Background work (flush and compaction) ---
+  void BackgroundLoop();
+  // Runs flushes, then compactions if due: inline, or by the thread.
+  absl::Status DoWork() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
+  absl::Status FlushFrozen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
+  absl::Status FlushOne(const Frozen& frozen)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
+  absl::StatusOr<manifest::TableMeta> WriteMemTable(uint64_t number,
+                                                    const MemTable& mem);
+  absl::Status MaybeCompact() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
+  absl::Status RunCompaction(std::vector<manifest::TableMeta> inputs)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
+  // Writes what `merged` keeps to a new table; nullopt if nothing is kept.
+  // On error, *output_failed says whether writing the output failed (else
+  // reading an input did).
+  absl::StatusOr<std::optional<manifest::TableMeta>> WriteCompactionOutput(
+      EntryIterator* merged, const OutsideTables& outside, bool* output_failed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
+  absl::Status CompactionInputFailed(const std::set<uint64_t>& inputs,
+                                     absl::Status status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
+  absl::StatusOr<uint64_t> NewTableNumber()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
+  // Records the first background error: the engine becomes read-only.
+  absl::Status Fail(absl::Status status) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // --- Versions and files ---
+  ReadView TakeReadView() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Makes the manifest's current state what readers see.
+  void PublishVersion() ABSL_LOCKS_EXCLUDED(mu_);
+  bool DeletionsAllowed() const ABSL_LOCKS_EXCLUDED(mu_);
+  void DeleteTables(const std::vector<uint64_t>& numbers);
+  void DeleteWal(uint64_t number);
+  // The newest version of `key` in the tables of `view`.
+  absl::StatusOr<std::optional<sstable::Found>> GetFromTables(
+      const ReadView& view, absl::string_view key) const;
+
+  io::FileSystem* const fs_;
+  const std::string dir_;
+  const std::string wal_dir_;
+  const EngineOptions options_;
+  mutable TableCache tables_;  // A cache: filled by const reads.
+  VersionTracker versions_;
+  std::unique_ptr<io::FileLock> lock_;
+  std::unique_ptr<manifest::Manifest> manifest_;
+  OpenReport report_;             // Written by Open only.
+  bool lost_data_ = false;        // Best-effort recovery skipped something.
+  std::vector<Frozen> replayed_;  // Frozen memtables found by Open.
+  std::shared_ptr<MemTable> replayed_active_;
+  uint64_t replayed_wal_end_ = 0;
+  uint64_t replayed_lsn_ = 0;
+
+  // Serializes writers' LSN assignment and WAL order, and freezes.
+  Mutex write_mu_ ABSL_ACQUIRED_BEFORE(work_mu_, mu_);
+  std::unique_ptr<wal::Writer> wal_;  // Set by Open; safe for concurrent use.
+  uint64_t wal_number_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_lsn_ ABSL_GUARDED_BY(write_mu_) = 0;
+  std::shared_ptr<MemTable> active_ ABSL_GUARDED_BY(write_mu_);
+  bool closed_writes_ ABSL_GUARDED_BY(write_mu_) = false;
+
+  // Held while flushing or compacting: one at a time.
+  Mutex work_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  uint64_t next_table_ ABSL_GUARDED_BY(work_mu_) = 0;
+  uint64_t reserved_end_ ABSL_GUARDED_BY(work_mu_) = 0;
+  std::set<uint64_t> damaged_ ABSL_GUARDED_BY(work_mu_);
+
+  // What readers see, and the background thread's signals.
+  mutable Mutex mu_;
+  CondVar work_cv_;  // Frozen memtables to flush, or shutdown.
+  CondVar done_cv_;  // A flush ended, or a failure: stalled writers look.
+  std::shared_ptr<MemTable> mem_ ABSL_GUARDED_BY(mu_);
+  std::deque<Frozen> frozen_ ABSL_GUARDED_BY(mu_);  // Oldest first.
+  std::shared_ptr<const Version> current_ ABSL_GUARDED_BY(mu_);
+  uint64_t visible_lsn_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  EngineStats stats_ ABSL_GUARDED_BY(mu_);
+
+  std::thread background_;
+};
+
+}  // namespace strata::engine
+
+#endif  // STRATA_ENGINE_ENGINE_H_

@@ -1,0 +1,412 @@
+// The engine end to end against an in-memory model: random mixes of puts,
+// deletes, batches, scans, flushes and compactions, with reopens in between;
+// and the behaviours one at a time (recovery of frozen WALs, orphans, the
+// lock, pinned tables, a damaged compaction input, read-only after a
+// failure).
+
+#include "engine/engine.h"
+
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "io/posix_file_system.h"
+#include "sstable/format.h"
+#include "testing/fault_injection_file_system.h"
+#include "testing/mem_file_system.h"
+#include "testing/random.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace strata::engine {
+namespace {
+
+using ::strata::testing::IsOkAndHolds;
+using ::strata::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kDir[] = "/db";
+
+// Small limits, so a few hundred writes flush and compact many times.
+EngineOptions SmallOptions(bool background) {
+  EngineOptions o;
+  o.memtable_bytes = 4096;
+  o.background_work = background;
+  o.compaction.min_tables = 3;
+  o.compaction.tier_base_bytes = 2048;
+  o.compaction.tier_ratio = 3;
+  o.table.block_size = 512;
+  o.table_number_batch = 4;
+  o.manifest.checkpoint_log_bytes = 2048;
+  return o;
+}
+
+std::string Key(uint64_t i) { return absl::StrFormat("key%06d", i); }
+
+using Model = std::map<std::string, std::string>;
+
+void ExpectMatchesModel(const Engine& engine, const Model& model,
+                        uint64_t key_space) {
+  for (uint64_t i = 0; i < key_space; ++i) {
+    const std::string key = Key(i);
+    absl::StatusOr<std::string> got = engine.Get(key);
+    auto it = model.find(key);
+    if (it == model.end()) {
+      EXPECT_THAT(got, StatusIs(absl::StatusCode::kNotFound)) << key;
+    } else {
+      EXPECT_THAT(got, IsOkAndHolds(it->second)) << key;
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<KeyValue> all, engine.Scan("", ""));
+  std::vector<KeyValue> expected;
+  for (const auto& [k, v] : model) expected.push_back({k, v});
+  EXPECT_EQ(all, expected);
+}
+
+class EngineModelTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(EngineModelTest, RandomOperationsMatchAModelAcrossReopens) {
+  testing::MemFileSystem fs;
+  testing::Random rnd(GetParam() ? 7 : 8);
+  Model model;
+  constexpr uint64_t kKeys = 300;
+  for (int round = 0; round < 6; ++round) {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, SmallOptions(GetParam())));
+    ExpectMatchesModel(*engine, model, kKeys);
+    for (int op = 0; op < 400; ++op) {
+      const uint64_t choice = rnd.Uniform(100);
+      const std::string key = Key(rnd.Uniform(kKeys));
+      if (choice < 55) {
+        const std::string value = rnd.Printable(1 + rnd.Uniform(60));
+        ASSERT_OK(engine->Put(key, value));
+        model[key] = value;
+      } else if (choice < 75) {
+        ASSERT_OK(engine->Delete(key));
+        model.erase(key);
+      } else if (choice < 85) {
+        WriteBatch batch;
+        Model after = model;
+        for (int i = 0, n = 1 + rnd.Uniform(8); i < n; ++i) {
+          const std::string k = Key(rnd.Uniform(kKeys));
+          if (rnd.OneIn(3)) {
+            batch.Delete(k);
+            after.erase(k);
+          } else {
+            const std::string v = rnd.Printable(1 + rnd.Uniform(30));
+            batch.Put(k, v);
+            after[k] = v;
+          }
+        }
+        ASSERT_OK(engine->Write(batch));
+        model = std::move(after);
+      } else if (choice < 93) {
+        const std::string start = Key(rnd.Uniform(kKeys));
+        const std::string end = Key(rnd.Uniform(kKeys));
+        const size_t limit = rnd.Uniform(20);
+        ASSERT_OK_AND_ASSIGN(std::vector<KeyValue> got,
+                             engine->Scan(start, end, limit));
+        std::vector<KeyValue> expected;
+        for (auto it = model.lower_bound(start);
+             it != model.end() && it->first < end; ++it) {
+          if (limit != 0 && expected.size() == limit) break;
+          expected.push_back({it->first, it->second});
+        }
+        EXPECT_EQ(got, expected) << start << ".." << end << " " << limit;
+      } else if (choice < 97) {
+        ASSERT_OK(engine->Flush());
+      } else if (choice < 99) {
+        ASSERT_OK(engine->Compact());
+      } else {
+        const std::string k = Key(rnd.Uniform(kKeys));
+        absl::StatusOr<std::string> got = engine->Get(k);
+        if (model.count(k)) {
+          EXPECT_THAT(got, IsOkAndHolds(model[k]));
+        } else {
+          EXPECT_THAT(got, StatusIs(absl::StatusCode::kNotFound));
+        }
+      }
+    }
+    ExpectMatchesModel(*engine, model, kKeys);
+    EngineStats stats = engine->stats();
+    EXPECT_GT(stats.flushes, 0u);
+    ASSERT_OK(engine->health());
+    ASSERT_OK_AND_ASSIGN(CheckReport check, engine->Check());
+    EXPECT_EQ(check.tables, stats.live_tables);
+    ASSERT_OK(engine->Close());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(InlineAndBackground, EngineModelTest,
+                         ::testing::Bool(), [](const auto& info) {
+                           return info.param ? "Background" : "Inline";
+                         });
+
+TEST(EngineTest, FlushWritesATableAndRetiresTheWal) {
+  testing::MemFileSystem fs;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, SmallOptions(false)));
+  EXPECT_TRUE(engine->open_report().created);
+  ASSERT_OK(engine->Put("a", "1"));
+  ASSERT_OK(engine->Put("b", "2"));
+  ASSERT_OK(engine->Flush());
+  EngineStats stats = engine->stats();
+  EXPECT_EQ(stats.flushes, 1u);
+  EXPECT_EQ(stats.live_tables, 1u);
+  EXPECT_EQ(stats.wals_deleted, 1u);
+  EXPECT_EQ(stats.last_lsn, 2u);
+  EXPECT_THAT(fs.ListDir("/db/wal"), IsOkAndHolds(ElementsAre("000002.log")));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> tables, fs.ListDir("/db/sst"));
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_THAT(engine->Get("a"), IsOkAndHolds("1"));
+  // An empty memtable makes no table.
+  ASSERT_OK(engine->Flush());
+  EXPECT_EQ(engine->stats().flushes, 1u);
+}
+
+TEST(EngineTest, ReopenReplaysTheWalAndContinuesLsns) {
+  testing::MemFileSystem fs;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, SmallOptions(false)));
+    ASSERT_OK(engine->Put("k", "old"));
+    ASSERT_OK(engine->Flush());
+    ASSERT_OK(engine->Put("k", "new"));
+    ASSERT_OK(engine->Delete("gone"));
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, SmallOptions(false)));
+  EXPECT_EQ(engine->open_report().wal_records, 2u);
+  EXPECT_THAT(engine->Get("k"), IsOkAndHolds("new"));
+  EXPECT_EQ(engine->stats().last_lsn, 3u);
+  ASSERT_OK(engine->Put("k", "newer"));
+  ASSERT_OK(engine->Flush());
+  EXPECT_EQ(engine->stats().last_lsn, 4u);
+  EXPECT_THAT(engine->Get("k"), IsOkAndHolds("newer"));
+}
+
+TEST(EngineTest, FrozenWalsAreReplayedAndFlushedOnOpen) {
+  testing::MemFileSystem fs;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, SmallOptions(false)));
+    ASSERT_OK(engine->Put("a", "1"));
+    // The freeze edit lands, then the table cannot be created: the WAL stays
+    // frozen and the engine read-only.
+    ASSERT_OK(fs.RemoveDir("/db/sst"));
+    EXPECT_THAT(engine->Flush(), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(engine->health(), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(engine->Put("b", "2"), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(engine->Get("a"), IsOkAndHolds("1"));  // Reads go on.
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, SmallOptions(false)));
+  EXPECT_EQ(engine->open_report().wal_segments, 2u);
+  EXPECT_EQ(engine->stats().flushes, 1u);  // The frozen one, on open.
+  EXPECT_THAT(engine->Get("a"), IsOkAndHolds("1"));
+  EXPECT_THAT(engine->Get("b"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(fs.ListDir("/db/wal"), IsOkAndHolds(ElementsAre("000002.log")));
+}
+
+TEST(EngineTest, OpenDeletesOrphansAndLeavesOtherFilesAlone) {
+  testing::MemFileSystem fs;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, SmallOptions(false)));
+    ASSERT_OK(engine->Put("a", "1"));
+    ASSERT_OK(engine->Flush());
+  }
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/000900.sst", "orphan"));
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/000901.sst.tmp", "partial"));
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/wal/000077.log", "old segment"));
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/notes.txt", "not ours"));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, SmallOptions(false)));
+  EXPECT_THAT(engine->open_report().orphans_deleted,
+              ::testing::UnorderedElementsAre("/db/sst/000900.sst",
+                                              "/db/sst/000901.sst.tmp",
+                                              "/db/wal/000077.log"));
+  EXPECT_OK(fs.FileExists("/db/sst/notes.txt"));
+  EXPECT_THAT(engine->Get("a"), IsOkAndHolds("1"));
+}
+
+TEST(EngineTest, ASecondOpenOfTheSameDirectoryIsRefused) {
+  testing::MemFileSystem fs;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, SmallOptions(false)));
+  EXPECT_THAT(Engine::Open(&fs, kDir, SmallOptions(false)),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("cannot lock /db")));
+}
+
+TEST(EngineTest, CompactionDropsShadowedVersionsAndBottomTombstones) {
+  testing::MemFileSystem fs;
+  EngineOptions options = SmallOptions(false);
+  options.auto_compaction = false;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, options));
+  ASSERT_OK(engine->Put("a", "1"));
+  ASSERT_OK(engine->Put("b", "1"));
+  ASSERT_OK(engine->Flush());
+  ASSERT_OK(engine->Put("a", "2"));
+  ASSERT_OK(engine->Delete("b"));
+  ASSERT_OK(engine->Flush());
+  EXPECT_EQ(engine->stats().live_tables, 2u);
+  ASSERT_OK(engine->Compact());
+  EngineStats stats = engine->stats();
+  EXPECT_EQ(stats.compactions, 1u);
+  EXPECT_EQ(stats.live_tables, 1u);
+  EXPECT_EQ(stats.tables_deleted, 2u);
+  ASSERT_OK_AND_ASSIGN(CheckReport check, engine->Check());
+  EXPECT_EQ(check.entries, 1u);  // Only a=2: b's tombstone had nothing below.
+  EXPECT_THAT(engine->Get("a"), IsOkAndHolds("2"));
+  EXPECT_THAT(engine->Get("b"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(EngineTest, CompactionWithADamagedInputKeepsItsInputs) {
+  testing::MemFileSystem fs;
+  EngineOptions options = SmallOptions(false);
+  options.auto_compaction = false;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, options));
+  for (int t = 0; t < 2; ++t) {
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_OK(engine->Put(Key(i), absl::StrCat("value", t)));
+    }
+    ASSERT_OK(engine->Flush());
+  }
+  // Flip a byte in the first data block of the older table.
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, fs.ListDir("/db/sst"));
+  ASSERT_EQ(names.size(), 2u);
+  const std::string victim = "/db/sst/" + names[0];
+  ASSERT_OK_AND_ASSIGN(std::string bytes, io::ReadFileToString(&fs, victim));
+  bytes[10] ^= 0x40;
+  ASSERT_OK(io::WriteFileSynced(&fs, victim, bytes));
+
+  EXPECT_THAT(engine->Compact(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(names[0])));
+  EngineStats stats = engine->stats();
+  EXPECT_EQ(stats.compaction_failures, 1u);
+  EXPECT_EQ(stats.live_tables, 2u);
+  ASSERT_OK(engine->health());  // Writes go on: the damage is in one table.
+  EXPECT_THAT(fs.ListDir("/db/sst"), IsOkAndHolds(names));  // No output left.
+  EXPECT_THAT(engine->Check(), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(engine->Get(Key(1)), IsOkAndHolds("value1"));  // Newer table.
+}
+
+TEST(EngineTest, AReaderPinsTheTablesACompactionRemoves) {
+  testing::MemFileSystem fs;
+  EngineOptions options = SmallOptions(false);
+  options.auto_compaction = false;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, options));
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_OK(engine->Put(Key(i), std::string(100, 'v')));
+    if (i % 50 == 49) ASSERT_OK(engine->Flush());
+  }
+  // Scans run while compactions replace the tables under them.
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop) {
+      absl::StatusOr<std::vector<KeyValue>> all = engine->Scan("", "");
+      ASSERT_OK(all.status());
+      ASSERT_EQ(all->size(), 200u);
+    }
+  });
+  for (int round = 0; round < 20; ++round) {
+    ASSERT_OK(engine->Put(Key(round), std::string(100, 'w')));
+    ASSERT_OK(engine->Compact());
+  }
+  stop = true;
+  reader.join();
+  EXPECT_EQ(engine->stats().live_tables, 1u);
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, fs.ListDir("/db/sst"));
+  EXPECT_EQ(names.size(), 1u);  // Every replaced table deleted in the end.
+}
+
+TEST(EngineTest, AutomaticCompactionBoundsTheTableCount) {
+  testing::MemFileSystem fs;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, SmallOptions(false)));
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_OK(engine->Put(Key(i % 700), std::string(40, 'a' + i % 26)));
+  }
+  EngineStats stats = engine->stats();
+  EXPECT_GT(stats.flushes, 20u);
+  EXPECT_GT(stats.compactions, 3u);
+  EXPECT_LT(stats.live_tables, stats.flushes / 2);
+  EXPECT_GT(stats.checkpoints, 0u);
+  ASSERT_OK(engine->Check().status());
+}
+
+TEST(EngineTest, ConcurrentWritersAndReaders) {
+  testing::MemFileSystem fs;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, SmallOptions(true)));
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 300;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string key = absl::StrFormat("t%d-%05d", t, i);
+        ASSERT_OK(engine->Put(key, key));
+        // A write is readable as soon as it is acknowledged.
+        ASSERT_THAT(engine->Get(key), IsOkAndHolds(key));
+        if (i % 100 == 99) ASSERT_OK(engine->Flush());
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < 50; ++i) ASSERT_OK(engine->Scan("t", "u").status());
+  });
+  for (auto& t : threads) t.join();
+  ASSERT_OK_AND_ASSIGN(std::vector<KeyValue> all, engine->Scan("", ""));
+  EXPECT_EQ(all.size(), size_t{kThreads * kPerThread});
+  ASSERT_OK(engine->Close());
+  ASSERT_OK_AND_ASSIGN(engine, Engine::Open(&fs, kDir, SmallOptions(true)));
+  ASSERT_OK_AND_ASSIGN(all, engine->Scan("", ""));
+  EXPECT_EQ(all.size(), size_t{kThreads * kPerThread});
+}
+
+TEST(EngineTest, OversizedBatchIsRefusedAndChangesNothing) {
+  testing::MemFileSystem fs;
+  EngineOptions options = SmallOptions(false);
+  options.max_batch_bytes = 1000;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, options));
+  EXPECT_THAT(engine->Put("big", std::string(2000, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK(engine->Put("small", "x"));
+  EXPECT_THAT(engine->Get("big"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(engine->stats().last_lsn, 1u);
+}
+
+TEST(EngineTest, PosixDirectoryCanBeMoved) {
+  testing::TempDir tmp;
+  io::FileSystem* fs = io::PosixFileSystem();
+  const std::string a = tmp.path() + "/a";
+  const std::string b = tmp.path() + "/b";
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(fs, a, SmallOptions(false)));
+    for (int i = 0; i < 100; ++i) ASSERT_OK(engine->Put(Key(i), Key(i)));
+    ASSERT_OK(engine->Flush());
+    ASSERT_OK(engine->Put("tail", "in the wal"));
+  }
+  ASSERT_OK(fs->RenameFile(a, b));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(fs, b, SmallOptions(false)));
+  EXPECT_THAT(engine->Get(Key(42)), IsOkAndHolds(Key(42)));
+  EXPECT_THAT(engine->Get("tail"), IsOkAndHolds("in the wal"));
+  ASSERT_OK(engine->Check().status());
+}
+
+}  // namespace
+}  // namespace strata::engine

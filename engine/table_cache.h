@@ -1,0 +1,48 @@
+// TableCache: open SSTable readers by file number, opened on first use —
+// never at engine open, so open time does not grow with the table count.
+//
+// Thread-safety: safe for concurrent use.
+
+#ifndef STRATA_ENGINE_TABLE_CACHE_H_
+#define STRATA_ENGINE_TABLE_CACHE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "io/file_system.h"
+#include "io/mutex.h"
+#include "sstable/table_reader.h"
+
+namespace strata::engine {
+
+class TableCache {
+ public:
+  // `fs` must outlive this object.
+  TableCache(io::FileSystem* fs, std::string sst_dir)
+      : fs_(fs), sst_dir_(std::move(sst_dir)) {}
+
+  // The reader of table `number`, opening it if needed.
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const sstable::TableReader>> Get(
+      uint64_t number) ABSL_LOCKS_EXCLUDED(mu_);
+  // Forgets table `number` (its file is about to be deleted). Readers still
+  // held elsewhere stay usable.
+  void Evict(uint64_t number) ABSL_LOCKS_EXCLUDED(mu_);
+  size_t open_tables() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  std::string TablePath(uint64_t number) const;
+
+ private:
+  io::FileSystem* const fs_;
+  const std::string sst_dir_;
+  mutable Mutex mu_;
+  std::map<uint64_t, std::shared_ptr<const sstable::TableReader>> open_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace strata::engine
+
+#endif  // STRATA_ENGINE_TABLE_CACHE_H_

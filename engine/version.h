@@ -1,0 +1,69 @@
+// Versions: what a reader sees of the live tables, and when a table that a
+// compaction removed may be deleted.
+//
+// A Version pins one immutable manifest state. Every table a compaction
+// removes is retired: its file is deleted only once no Version made before
+// the removal is alive (DESIGN.md: a file is deleted only after the edit
+// that removed it is durable and no reader still uses it). Making a Version
+// and dropping one cost O(1) whatever the table count.
+//
+// Thread-safety: safe for concurrent use. The tracker must outlive every
+// Version it made.
+
+#ifndef STRATA_ENGINE_VERSION_H_
+#define STRATA_ENGINE_VERSION_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "io/mutex.h"
+#include "manifest/edit.h"
+
+namespace strata::engine {
+
+struct Version {
+  uint64_t id = 0;  // Ascending in the order versions were made.
+  std::shared_ptr<const manifest::State> state;
+};
+
+class VersionTracker {
+ public:
+  // Deletes the files of the tables given; called once per table, without
+  // the tracker's lock held.
+  using DeleteFn = std::function<void(const std::vector<uint64_t>&)>;
+  explicit VersionTracker(DeleteFn delete_tables)
+      : delete_tables_(std::move(delete_tables)) {}
+
+  // A new version of `state`, newer than every one made before.
+  std::shared_ptr<const Version> Make(
+      std::shared_ptr<const manifest::State> state) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The newest version made does not list `numbers`: delete them once every
+  // older version is gone (at once if none is alive).
+  void Retire(const std::vector<uint64_t>& numbers) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Retired tables still waiting for readers.
+  size_t pending() const ABSL_LOCKS_EXCLUDED(mu_);
+  size_t live_versions() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  void Release(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
+  // Removes from pending_ what no live version can use; returns it.
+  std::vector<uint64_t> TakeDeletable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const DeleteFn delete_tables_;
+  mutable Mutex mu_;
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::set<uint64_t> live_ ABSL_GUARDED_BY(mu_);  // Ids of live versions.
+  // Table number -> the id of the first version that does not list it.
+  std::multimap<uint64_t, uint64_t> pending_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace strata::engine
+
+#endif  // STRATA_ENGINE_VERSION_H_

@@ -1,0 +1,85 @@
+#include "engine/write_batch.h"
+
+#include "absl/strings/str_format.h"
+#include "encoding/coding.h"
+
+namespace strata::engine {
+
+void WriteBatch::Put(absl::string_view key, absl::string_view value) {
+  ops_.push_back(
+      {sstable::EntryKind::kPut, std::string(key), std::string(value)});
+  payload_bytes_ += key.size() + value.size();
+}
+
+void WriteBatch::Delete(absl::string_view key) {
+  ops_.push_back({sstable::EntryKind::kDelete, std::string(key), {}});
+  payload_bytes_ += key.size();
+}
+
+void WriteBatch::Clear() {
+  ops_.clear();
+  payload_bytes_ = 0;
+}
+
+void EncodeBatch(const WriteBatch& batch, uint64_t first_lsn,
+                 std::string* dst) {
+  dst->reserve(dst->size() + 12 + batch.payload_bytes() + 6 * batch.count());
+  dst->push_back(static_cast<char>(kBatchFormatVersion));
+  PutVarint64(dst, first_lsn);
+  PutVarint64(dst, batch.count());
+  for (const WriteBatch::Op& op : batch.ops()) {
+    dst->push_back(static_cast<char>(op.kind));
+    PutLengthPrefixed(dst, op.key);
+    if (op.kind == sstable::EntryKind::kPut) PutLengthPrefixed(dst, op.value);
+  }
+}
+
+absl::Status DecodeBatch(absl::string_view record, absl::string_view what,
+                         uint64_t offset, DecodedBatch* batch) {
+  const std::string name = absl::StrFormat("%s batch", what);
+  Decoder in(record, name, offset);
+  absl::string_view version;
+  if (absl::Status s = in.GetBytes("format version", 1, &version); !s.ok()) {
+    return s;
+  }
+  if (static_cast<uint8_t>(version[0]) != kBatchFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "engine: %s at offset %d: format version %d is not %d (written by a "
+        "newer format version?)",
+        name, offset, static_cast<uint8_t>(version[0]), kBatchFormatVersion));
+  }
+  uint64_t count;
+  if (absl::Status s = in.GetVarint64("first lsn", &batch->first_lsn);
+      !s.ok()) {
+    return s;
+  }
+  // An op takes at least a kind byte and a key length.
+  if (absl::Status s = in.GetCount("op count", &count, 2); !s.ok()) return s;
+  if (count == 0) return in.Error("op count", "a batch holds no operation");
+  batch->entries.clear();
+  batch->entries.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    sstable::Entry e;
+    e.lsn = batch->first_lsn + i;
+    absl::string_view kind;
+    if (absl::Status s = in.GetBytes("op kind", 1, &kind); !s.ok()) return s;
+    e.kind = static_cast<sstable::EntryKind>(kind[0]);
+    if (e.kind != sstable::EntryKind::kPut &&
+        e.kind != sstable::EntryKind::kDelete) {
+      return in.Error("op kind", absl::StrFormat("unknown kind %d",
+                                                 static_cast<int>(kind[0])));
+    }
+    if (absl::Status s = in.GetLengthPrefixed("key", &e.key); !s.ok()) {
+      return s;
+    }
+    if (e.kind == sstable::EntryKind::kPut) {
+      if (absl::Status s = in.GetLengthPrefixed("value", &e.value); !s.ok()) {
+        return s;
+      }
+    }
+    batch->entries.push_back(e);
+  }
+  return in.ExpectEnd();
+}
+
+}  // namespace strata::engine
