@@ -111,7 +111,7 @@ absl::Status Engine::Close() {
     closed_ = true;
     last = std::move(current_);
   }
-  last.reset();  // Deletes tables only this version still pinned.
+  last.reset();   // Deletes tables only this version still pinned.
   lock_.reset();  // Another engine may open the directory now.
   return s;
 }
@@ -123,7 +123,9 @@ std::string Engine::WalPath(uint64_t number) const {
 }
 
 absl::Status Engine::Recover() {
+  // The directory's own entry is durable before anything in it matters.
   STRATA_RETURN_IF_ERROR(fs_->CreateDir(dir_));
+  STRATA_RETURN_IF_ERROR(fs_->SyncDir(io::DirName(dir_)));
   absl::StatusOr<std::unique_ptr<io::FileLock>> lock =
       fs_->LockFile(io::JoinPath(dir_, "LOCK"));
   if (!lock.ok()) {
@@ -266,9 +268,9 @@ absl::Status Engine::DeleteOrphans(const manifest::State& state) {
           RE2::FullMatch(name, *kTemp) ||
           (RE2::FullMatch(name, *d.numbered, &number) && !d.live(number));
       if (!orphan) continue;
+      // One that cannot be removed now is an orphan again at the next open.
       const std::string path = io::JoinPath(d.path, name);
-      STRATA_RETURN_IF_ERROR(fs_->RemoveFile(path));
-      report_.orphans_deleted.push_back(path);
+      if (fs_->RemoveFile(path).ok()) report_.orphans_deleted.push_back(path);
     }
   }
   return absl::OkStatus();
