@@ -245,18 +245,18 @@ absl::Status Engine::ReplayWal(const manifest::State& state) {
 
 absl::Status Engine::DeleteOrphans(const manifest::State& state) {
   // Names this engine writes; anything else is left alone.
-  static const LazyRE2 kTable = {R"((\d{6,})\.sst)"};
-  static const LazyRE2 kWal = {R"((\d{6,})\.log)"};
-  static const LazyRE2 kTemp = {R"(\d{6,}\.sst\.tmp)"};
+  static const RE2* const kTable = new RE2(R"((\d{6,})\.sst)");
+  static const RE2* const kWal = new RE2(R"((\d{6,})\.log)");
+  static const RE2* const kTemp = new RE2(R"(\d{6,}\.sst\.tmp)");
   struct Dir {
     std::string path;
     const RE2* numbered;
     std::function<bool(uint64_t)> live;
   };
   const Dir dirs[] = {
-      {io::JoinPath(dir_, kSstDir), &*kTable,
+      {io::JoinPath(dir_, kSstDir), kTable,
        [&](uint64_t n) { return state.tables.count(n) > 0; }},
-      {wal_dir_, &*kWal,
+      {wal_dir_, kWal,
        [&](uint64_t n) { return n == state.active_wal || state.IsFrozen(n); }},
   };
   for (const Dir& d : dirs) {
@@ -692,6 +692,7 @@ Engine::WriteCompactionOutput(EntryIterator* merged,
   uint64_t number = 0;
   absl::Status out_status;
   auto emit = [&](const sstable::Entry& e) -> absl::Status {
+    work_mu_.AssertHeld();  // Called by MergeForCompaction, on this thread.
     if (out == nullptr) {
       absl::StatusOr<uint64_t> n = NewTableNumber();
       if (!n.ok()) return out_status = n.status();

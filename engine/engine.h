@@ -254,7 +254,6 @@ class Engine {
   bool lost_data_ = false;        // Best-effort recovery skipped something.
   std::vector<Frozen> replayed_;  // Frozen memtables found by Open.
   std::shared_ptr<MemTable> replayed_active_;
-  uint64_t replayed_wal_end_ = 0;
   uint64_t replayed_lsn_ = 0;
 
   // Serializes writers' LSN assignment and WAL order, and freezes.

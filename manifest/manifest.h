@@ -120,7 +120,6 @@ class Manifest {
   const std::string dir_;
   const ManifestOptions options_;
   RecoveryReport recovery_;       // Written by Open only.
-  uint64_t replay_tail_end_ = 0;  // Set by Replay, for Open.
 
   mutable Mutex mu_;
   CondVar idle_cv_;  // Signaled when pending_ empties or a checkpoint ends.
