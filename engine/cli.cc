@@ -1,0 +1,303 @@
+#include "engine/cli.h"
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace strata::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+double Millis(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+// A small, fast generator (xorshift64*), one per thread.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ull | 1) {}
+  uint64_t Next() {
+    s_ ^= s_ >> 12;
+    s_ ^= s_ << 25;
+    s_ ^= s_ >> 27;
+    return s_ * 0x2545F4914F6CDD1Dull;
+  }
+  uint64_t Uniform(uint64_t n) { return Next() % n; }
+
+ private:
+  uint64_t s_;
+};
+
+std::string DemoKey(uint64_t i) { return absl::StrFormat("demo-%08d", i); }
+
+std::string Value(Rng& rng, size_t size) {
+  std::string v(size, ' ');
+  for (char& c : v) c = static_cast<char>('a' + rng.Uniform(26));
+  return v;
+}
+
+// Prints "label: done/total (pct%)" on one line, rewritten in place.
+void Progress(std::ostream& err, const char* label, uint64_t done,
+              uint64_t total) {
+  err << absl::StrFormat("\r%s: %d/%d (%d%%)", label, done, total,
+                         total == 0 ? 100 : done * 100 / total)
+      << std::flush;
+  if (done == total) err << "\n";
+}
+
+absl::Status Verify(const Engine& engine,
+                    const std::map<std::string, std::string>& model) {
+  for (const auto& [key, value] : model) {
+    absl::StatusOr<std::string> got = engine.Get(key);
+    if (!got.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("demo: key ", key,
+                       " is missing after reopen: ", got.status().message()));
+    }
+    if (*got != value) {
+      return absl::DataLossError(
+          absl::StrCat("demo: key ", key, " has the wrong value after reopen"));
+    }
+  }
+  absl::StatusOr<std::vector<KeyValue>> all = engine.Scan("", "");
+  if (!all.ok()) return all.status();
+  if (all->size() != model.size()) {
+    return absl::DataLossError(
+        absl::StrFormat("demo: a full scan finds %d keys; the model holds %d",
+                        all->size(), model.size()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunDemo(io::FileSystem* fs, const std::string& dir,
+                     EngineOptions options, const DemoOptions& demo,
+                     std::ostream& out, std::ostream& err) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Open(fs, dir, options);
+  if (!engine.ok()) return engine.status();
+  // The model starts from what the directory already holds.
+  absl::StatusOr<std::vector<KeyValue>> existing = (*engine)->Scan("", "");
+  if (!existing.ok()) return existing.status();
+  std::map<std::string, std::string> model;
+  for (KeyValue& kv : *existing) model[kv.key] = std::move(kv.value);
+  out << absl::StrFormat("strata demo: %s (%d keys already there)\n", dir,
+                         model.size());
+
+  Rng rng(demo.seed);
+  const auto start = Clock::now();
+  const uint64_t batches = (demo.operations + demo.batch - 1) / demo.batch;
+  uint64_t puts = 0, deletes = 0;
+  for (uint64_t b = 0; b < batches; ++b) {
+    WriteBatch batch;
+    for (uint64_t i = 0; i < demo.batch; ++i) {
+      const std::string key = DemoKey(rng.Uniform(demo.keys));
+      if (rng.Uniform(10) < 3) {
+        batch.Delete(key);
+        model.erase(key);
+        ++deletes;
+      } else {
+        std::string value = Value(rng, demo.value_size);
+        batch.Put(key, value);
+        model[key] = std::move(value);
+        ++puts;
+      }
+    }
+    if (absl::Status s = (*engine)->Write(batch); !s.ok()) return s;
+    if ((b + 1) % (batches / 20 + 1) == 0 || b + 1 == batches) {
+      Progress(err, "writing batches", b + 1, batches);
+    }
+  }
+  if (absl::Status s = (*engine)->Flush(); !s.ok()) return s;
+  const auto written = Clock::now();
+  const EngineStats before = (*engine)->stats();
+  if (absl::Status s = (*engine)->Close(); !s.ok()) return s;
+  engine->reset();
+
+  engine = Engine::Open(fs, dir, options);
+  if (!engine.ok()) return engine.status();
+  const OpenReport& report = (*engine)->open_report();
+  err << "verifying every key against the model\n";
+  if (absl::Status s = Verify(**engine, model); !s.ok()) return s;
+  absl::StatusOr<CheckReport> check = (*engine)->Check();
+  if (!check.ok()) return check.status();
+
+  out << absl::StrFormat(
+      "operations: %d (%d puts, %d deletes) in %d batches, %.2f s "
+      "(%.0f ops/s)\n",
+      puts + deletes, puts, deletes, batches, Seconds(written - start),
+      (puts + deletes) / Seconds(written - start));
+  out << absl::StrFormat(
+      "flushes: %d, compactions: %d, live tables: %d (%d bytes)\n",
+      before.flushes, before.compactions, before.live_tables,
+      before.live_table_bytes);
+  out << absl::StrFormat(
+      "manifest: %d edits, log %d bytes, snapshot %d bytes, %d checkpoints, "
+      "generation %d\n",
+      before.manifest_edits, before.manifest_log_bytes,
+      before.manifest_snapshot_bytes, before.checkpoints,
+      before.manifest_generation);
+  out << absl::StrFormat(
+      "reopen: %.2f ms (%d WAL records replayed); verified %d live keys and "
+      "%d tables\n",
+      Millis(report.duration), report.wal_records, model.size(), check->tables);
+  return (*engine)->Close();
+}
+
+absl::Status RunWorkload(Engine* engine, const WorkloadOptions& w,
+                         std::ostream& out, std::ostream& err) {
+  if (w.threads < 1 || w.keys == 0 || w.key_size < 8 || w.read_percent < 0 ||
+      w.read_percent > 100) {
+    return absl::InvalidArgumentError(
+        "workload: need --threads >= 1, --keys >= 1, --key_size >= 8 and "
+        "--read_percent in 0..100");
+  }
+  std::atomic<uint64_t> done{0}, reads{0}, found{0}, writes{0};
+  std::atomic<bool> failed{false};
+  absl::Status first_error;
+  std::mutex error_mu;
+  const uint64_t per_thread = w.operations / w.threads;
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < w.threads; ++t) {
+    threads.emplace_back([&, t] {
+      Rng rng(w.seed * 1000 + t);
+      for (uint64_t i = 0; i < per_thread && !failed; ++i) {
+        std::string key =
+            absl::StrFormat("%0*d", w.key_size, rng.Uniform(w.keys));
+        absl::Status s;
+        if (static_cast<int>(rng.Uniform(100)) < w.read_percent) {
+          absl::StatusOr<std::string> v = engine->Get(key);
+          if (v.ok()) ++found;
+          if (!v.ok() && !absl::IsNotFound(v.status())) s = v.status();
+          ++reads;
+        } else {
+          s = engine->Put(key, Value(rng, w.value_size));
+          ++writes;
+        }
+        if (!s.ok()) {
+          std::lock_guard<std::mutex> lock(error_mu);
+          if (first_error.ok()) first_error = s;
+          failed = true;
+        }
+        ++done;
+      }
+    });
+  }
+  const uint64_t total = per_thread * w.threads;
+  while (done < total && !failed) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const double secs = Seconds(Clock::now() - start);
+    err << absl::StrFormat("\rworkload: %d/%d ops, %.0f ops/s", done.load(),
+                           total, done / secs)
+        << std::flush;
+  }
+  for (auto& t : threads) t.join();
+  err << "\n";
+  if (!first_error.ok()) return first_error;
+  const double secs = Seconds(Clock::now() - start);
+  out << absl::StrFormat(
+      "workload: %d ops in %.2f s on %d threads: %.0f ops/s (%d reads, %d "
+      "found; %d writes, %.0f writes/s)\n",
+      total, secs, w.threads, total / secs, reads.load(), found.load(),
+      writes.load(), writes / secs);
+  PrintStats(*engine, out);
+  return absl::OkStatus();
+}
+
+absl::Status RunSimpleCommand(Engine* engine, const std::string& command,
+                              const std::vector<std::string>& args,
+                              size_t scan_limit, std::ostream& out) {
+  auto need = [&](size_t n, const char* usage) -> absl::Status {
+    if (args.size() == n) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat("usage: strata ", usage));
+  };
+  if (command == "put") {
+    if (absl::Status s = need(2, "put KEY VALUE"); !s.ok()) return s;
+    return engine->Put(args[0], args[1]);
+  }
+  if (command == "get") {
+    if (absl::Status s = need(1, "get KEY"); !s.ok()) return s;
+    absl::StatusOr<std::string> value = engine->Get(args[0]);
+    if (!value.ok()) return value.status();
+    out << *value << "\n";
+    return absl::OkStatus();
+  }
+  if (command == "delete") {
+    if (absl::Status s = need(1, "delete KEY"); !s.ok()) return s;
+    return engine->Delete(args[0]);
+  }
+  if (command == "scan") {
+    if (args.size() > 2) {
+      return absl::InvalidArgumentError("usage: strata scan [START [END]]");
+    }
+    absl::StatusOr<std::vector<KeyValue>> pairs =
+        engine->Scan(args.empty() ? "" : args[0],
+                     args.size() < 2 ? "" : args[1], scan_limit);
+    if (!pairs.ok()) return pairs.status();
+    for (const KeyValue& kv : *pairs) {
+      out << absl::CHexEscape(kv.key) << "\t" << absl::CHexEscape(kv.value)
+          << "\n";
+    }
+    return absl::OkStatus();
+  }
+  if (command == "flush") return engine->Flush();
+  if (command == "compact") return engine->Compact();
+  if (command == "stats") {
+    PrintStats(*engine, out);
+    return absl::OkStatus();
+  }
+  if (command == "check") {
+    absl::StatusOr<CheckReport> report = engine->Check();
+    if (!report.ok()) return report.status();
+    out << absl::StrFormat(
+        "ok: %d tables (%d bytes, %d entries) verified; %d WAL segments "
+        "present\n",
+        report->tables, report->table_bytes, report->entries,
+        report->wal_segments);
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown command \"", command,
+                   "\"; one of demo, put, get, delete, scan, flush, compact, "
+                   "stats, check, workload"));
+}
+
+void PrintStats(const Engine& engine, std::ostream& out) {
+  const EngineStats s = engine.stats();
+  const OpenReport& r = engine.open_report();
+  out << absl::StrFormat(
+      "open time: %.3f ms\nwal records replayed: %d\n"
+      "torn wal tail repaired: %s\norphans deleted: %d\n",
+      Millis(s.open_time), r.wal_records,
+      r.repaired_wal_tail ? r.wal_tail : "no", r.orphans_deleted.size());
+  out << absl::StrFormat(
+      "last lsn: %d\nwrites: %d\nflushes: %d\ncompactions: %d\n"
+      "compaction failures: %d\nlive tables: %d\nlive table bytes: %d\n"
+      "frozen memtables: %d\nmemtable bytes: %d\nwal bytes: %d\n"
+      "wal syncs: %d\n",
+      s.last_lsn, s.writes, s.flushes, s.compactions, s.compaction_failures,
+      s.live_tables, s.live_table_bytes, s.frozen_memtables, s.memtable_bytes,
+      s.wal_bytes, s.wal_syncs);
+  out << absl::StrFormat(
+      "manifest edits: %d\nmanifest log bytes: %d\nmanifest snapshot bytes: "
+      "%d\nmanifest generation: %d\ncheckpoints: %d\n",
+      s.manifest_edits, s.manifest_log_bytes, s.manifest_snapshot_bytes,
+      s.manifest_generation, s.checkpoints);
+  if (absl::Status h = engine.health(); !h.ok()) {
+    out << "read-only after: " << h.ToString() << "\n";
+  }
+}
+
+}  // namespace strata::engine

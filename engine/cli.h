@@ -1,0 +1,62 @@
+// The commands of the `strata` binary, as library calls (engine/strata_main.cc
+// only parses flags): each writes its result to `out`, progress to `err`, and
+// returns an error for the binary to print as one line.
+
+#ifndef STRATA_ENGINE_CLI_H_
+#define STRATA_ENGINE_CLI_H_
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/engine.h"
+#include "io/file_system.h"
+
+namespace strata::engine {
+
+struct DemoOptions {
+  uint64_t operations = 300000;
+  uint64_t keys = 30000;
+  uint64_t batch = 100;  // Operations per write batch.
+  size_t value_size = 100;
+  uint64_t seed = 42;
+};
+
+struct WorkloadOptions {
+  uint64_t operations = 200000;  // In total, over all threads.
+  int threads = 1;
+  uint64_t keys = 100000;
+  size_t key_size = 16;
+  size_t value_size = 100;
+  int read_percent = 50;
+  uint64_t seed = 1;
+};
+
+// Writes enough to force many flushes and several compactions (on top of
+// whatever `dir` holds), closes and reopens, verifies every key against an
+// in-memory model, and prints a summary.
+[[nodiscard]] absl::Status RunDemo(io::FileSystem* fs, const std::string& dir,
+                                   EngineOptions options,
+                                   const DemoOptions& demo, std::ostream& out,
+                                   std::ostream& err);
+
+// Random reads and writes from several threads; prints throughput.
+[[nodiscard]] absl::Status RunWorkload(Engine* engine,
+                                       const WorkloadOptions& workload,
+                                       std::ostream& out, std::ostream& err);
+
+// One of put, get, delete, scan, flush, compact, stats, check on an open
+// engine, with its positional arguments. scan takes [START [END]] and lists
+// at most `scan_limit` pairs (0: all).
+[[nodiscard]] absl::Status RunSimpleCommand(
+    Engine* engine, const std::string& command,
+    const std::vector<std::string>& args, size_t scan_limit, std::ostream& out);
+
+// The open report and statistics, one "name: value" per line.
+void PrintStats(const Engine& engine, std::ostream& out);
+
+}  // namespace strata::engine
+
+#endif  // STRATA_ENGINE_CLI_H_

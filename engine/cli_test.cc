@@ -1,0 +1,89 @@
+#include "engine/cli.h"
+
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/mem_file_system.h"
+#include "testing/status_matchers.h"
+
+namespace strata::engine {
+namespace {
+
+using ::strata::testing::StatusIs;
+using ::testing::HasSubstr;
+
+EngineOptions Small() {
+  EngineOptions o;
+  o.memtable_bytes = 16 << 10;
+  o.background_work = false;
+  return o;
+}
+
+TEST(CliTest, DemoForcesFlushesAndCompactionsAndVerifies) {
+  testing::MemFileSystem fs;
+  DemoOptions demo;
+  demo.operations = 20000;
+  demo.keys = 3000;
+  demo.value_size = 20;
+  std::ostringstream out, err;
+  ASSERT_OK(RunDemo(&fs, "/db", Small(), demo, out, err));
+  EXPECT_THAT(out.str(), HasSubstr("operations: 20000"));
+  EXPECT_THAT(out.str(), HasSubstr("verified"));
+  EXPECT_THAT(err.str(), HasSubstr("(100%)"));
+  // A second run starts from what the first left, and still verifies.
+  std::ostringstream out2;
+  ASSERT_OK(RunDemo(&fs, "/db", Small(), demo, out2, err));
+  EXPECT_THAT(out2.str(), ::testing::Not(HasSubstr("(0 keys already")));
+}
+
+TEST(CliTest, SimpleCommands) {
+  testing::MemFileSystem fs;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, "/db", Small()));
+  std::ostringstream out;
+  ASSERT_OK(RunSimpleCommand(engine.get(), "put", {"a", "1"}, 0, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "put", {"b", "2"}, 0, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "delete", {"a"}, 0, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "flush", {}, 0, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "get", {"b"}, 0, out));
+  EXPECT_EQ(out.str(), "2\n");
+  out.str("");
+  ASSERT_OK(RunSimpleCommand(engine.get(), "scan", {}, 0, out));
+  EXPECT_EQ(out.str(), "b\t2\n");
+  out.str("");
+  ASSERT_OK(RunSimpleCommand(engine.get(), "check", {}, 0, out));
+  EXPECT_THAT(out.str(), HasSubstr("ok: 1 tables"));
+  out.str("");
+  ASSERT_OK(RunSimpleCommand(engine.get(), "stats", {}, 0, out));
+  EXPECT_THAT(out.str(), HasSubstr("flushes: 1\n"));
+  EXPECT_THAT(RunSimpleCommand(engine.get(), "get", {"a"}, 0, out),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(RunSimpleCommand(engine.get(), "put", {"a"}, 0, out),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("usage: strata put KEY VALUE")));
+  EXPECT_THAT(RunSimpleCommand(engine.get(), "frobnicate", {}, 0, out),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown command")));
+}
+
+TEST(CliTest, WorkloadReportsThroughput) {
+  testing::MemFileSystem fs;
+  EngineOptions o = Small();
+  o.background_work = true;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, "/db", o));
+  WorkloadOptions w;
+  w.operations = 4000;
+  w.threads = 4;
+  w.keys = 500;
+  std::ostringstream out, err;
+  ASSERT_OK(RunWorkload(engine.get(), w, out, err));
+  EXPECT_THAT(out.str(), HasSubstr("workload: 4000 ops"));
+  w.read_percent = 101;
+  EXPECT_THAT(RunWorkload(engine.get(), w, out, err),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace strata::engine
