@@ -44,7 +44,7 @@ EngineOptions CrashOptions() {
   o.compaction.tier_ratio = 3;
   o.table.block_size = 256;
   o.table_number_batch = 3;
-  o.manifest.checkpoint_log_bytes = 512;
+  o.manifest.checkpoint_log_bytes = 384;
   o.manifest.checkpoint_snapshot_ratio = 0.5;
   return o;
 }

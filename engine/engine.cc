@@ -75,6 +75,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(io::FileSystem* fs,
   {
     MutexLock lock(&engine->mu_);
     engine->stats_.open_time = engine->report_.duration;
+    engine->spare_wanted_ = engine->options_.background_work;
   }
   if (engine->options_.background_work) {
     engine->background_ =
@@ -379,6 +380,7 @@ absl::Status Engine::Freeze() {
     MutexLock lock(&mu_);
     frozen_.push_back({old_wal, active_});
     mem_ = fresh;
+    spare_wanted_ = true;
     work_cv_.Signal();
   }
   active_ = std::move(fresh);
@@ -513,13 +515,20 @@ absl::StatusOr<std::vector<KeyValue>> Engine::Scan(absl::string_view start,
 
 void Engine::BackgroundLoop() {
   while (true) {
+    bool prepare;
     {
       MutexLock lock(&mu_);
-      while (!closing_ && (frozen_.empty() || !failure_.ok())) {
+      while (!closing_ && !spare_wanted_ &&
+             (frozen_.empty() || !failure_.ok())) {
         work_cv_.Wait(&mu_);
       }
       if (closing_) return;
+      prepare = std::exchange(spare_wanted_, false);
     }
+    // The next WAL segment is made ready while the engine is idle, so a
+    // freeze or flush switches to it without syncing. A failure here only
+    // means the switch will create the segment itself.
+    if (prepare) wal_->PrepareNextSegment().IgnoreError();
     MutexLock work(&work_mu_);
     // A failure is recorded by Fail and seen by every caller from then on.
     DoWork().IgnoreError();
@@ -534,13 +543,53 @@ absl::Status Engine::DoWork() {
 
 absl::Status Engine::Flush() {
   {
+    // Writers wait while the memtable is flushed: its WAL is retired by the
+    // same edit that adds its table, with no freeze edit of its own.
     MutexLock write(&write_mu_);
     if (closed_writes_) return absl::FailedPreconditionError("engine: closed");
     STRATA_RETURN_IF_ERROR(CheckWritable());
-    STRATA_RETURN_IF_ERROR(Freeze());
+    MutexLock work(&work_mu_);
+    STRATA_RETURN_IF_ERROR(FlushFrozen());  // Older memtables first.
+    if (!active_->empty()) STRATA_RETURN_IF_ERROR(FlushActive());
   }
+  if (!options_.auto_compaction) return absl::OkStatus();
   MutexLock work(&work_mu_);
-  return DoWork();
+  return MaybeCompact();
+}
+
+absl::Status Engine::FlushActive() {
+  const uint64_t old_wal = wal_number_;
+  // All of the old segment's records are durable once this returns.
+  absl::StatusOr<uint64_t> new_wal = wal_->Rotate();
+  if (!new_wal.ok()) return Fail(new_wal.status());
+  absl::StatusOr<uint64_t> number = NewTableNumber();
+  if (!number.ok()) return Fail(number.status());
+  absl::StatusOr<manifest::TableMeta> table = WriteMemTable(*number, *active_);
+  if (!table.ok()) return Fail(table.status());
+  const uint64_t lsn =
+      std::max(manifest_->current()->last_lsn, table->largest_lsn);
+  manifest::Edit edit;
+  edit.ops.push_back(manifest::AddTable{std::move(*table)});
+  edit.ops.push_back(manifest::SetActiveWal{*new_wal});
+  edit.ops.push_back(manifest::UpdateLsn{lsn});
+  if (absl::StatusOr<uint64_t> s = manifest_->Apply(std::move(edit)); !s.ok()) {
+    return Fail(s.status());
+  }
+  auto fresh = std::make_shared<MemTable>();
+  std::shared_ptr<const Version> next = versions_.Make(manifest_->current());
+  {
+    MutexLock lock(&mu_);
+    mem_ = fresh;
+    std::swap(current_, next);
+    ++stats_.flushes;
+    spare_wanted_ = true;
+    work_cv_.Signal();
+  }
+  next.reset();
+  active_ = std::move(fresh);
+  wal_number_ = *new_wal;
+  DeleteWal(old_wal);
+  return absl::OkStatus();
 }
 
 absl::Status Engine::FlushFrozen() {
@@ -591,21 +640,27 @@ absl::Status Engine::FlushOne(const Frozen& frozen) {
 
 absl::StatusOr<manifest::TableMeta> Engine::WriteMemTable(uint64_t number,
                                                           const MemTable& mem) {
-  const std::string path = tables_.TablePath(number);
-  const std::string temp = path + ".tmp";
+  // Written under its final name: until an edit names it, the manifest does
+  // not, and a crash leaves an orphan that the next open deletes.
   absl::StatusOr<std::unique_ptr<sstable::TableWriter>> writer =
-      sstable::TableWriter::Create(fs_, temp, options_.table);
+      sstable::TableWriter::Create(fs_, tables_.TablePath(number),
+                                   options_.table);
   if (!writer.ok()) return writer.status();
   absl::Status s;
   mem.ForEach([&](const sstable::Entry& e) {
     if (s.ok()) s = (*writer)->Add(e);
   });
   STRATA_RETURN_IF_ERROR(s);
-  absl::StatusOr<sstable::TableProperties> props = (*writer)->Finish();
+  return FinishTable(number, writer->get());
+}
+
+absl::StatusOr<manifest::TableMeta> Engine::FinishTable(
+    uint64_t number, sstable::TableWriter* writer) {
+  absl::StatusOr<sstable::TableProperties> props = writer->Finish();  // Syncs.
   if (!props.ok()) return props.status();
   // The table and its directory entry are durable before the edit naming
   // it is committed.
-  STRATA_RETURN_IF_ERROR(sstable::InstallTable(fs_, temp, path));
+  STRATA_RETURN_IF_ERROR(fs_->SyncDir(io::JoinPath(dir_, kSstDir)));
   return MetaFromProperties(number, *props,
                             TierOf(props->file_size, options_.compaction));
 }
@@ -698,7 +753,7 @@ Engine::WriteCompactionOutput(EntryIterator* merged,
       if (!n.ok()) return out_status = n.status();
       number = *n;
       absl::StatusOr<std::unique_ptr<sstable::TableWriter>> w =
-          sstable::TableWriter::Create(fs_, tables_.TablePath(number) + ".tmp",
+          sstable::TableWriter::Create(fs_, tables_.TablePath(number),
                                        options_.table);
       if (!w.ok()) return out_status = w.status();
       out = std::move(*w);
@@ -709,19 +764,14 @@ Engine::WriteCompactionOutput(EntryIterator* merged,
     *output_failed = !out_status.ok();
     if (!*output_failed && out != nullptr) {
       out.reset();  // Not named by any edit: ours to remove.
-      fs_->RemoveFile(tables_.TablePath(number) + ".tmp").IgnoreError();
+      fs_->RemoveFile(tables_.TablePath(number)).IgnoreError();
     }
     return s;
   }
   if (out == nullptr) return std::nullopt;  // Every entry was dropped.
-  *output_failed = true;  // From here on, every error is the output's.
-  absl::StatusOr<sstable::TableProperties> props = out->Finish();
-  if (!props.ok()) return props.status();
-  const std::string path = tables_.TablePath(number);
-  STRATA_RETURN_IF_ERROR(sstable::InstallTable(fs_, path + ".tmp", path));
-  *output_failed = false;
-  return MetaFromProperties(number, *props,
-                            TierOf(props->file_size, options_.compaction));
+  absl::StatusOr<manifest::TableMeta> table = FinishTable(number, out.get());
+  *output_failed = !table.ok();
+  return table;
 }
 
 absl::Status Engine::CompactionInputFailed(const std::set<uint64_t>& inputs,

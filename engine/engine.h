@@ -212,8 +212,14 @@ class Engine {
   absl::Status FlushFrozen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   absl::Status FlushOne(const Frozen& frozen)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
+  // Flushes the active memtable: one edit adds its table and makes a new
+  // WAL segment active, retiring the old one.
+  absl::Status FlushActive() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_, work_mu_);
   absl::StatusOr<manifest::TableMeta> WriteMemTable(uint64_t number,
                                                     const MemTable& mem);
+  // Finishes (syncs) a table and syncs its directory entry.
+  absl::StatusOr<manifest::TableMeta> FinishTable(uint64_t number,
+                                                  sstable::TableWriter* writer);
   absl::Status MaybeCompact() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   absl::Status RunCompaction(std::vector<manifest::TableMeta> inputs)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
@@ -280,6 +286,8 @@ class Engine {
   uint64_t visible_lsn_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  // The WAL rotated: the background thread prepares the next segment.
+  bool spare_wanted_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   EngineStats stats_ ABSL_GUARDED_BY(mu_);
 

@@ -196,21 +196,22 @@ TEST(EngineTest, FrozenWalsAreReplayedAndFlushedOnOpen) {
   {
     ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
                          Engine::Open(&fs, kDir, SmallOptions(false)));
-    ASSERT_OK(engine->Put("a", "1"));
-    // The freeze edit lands, then the table cannot be created: the WAL stays
-    // frozen and the engine read-only.
+    ASSERT_OK(engine->Put("a", std::string(3000, 'a')));
+    ASSERT_OK(engine->Put("b", std::string(3000, 'b')));
+    // The next write freezes the full memtable (one edit), then its table
+    // cannot be created: the WAL stays frozen and the engine read-only.
     ASSERT_OK(fs.RemoveDir("/db/sst"));
-    EXPECT_THAT(engine->Flush(), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(engine->Put("c", "3"), StatusIs(absl::StatusCode::kNotFound));
     EXPECT_THAT(engine->health(), StatusIs(absl::StatusCode::kNotFound));
-    EXPECT_THAT(engine->Put("b", "2"), StatusIs(absl::StatusCode::kNotFound));
-    EXPECT_THAT(engine->Get("a"), IsOkAndHolds("1"));  // Reads go on.
+    EXPECT_THAT(engine->Put("d", "4"), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(engine->Get("a"), IsOkAndHolds(std::string(3000, 'a')));
   }
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
                        Engine::Open(&fs, kDir, SmallOptions(false)));
   EXPECT_EQ(engine->open_report().wal_segments, 2u);
   EXPECT_EQ(engine->stats().flushes, 1u);  // The frozen one, on open.
-  EXPECT_THAT(engine->Get("a"), IsOkAndHolds("1"));
-  EXPECT_THAT(engine->Get("b"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(engine->Get("b"), IsOkAndHolds(std::string(3000, 'b')));
+  EXPECT_THAT(engine->Get("c"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(fs.ListDir("/db/wal"), IsOkAndHolds(ElementsAre("000002.log")));
 }
 

@@ -100,6 +100,69 @@ absl::Status Writer::StartSegment(uint64_t number) {
   return absl::OkStatus();
 }
 
+absl::Status Writer::NextSegment() {
+  if (absl::Status s = file_->Close(); !s.ok()) return s;
+  std::unique_ptr<io::WritableFile> spare;
+  uint64_t nonce = 0;
+  {
+    MutexLock lock(&mu_);
+    while (preparing_) prepared_cv_.Wait(&mu_);
+    if (spare_ != nullptr && spare_number_ == segment_ + 1) {
+      spare = std::move(spare_);
+      nonce = spare_nonce_;
+    }
+    spare_.reset();
+    // From here on PrepareNextSegment prepares the segment after this one.
+    published_segment_ = segment_ + 1;
+  }
+  if (spare == nullptr) return StartSegment(segment_ + 1);
+  file_ = std::move(spare);
+  ++segment_;
+  crc_seed_ = FragmentCrcSeed(nonce);
+  block_offset_ = SegmentHeader::kSize;
+  unsynced_bytes_ = SegmentHeader::kSize;  // Synced with the first records.
+  last_sync_ = std::chrono::steady_clock::now();
+  return absl::OkStatus();
+}
+
+absl::Status Writer::PrepareNextSegment() {
+  uint64_t number;
+  {
+    MutexLock lock(&mu_);
+    if (!status_.ok()) return status_;
+    if (preparing_ ||
+        (spare_ != nullptr && spare_number_ == published_segment_ + 1)) {
+      return absl::OkStatus();
+    }
+    preparing_ = true;
+    number = published_segment_ + 1;
+  }
+  const uint64_t nonce = options_.fixed_nonce.value_or(RandomNonce());
+  std::string bytes;
+  SegmentHeader(number, nonce).EncodeTo(&bytes);
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
+      fs_->NewWritableFile(io::JoinPath(dir_, SegmentFileName(number)));
+  // Only the directory entry is synced now. The header rides on the first
+  // sync of records in the segment; a crash before that leaves a newest
+  // segment with a torn header and no record, which Reopen rewrites.
+  absl::Status s = file.status();
+  if (s.ok()) s = (*file)->Append(bytes);
+  if (s.ok()) s = (*file)->Flush();
+  if (s.ok()) s = fs_->SyncDir(dir_);
+  MutexLock lock(&mu_);
+  preparing_ = false;
+  prepared_cv_.SignalAll();
+  if (!s.ok()) return s;
+  // A rotation cannot have passed `number` while preparing_ was set.
+  spare_ = std::move(*file);
+  spare_number_ = number;
+  spare_nonce_ = nonce;
+  stats_.syncs += 1;
+  stats_.bytes += bytes.size();
+  ++stats_.segments_created;
+  return absl::OkStatus();
+}
+
 absl::Status Writer::ContinueSegment(uint64_t number, uint64_t valid_end) {
   const std::string path = io::JoinPath(dir_, SegmentFileName(number));
   absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> reader =
@@ -378,8 +441,7 @@ absl::Status Writer::WriteGroup(absl::Span<Waiter* const> group) {
     const uint64_t size = file_->Size();
     if (size > SegmentHeader::kSize && size >= options_.max_segment_size) {
       if (absl::Status s = SyncSegment(); !s.ok()) return s;
-      if (absl::Status s = file_->Close(); !s.ok()) return s;
-      if (absl::Status s = StartSegment(segment_ + 1); !s.ok()) return s;
+      if (absl::Status s = NextSegment(); !s.ok()) return s;
     }
     buffer_.clear();
     for (Waiter* w : group) {
@@ -402,8 +464,7 @@ absl::Status Writer::WriteGroup(absl::Span<Waiter* const> group) {
     return s;
   }
   if (rotate) {
-    if (absl::Status s = file_->Close(); !s.ok()) return s;
-    if (absl::Status s = StartSegment(segment_ + 1); !s.ok()) return s;
+    if (absl::Status s = NextSegment(); !s.ok()) return s;
     for (Waiter* w : group) w->new_segment = segment_;
   }
   return absl::OkStatus();

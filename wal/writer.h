@@ -138,6 +138,13 @@ class Writer {
   // Syncs and closes the current segment and starts the next one
   // (current + 1), durably. Returns the new segment's number.
   [[nodiscard]] absl::StatusOr<uint64_t> Rotate();
+  // Creates the next segment (current + 1) now, its directory entry durable
+  // (its header is synced with its first records), so that a later rotation
+  // only switches to it and syncs nothing. For a caller with idle time (a
+  // background thread) that wants rotation off its critical path. Appends are
+  // not held up meanwhile; a rotation waits for it. An error leaves the writer
+  // as it was (rotation then creates the segment itself).
+  [[nodiscard]] absl::Status PrepareNextSegment() ABSL_LOCKS_EXCLUDED(mu_);
   // Syncs and closes. Later calls fail.
   [[nodiscard]] absl::Status Close();
 
@@ -173,6 +180,9 @@ class Writer {
   void AddRecord(absl::string_view record);
   absl::Status SyncSegment();
   absl::Status StartSegment(uint64_t number);
+  // Closes the current segment and continues in segment_ + 1: the prepared
+  // one if there is one, else a new one.
+  absl::Status NextSegment();
   absl::Status ContinueSegment(uint64_t number, uint64_t valid_end);
   bool PeriodicSyncDue() const;
 
@@ -196,6 +206,12 @@ class Writer {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   Stats stats_ ABSL_GUARDED_BY(mu_);
   uint64_t published_segment_ ABSL_GUARDED_BY(mu_) = 0;
+  // PrepareNextSegment's work: a durable, empty segment spare_number_.
+  bool preparing_ ABSL_GUARDED_BY(mu_) = false;
+  CondVar prepared_cv_;  // Signaled when preparing_ clears.
+  std::unique_ptr<io::WritableFile> spare_ ABSL_GUARDED_BY(mu_);
+  uint64_t spare_number_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t spare_nonce_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Touched only by the leader — the one caller with leading_ set — or by
   // the factory functions before the writer is shared. The role passes from
