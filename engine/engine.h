@@ -160,7 +160,9 @@ class Engine {
   [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> Scan(
       absl::string_view start, absl::string_view end, size_t limit = 0) const;
 
-  // Freezes the memtable and flushes every frozen one; returns when done.
+  // Flushes every frozen memtable, then the active one (writers wait
+  // meanwhile: one edit adds its table and retires its WAL segment).
+  // Returns when done.
   [[nodiscard]] absl::Status Flush();
   // Flushes, then merges every table into one, dropping shadowed versions
   // and tombstones.

@@ -58,9 +58,10 @@ struct PreparedDb {
   std::string path;
 };
 
+// Removed at exit with their directories.
 std::map<int64_t, PreparedDb>& Prepared() {
-  static auto* dbs = new std::map<int64_t, PreparedDb>;
-  return *dbs;
+  static std::map<int64_t, PreparedDb> dbs;
+  return dbs;
 }
 
 const std::string& DbWithTables(int64_t tables) {
