@@ -245,13 +245,13 @@ absl::Status Engine::ReplayWal(const manifest::State& state) {
 }
 
 absl::Status Engine::DeleteOrphans(const manifest::State& state) {
-  // Names this engine writes; anything else is left alone.
-  static const RE2* const kTable = new RE2(R"((\d{6,})\.sst)");
-  static const RE2* const kWal = new RE2(R"((\d{6,})\.log)");
-  static const RE2* const kTemp = new RE2(R"(\d{6,}\.sst\.tmp)");
+  // Names this engine writes — a number, the suffix, and for tables the
+  // ".tmp" of older versions' temporaries; anything else is left alone.
+  static const RE2* const kTable = new RE2(R"((\d{6,})\.sst(\.tmp)?)");
+  static const RE2* const kWal = new RE2(R"((\d{6,})\.log())");  // No temp.
   struct Dir {
     std::string path;
-    const RE2* numbered;
+    const RE2* pattern;
     std::function<bool(uint64_t)> live;
   };
   const Dir dirs[] = {
@@ -265,10 +265,11 @@ absl::Status Engine::DeleteOrphans(const manifest::State& state) {
     if (!names.ok()) return names.status();
     for (const std::string& name : *names) {
       uint64_t number;
-      const bool orphan =
-          RE2::FullMatch(name, *kTemp) ||
-          (RE2::FullMatch(name, *d.numbered, &number) && !d.live(number));
-      if (!orphan) continue;
+      std::string temp;  // ".tmp" or empty.
+      if (!RE2::FullMatch(name, *d.pattern, &number, &temp) ||
+          (temp.empty() && d.live(number))) {
+        continue;
+      }
       // One that cannot be removed now is an orphan again at the next open.
       const std::string path = io::JoinPath(d.path, name);
       if (fs_->RemoveFile(path).ok()) report_.orphans_deleted.push_back(path);
