@@ -173,7 +173,18 @@ absl::Status Engine::Recover() {
   replayed_active_.reset();
 
   report_.deletions_allowed = DeletionsAllowed();
-  if (report_.deletions_allowed) STRATA_RETURN_IF_ERROR(DeleteOrphans(*state));
+  if (!report_.deletions_allowed) return absl::OkStatus();
+  STRATA_RETURN_IF_ERROR(DeleteWalOrphans(*state));
+  if (options_.background_work) {
+    // sst/ may hold many thousands of names: the background thread scans
+    // it, so open time does not grow with the table count.
+    table_orphan_scan_ = state;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<std::string>> deleted = DeleteTableOrphans(*state);
+  if (!deleted.ok()) return deleted.status();
+  report_.orphans_deleted.insert(report_.orphans_deleted.end(),
+                                 deleted->begin(), deleted->end());
   return absl::OkStatus();
 }
 
@@ -244,38 +255,45 @@ absl::Status Engine::ReplayWal(const manifest::State& state) {
   return absl::OkStatus();
 }
 
-absl::Status Engine::DeleteOrphans(const manifest::State& state) {
-  // Names this engine writes — a number, the suffix, and for tables the
-  // ".tmp" of older versions' temporaries; anything else is left alone.
-  static const RE2* const kTable = new RE2(R"((\d{6,})\.sst(\.tmp)?)");
-  static const RE2* const kWal = new RE2(R"((\d{6,})\.log())");  // No temp.
-  struct Dir {
-    std::string path;
-    const RE2* pattern;
-    std::function<bool(uint64_t)> live;
-  };
-  const Dir dirs[] = {
-      {io::JoinPath(dir_, kSstDir), kTable,
-       [&](uint64_t n) { return state.tables.count(n) > 0; }},
-      {wal_dir_, kWal,
-       [&](uint64_t n) { return n == state.active_wal || state.IsFrozen(n); }},
-  };
-  for (const Dir& d : dirs) {
-    absl::StatusOr<std::vector<std::string>> names = fs_->ListDir(d.path);
-    if (!names.ok()) return names.status();
-    for (const std::string& name : *names) {
-      uint64_t number;
-      std::string temp;  // ".tmp" or empty.
-      if (!RE2::FullMatch(name, *d.pattern, &number, &temp) ||
-          (temp.empty() && d.live(number))) {
-        continue;
-      }
-      // One that cannot be removed now is an orphan again at the next open.
-      const std::string path = io::JoinPath(d.path, name);
-      if (fs_->RemoveFile(path).ok()) report_.orphans_deleted.push_back(path);
+absl::Status Engine::DeleteWalOrphans(const manifest::State& state) {
+  // Names this engine writes; anything else is left alone.
+  static const RE2* const kWal = new RE2(R"((\d{6,})\.log)");
+  absl::StatusOr<std::vector<std::string>> names = fs_->ListDir(wal_dir_);
+  if (!names.ok()) return names.status();
+  for (const std::string& name : *names) {
+    uint64_t n;
+    if (!RE2::FullMatch(name, *kWal, &n) || n == state.active_wal ||
+        state.IsFrozen(n)) {
+      continue;
     }
+    // One that cannot be removed now is an orphan again at the next open.
+    const std::string path = io::JoinPath(wal_dir_, name);
+    if (fs_->RemoveFile(path).ok()) report_.orphans_deleted.push_back(path);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> Engine::DeleteTableOrphans(
+    const manifest::State& state) {
+  // A number, the suffix, and the ".tmp" of older versions' temporaries.
+  static const RE2* const kTable = new RE2(R"((\d{6,})\.sst(\.tmp)?)");
+  const std::string sst_dir = io::JoinPath(dir_, kSstDir);
+  absl::StatusOr<std::vector<std::string>> names = fs_->ListDir(sst_dir);
+  if (!names.ok()) return names.status();
+  std::vector<std::string> deleted;
+  for (const std::string& name : *names) {
+    uint64_t n;
+    std::string temp;
+    // Numbers from next_table_number on belong to this engine's own work.
+    if (!RE2::FullMatch(name, *kTable, &n, &temp) ||
+        n >= state.next_table_number ||
+        (temp.empty() && state.tables.count(n) > 0)) {
+      continue;
+    }
+    const std::string path = io::JoinPath(sst_dir, name);
+    if (fs_->RemoveFile(path).ok()) deleted.push_back(path);
+  }
+  return deleted;
 }
 
 // ---------------------------------------------------------------- Writes
@@ -515,6 +533,13 @@ absl::StatusOr<std::vector<KeyValue>> Engine::Scan(absl::string_view start,
 // ---------------------------------------------------------------- Work
 
 void Engine::BackgroundLoop() {
+  if (table_orphan_scan_ != nullptr && DeletionsAllowed()) {
+    absl::StatusOr<std::vector<std::string>> deleted =
+        DeleteTableOrphans(*table_orphan_scan_);
+    MutexLock lock(&mu_);
+    if (deleted.ok()) stats_.orphans_deleted_later += deleted->size();
+  }
+  table_orphan_scan_.reset();
   while (true) {
     bool prepare;
     {

@@ -101,6 +101,8 @@ struct OpenReport {
   bool repaired_wal_tail = false;
   std::string wal_tail;
   std::vector<wal::SkippedRange> wal_skipped;  // Best effort only.
+  // Deleted by open. With background work, table orphans are deleted by
+  // the background thread instead (EngineStats::orphans_deleted_later).
   std::vector<std::string> orphans_deleted;
   bool deletions_allowed = true;
   std::chrono::nanoseconds duration{0};
@@ -113,6 +115,7 @@ struct EngineStats {
   uint64_t compaction_failures = 0;  // Stopped by a damaged input.
   uint64_t tables_deleted = 0;
   uint64_t wals_deleted = 0;
+  uint64_t orphans_deleted_later = 0;  // Table orphans, by the background.
   uint64_t last_lsn = 0;
   uint64_t frozen_memtables = 0;
   uint64_t memtable_bytes = 0;
@@ -197,7 +200,13 @@ class Engine {
   // --- Open ---
   absl::Status Recover();
   absl::Status ReplayWal(const manifest::State& state);
-  absl::Status DeleteOrphans(const manifest::State& state);
+  // Orphans (DESIGN.md): files no edit names and no operation owns. WAL
+  // segments neither active nor frozen; tables numbered below
+  // state.next_table_number that `state` does not list (this engine's own
+  // tables get numbers from there on), and temporaries.
+  absl::Status DeleteWalOrphans(const manifest::State& state);
+  absl::StatusOr<std::vector<std::string>> DeleteTableOrphans(
+      const manifest::State& state);
   std::string WalPath(uint64_t number) const;
 
   // --- Writes ---
@@ -263,6 +272,8 @@ class Engine {
   std::vector<Frozen> replayed_;  // Frozen memtables found by Open.
   std::shared_ptr<MemTable> replayed_active_;
   uint64_t replayed_lsn_ = 0;
+  // The state at open, for the background thread's scan of sst/.
+  std::shared_ptr<const manifest::State> table_orphan_scan_;
 
   // Serializes writers' LSN assignment and WAL order, and freezes.
   Mutex write_mu_ ABSL_ACQUIRED_BEFORE(work_mu_, mu_);

@@ -223,18 +223,49 @@ TEST(EngineTest, OpenDeletesOrphansAndLeavesOtherFilesAlone) {
     ASSERT_OK(engine->Put("a", "1"));
     ASSERT_OK(engine->Flush());
   }
-  ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/000900.sst", "orphan"));
-  ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/000901.sst.tmp", "partial"));
+  // Table numbers 1..4 were reserved; table 1 is live.
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/000003.sst", "orphan"));
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/000004.sst.tmp", "partial"));
   ASSERT_OK(io::WriteFileSynced(&fs, "/db/wal/000077.log", "old segment"));
   ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/notes.txt", "not ours"));
+  // Never allocated, so never written by an engine: not ours either.
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/000900.sst", "stranger"));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
                        Engine::Open(&fs, kDir, SmallOptions(false)));
   EXPECT_THAT(engine->open_report().orphans_deleted,
-              ::testing::UnorderedElementsAre("/db/sst/000900.sst",
-                                              "/db/sst/000901.sst.tmp",
+              ::testing::UnorderedElementsAre("/db/sst/000003.sst",
+                                              "/db/sst/000004.sst.tmp",
                                               "/db/wal/000077.log"));
   EXPECT_OK(fs.FileExists("/db/sst/notes.txt"));
+  EXPECT_OK(fs.FileExists("/db/sst/000900.sst"));
   EXPECT_THAT(engine->Get("a"), IsOkAndHolds("1"));
+}
+
+TEST(EngineTest, BackgroundThreadDeletesTableOrphansButNotItsOwnTables) {
+  testing::MemFileSystem fs;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, SmallOptions(false)));
+    ASSERT_OK(engine->Put("a", "1"));
+    ASSERT_OK(engine->Flush());  // Reserves table numbers 1..4.
+  }
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/000003.sst", "orphan"));
+  EngineOptions options = SmallOptions(true);
+  options.auto_compaction = false;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, options));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(engine->Put(absl::StrCat("k", i), "v"));
+    ASSERT_OK(engine->Flush());  // New tables, numbered from 5 on.
+  }
+  EXPECT_EQ(engine->stats().live_tables, 4u);
+  ASSERT_OK(engine->Close());
+  EXPECT_EQ(engine->stats().orphans_deleted_later, 1u);
+  EXPECT_THAT(fs.FileExists("/db/sst/000003.sst"),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(engine, Engine::Open(&fs, kDir, SmallOptions(false)));
+  EXPECT_THAT(engine->open_report().orphans_deleted, ::testing::IsEmpty());
+  ASSERT_OK(engine->Check().status());
 }
 
 TEST(EngineTest, ASecondOpenOfTheSameDirectoryIsRefused) {
