@@ -228,12 +228,18 @@ struct Applier {
     for (uint64_t number : op.removed) state->tables.Erase(number);
     for (const TableMeta& table : op.added) Add(table);
   }
+  // For an edit applied once and dropped (replay): its tables move.
+  void operator()(AddTable& op) { Add(std::move(op.table)); }
+  void operator()(Compaction& op) {
+    for (uint64_t number : op.removed) state->tables.Erase(number);
+    for (TableMeta& table : op.added) Add(std::move(table));
+  }
 
-  void Add(const TableMeta& table) {
-    state->tables.Put(table);
+  void Add(TableMeta table) {
     // A live table's id is allocated, whatever the log said.
     state->next_table_number =
         std::max(state->next_table_number, table.number + 1);
+    state->tables.Put(std::move(table));
   }
   void Erase(uint64_t wal) {
     auto& f = state->frozen_wals;
@@ -256,6 +262,12 @@ absl::Status Validate(const State& state, const Edit& edit) {
 void Apply(const Edit& edit, State* state) {
   Applier applier{state};
   for (const Op& op : edit.ops) std::visit(applier, op);
+  state->last_sequence = std::max(state->last_sequence, edit.sequence);
+}
+
+void Apply(Edit&& edit, State* state) {
+  Applier applier{state};
+  for (Op& op : edit.ops) std::visit(applier, op);
   state->last_sequence = std::max(state->last_sequence, edit.sequence);
 }
 

@@ -106,6 +106,8 @@ struct State {
 
 // Applies `edit` idempotently and sets state->last_sequence to its sequence.
 void Apply(const Edit& edit, State* state);
+// The same, moving the edit's tables into the state.
+void Apply(Edit&& edit, State* state);
 
 }  // namespace strata::manifest
 

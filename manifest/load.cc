@@ -154,7 +154,7 @@ absl::StatusOr<Loaded> Load(io::FileSystem* fs, const std::string& dir,
     }
     if (!damage.ok()) break;
     if (visit) visit(edit, file, pos.offset);
-    Apply(edit, &out.state);
+    Apply(std::move(edit), &out.state);
     ++out.report.edits_replayed;
   }
   if (damage.ok()) damage = (*reader)->status();

@@ -118,6 +118,10 @@ absl::Status Writer::NextSegment() {
   if (spare == nullptr) return StartSegment(segment_ + 1);
   file_ = std::move(spare);
   ++segment_;
+  // Counted now, by the leader, which owns the statistics.
+  leader_stats_.syncs += 1;  // The directory sync.
+  leader_stats_.bytes += SegmentHeader::kSize;
+  ++leader_stats_.segments_created;
   crc_seed_ = FragmentCrcSeed(nonce);
   block_offset_ = SegmentHeader::kSize;
   unsynced_bytes_ = SegmentHeader::kSize;  // Synced with the first records.
@@ -157,9 +161,6 @@ absl::Status Writer::PrepareNextSegment() {
   spare_ = std::move(*file);
   spare_number_ = number;
   spare_nonce_ = nonce;
-  stats_.syncs += 1;
-  stats_.bytes += bytes.size();
-  ++stats_.segments_created;
   return absl::OkStatus();
 }
 
