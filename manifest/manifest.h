@@ -119,7 +119,7 @@ class Manifest {
   io::FileSystem* const fs_;
   const std::string dir_;
   const ManifestOptions options_;
-  RecoveryReport recovery_;       // Written by Open only.
+  RecoveryReport recovery_;  // Written by Open only.
 
   mutable Mutex mu_;
   CondVar idle_cv_;  // Signaled when pending_ empties or a checkpoint ends.
