@@ -9,9 +9,6 @@
 //   STRATA_BENCH_DIR=/path bazel run -c opt --config=opt \
 //       //engine:engine_benchmark
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <map>
 #include <memory>
@@ -22,6 +19,7 @@
 #include "engine/engine.h"
 #include "io/posix_file_system.h"
 #include "testing/bench_dir.h"
+#include "testing/raw_sync_loop.h"
 
 namespace strata::engine {
 namespace {
@@ -34,20 +32,9 @@ EngineOptions BenchOptions() {
   return o;
 }
 
+// What one durable append of a small record costs here.
 void BM_RawAppendFdatasync(benchmark::State& state) {
-  BenchDir dir;
-  const std::string bytes(64, 'r');
-  const std::string path = dir.path() + "/raw";
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  off_t offset = 0;
-  for (auto _ : state) {
-    if (pwrite(fd, bytes.data(), bytes.size(), offset) < 0 ||
-        fdatasync(fd) != 0) {
-      state.SkipWithError("raw write failed");
-    }
-    offset += bytes.size();
-  }
-  close(fd);
+  testing::RunRawAppendFdatasync(state, 64);
 }
 BENCHMARK(BM_RawAppendFdatasync)->UseRealTime();
 

@@ -10,9 +10,7 @@
 //   STRATA_BENCH_DIR=/path bazel run -c opt --config=opt \
 //       //manifest:manifest_benchmark
 
-#include <fcntl.h>
 #include <malloc.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -23,6 +21,7 @@
 #include "manifest/manifest.h"
 #include "manifest/snapshot.h"
 #include "testing/bench_dir.h"
+#include "testing/raw_sync_loop.h"
 #include "wal/format.h"
 #include "wal/writer.h"
 
@@ -54,22 +53,11 @@ TableMeta BenchTable(uint64_t number) {
 Edit SmallEdit(uint64_t lsn) { return Edit{0, {UpdateLsn{lsn}}}; }
 
 void BM_RawAppendFdatasync(benchmark::State& state) {
-  BenchDir dir;
   std::string record;
   EncodeEdit(Edit{1000000, {UpdateLsn{1000000}}}, &record);
-  const std::string bytes(wal::FragmentHeader::kSize + record.size(), 'r');
-  const std::string path = dir.path() + "/raw";
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  off_t offset = 0;
-  for (auto _ : state) {
-    if (pwrite(fd, bytes.data(), bytes.size(), offset) < 0 ||
-        fdatasync(fd) != 0) {
-      state.SkipWithError("raw write failed");
-    }
-    offset += bytes.size();
-  }
-  close(fd);
-  state.counters["bytes_per_op"] = bytes.size();
+  const size_t size = wal::FragmentHeader::kSize + record.size();
+  testing::RunRawAppendFdatasync(state, size);
+  state.counters["bytes_per_op"] = size;
 }
 BENCHMARK(BM_RawAppendFdatasync)->UseRealTime();
 

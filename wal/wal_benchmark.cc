@@ -8,9 +8,6 @@
 // Files go to $STRATA_BENCH_DIR, or a fresh directory under the system's
 // temp directory: point it at the disk you want to measure.
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <memory>
 #include <string>
 
@@ -19,6 +16,7 @@
 #include "io/posix_file_system.h"
 #include "testing/bench_dir.h"
 #include "testing/random.h"
+#include "testing/raw_sync_loop.h"
 #include "wal/format.h"
 #include "wal/reader.h"
 #include "wal/writer.h"
@@ -32,22 +30,7 @@ using ::strata::testing::BenchDir;
 size_t FramedSize(size_t size) { return size + 7; }
 
 void BM_RawPwriteFdatasync(benchmark::State& state) {
-  BenchDir dir;
-  const std::string path = dir.path() + "/raw";
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  const std::string bytes(FramedSize(state.range(0)), 'r');
-  off_t offset = 0;
-  for (auto _ : state) {
-    if (pwrite(fd, bytes.data(), bytes.size(), offset) !=
-            static_cast<ssize_t>(bytes.size()) ||
-        fdatasync(fd) != 0) {
-      state.SkipWithError("pwrite/fdatasync failed");
-      break;
-    }
-    offset += bytes.size();
-  }
-  close(fd);
-  state.SetBytesProcessed(state.iterations() * bytes.size());
+  testing::RunRawAppendFdatasync(state, FramedSize(state.range(0)));
 }
 BENCHMARK(BM_RawPwriteFdatasync)->Arg(128)->Arg(4096)->UseRealTime();
 
