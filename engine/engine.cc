@@ -14,6 +14,7 @@
 #include "re2/re2.h"
 #include "sstable/format.h"
 #include "sstable/table_reader.h"
+#include "wal/format.h"
 
 // Returns a failed status from the enclosing function.
 #define STRATA_RETURN_IF_ERROR(expr)                                  \
@@ -58,8 +59,9 @@ Engine::Engine(io::FileSystem* fs, std::string dir, EngineOptions options)
     : fs_(fs),
       dir_(std::move(dir)),
       wal_dir_(io::JoinPath(dir_, kWalDir)),
+      sst_dir_(io::JoinPath(dir_, kSstDir)),
       options_(std::move(options)),
-      tables_(fs, io::JoinPath(dir_, kSstDir)),
+      tables_(fs, sst_dir_),
       versions_([this](const std::vector<uint64_t>& numbers) {
         DeleteTables(numbers);
       }) {}
@@ -102,8 +104,9 @@ absl::Status Engine::Close() {
   if (background_.joinable()) background_.join();
   absl::Status s;
   {
+    // Writers that got past CheckWritable before closing_ was set finish
+    // first: they hold write_mu_.
     MutexLock write(&write_mu_);
-    closed_writes_ = true;
     if (wal_ != nullptr) s = wal_->Close();
   }
   std::shared_ptr<const Version> last;
@@ -120,7 +123,7 @@ absl::Status Engine::Close() {
 // ---------------------------------------------------------------- Open
 
 std::string Engine::WalPath(uint64_t number) const {
-  return io::JoinPath(wal_dir_, io::NumberedFileName(number, ".log"));
+  return io::JoinPath(wal_dir_, wal::SegmentFileName(number));
 }
 
 absl::Status Engine::Recover() {
@@ -136,7 +139,7 @@ absl::Status Engine::Recover() {
   }
   lock_ = std::move(*lock);
   STRATA_RETURN_IF_ERROR(fs_->CreateDir(wal_dir_));
-  STRATA_RETURN_IF_ERROR(fs_->CreateDir(io::JoinPath(dir_, kSstDir)));
+  STRATA_RETURN_IF_ERROR(fs_->CreateDir(sst_dir_));
   STRATA_RETURN_IF_ERROR(fs_->SyncDir(dir_));
 
   manifest::ManifestOptions mopts = options_.manifest;
@@ -149,8 +152,10 @@ absl::Status Engine::Recover() {
   report_.created = report_.manifest.created;
 
   std::shared_ptr<const manifest::State> state = manifest_->current();
-  STRATA_RETURN_IF_ERROR(ReplayWal(*state));
+  absl::StatusOr<Replayed> replayed = ReplayWal(*state);
+  if (!replayed.ok()) return replayed.status();
   state = manifest_->current();  // A new database's first edit changed it.
+  const uint64_t lsn = std::max(state->last_lsn, replayed->lsn);
 
   {
     MutexLock work(&work_mu_);
@@ -158,19 +163,17 @@ absl::Status Engine::Recover() {
   }
   {
     MutexLock write(&write_mu_);
-    last_lsn_ = std::max(state->last_lsn, replayed_lsn_);
+    last_lsn_ = lsn;
     wal_number_ = state->active_wal;
-    active_ = replayed_active_;
+    active_ = replayed->active;
   }
   {
     MutexLock lock(&mu_);
-    visible_lsn_ = std::max(state->last_lsn, replayed_lsn_);
-    mem_ = replayed_active_;
-    for (Frozen& f : replayed_) frozen_.push_back(std::move(f));
+    visible_lsn_ = lsn;
+    mem_ = replayed->active;
+    for (Frozen& f : replayed->frozen) frozen_.push_back(std::move(f));
     current_ = versions_.Make(state);
   }
-  replayed_.clear();
-  replayed_active_.reset();
 
   report_.deletions_allowed = DeletionsAllowed();
   if (!report_.deletions_allowed) return absl::OkStatus();
@@ -188,20 +191,23 @@ absl::Status Engine::Recover() {
   return absl::OkStatus();
 }
 
-absl::Status Engine::ReplayWal(const manifest::State& state) {
+absl::StatusOr<Engine::Replayed> Engine::ReplayWal(
+    const manifest::State& state) {
   wal::WriterOptions wopts;
   wopts.sync = options_.wal_sync;
   wopts.max_record_size = options_.max_batch_bytes;
   // Segments rotate only on freeze, which the manifest records.
   wopts.max_segment_size = UINT64_MAX;
-  replayed_active_ = std::make_shared<MemTable>();
+  Replayed out;
+  out.active = std::make_shared<MemTable>();
 
   if (state.active_wal == 0) {  // A new database: its first segment.
     absl::StatusOr<std::unique_ptr<wal::Writer>> w =
         wal::Writer::Create(fs_, wal_dir_, 1, wopts);
     if (!w.ok()) return w.status();
     wal_ = std::move(*w);
-    return manifest_->SetActiveWal(1);
+    STRATA_RETURN_IF_ERROR(manifest_->SetActiveWal(1));
+    return out;
   }
 
   std::vector<uint64_t> segments = state.frozen_wals;
@@ -222,7 +228,7 @@ absl::Status Engine::ReplayWal(const manifest::State& state) {
 
   std::map<uint64_t, std::shared_ptr<MemTable>> mems;
   for (uint64_t s : state.frozen_wals) mems[s] = std::make_shared<MemTable>();
-  mems[state.active_wal] = replayed_active_;
+  mems[state.active_wal] = out.active;
   absl::string_view record;
   wal::RecordPosition pos;
   DecodedBatch batch;
@@ -231,7 +237,7 @@ absl::Status Engine::ReplayWal(const manifest::State& state) {
         record, (*reader)->SegmentPath(pos.segment), pos.offset, &batch));
     MemTable& mem = *mems[pos.segment];
     for (const sstable::Entry& e : batch.entries) mem.Add(e);
-    replayed_lsn_ = std::max(replayed_lsn_, batch.entries.back().lsn);
+    out.lsn = std::max(out.lsn, batch.entries.back().lsn);
     ++report_.wal_records;
     report_.wal_entries += batch.entries.size();
   }
@@ -246,13 +252,13 @@ absl::Status Engine::ReplayWal(const manifest::State& state) {
         "%s: %d bytes cut at offset %d: %s", WalPath(tail.segment),
         tail.file_size - tail.valid_end, tail.valid_end, tail.reason);
   }
-  for (uint64_t s : state.frozen_wals) replayed_.push_back({s, mems[s]});
+  for (uint64_t s : state.frozen_wals) out.frozen.push_back({s, mems[s]});
 
   absl::StatusOr<std::unique_ptr<wal::Writer>> w = wal::Writer::Reopen(
       fs_, wal_dir_, state.active_wal, tail.valid_end, wopts);
   if (!w.ok()) return w.status();
   wal_ = std::move(*w);
-  return absl::OkStatus();
+  return out;
 }
 
 absl::Status Engine::DeleteWalOrphans(const manifest::State& state) {
@@ -277,8 +283,7 @@ absl::StatusOr<std::vector<std::string>> Engine::DeleteTableOrphans(
     const manifest::State& state) {
   // A number, the suffix, and the ".tmp" of older versions' temporaries.
   static const RE2* const kTable = new RE2(R"((\d{6,})\.sst(\.tmp)?)");
-  const std::string sst_dir = io::JoinPath(dir_, kSstDir);
-  absl::StatusOr<std::vector<std::string>> names = fs_->ListDir(sst_dir);
+  absl::StatusOr<std::vector<std::string>> names = fs_->ListDir(sst_dir_);
   if (!names.ok()) return names.status();
   std::vector<std::string> deleted;
   for (const std::string& name : *names) {
@@ -290,7 +295,7 @@ absl::StatusOr<std::vector<std::string>> Engine::DeleteTableOrphans(
         (temp.empty() && state.tables.count(n) > 0)) {
       continue;
     }
-    const std::string path = io::JoinPath(sst_dir, name);
+    const std::string path = io::JoinPath(sst_dir_, name);
     if (fs_->RemoveFile(path).ok()) deleted.push_back(path);
   }
   return deleted;
@@ -325,7 +330,6 @@ absl::Status Engine::Write(const WriteBatch& batch) {
   std::optional<wal::Writer::Ticket> ticket;
   {
     MutexLock write(&write_mu_);
-    if (closed_writes_) return absl::FailedPreconditionError("engine: closed");
     STRATA_RETURN_IF_ERROR(CheckWritable());
     STRATA_RETURN_IF_ERROR(MakeRoomForWrite());
     const uint64_t first = last_lsn_ + 1;
@@ -572,7 +576,6 @@ absl::Status Engine::Flush() {
     // Writers wait while the memtable is flushed: its WAL is retired by the
     // same edit that adds its table, with no freeze edit of its own.
     MutexLock write(&write_mu_);
-    if (closed_writes_) return absl::FailedPreconditionError("engine: closed");
     STRATA_RETURN_IF_ERROR(CheckWritable());
     MutexLock work(&work_mu_);
     STRATA_RETURN_IF_ERROR(FlushFrozen());  // Older memtables first.
@@ -588,34 +591,40 @@ absl::Status Engine::FlushActive() {
   // All of the old segment's records are durable once this returns.
   absl::StatusOr<uint64_t> new_wal = wal_->Rotate();
   if (!new_wal.ok()) return Fail(new_wal.status());
-  absl::StatusOr<uint64_t> number = NewTableNumber();
-  if (!number.ok()) return Fail(number.status());
-  absl::StatusOr<manifest::TableMeta> table = WriteMemTable(*number, *active_);
-  if (!table.ok()) return Fail(table.status());
-  const uint64_t lsn =
-      std::max(manifest_->current()->last_lsn, table->largest_lsn);
-  manifest::Edit edit;
-  edit.ops.push_back(manifest::AddTable{std::move(*table)});
-  edit.ops.push_back(manifest::SetActiveWal{*new_wal});
-  edit.ops.push_back(manifest::UpdateLsn{lsn});
-  if (absl::StatusOr<uint64_t> s = manifest_->Apply(std::move(edit)); !s.ok()) {
+  absl::StatusOr<manifest::Edit> edit = FlushEdit(*active_);
+  if (!edit.ok()) return Fail(edit.status());
+  edit->ops.push_back(manifest::SetActiveWal{*new_wal});
+  if (absl::StatusOr<uint64_t> s = manifest_->Apply(*std::move(edit));
+      !s.ok()) {
     return Fail(s.status());
   }
   auto fresh = std::make_shared<MemTable>();
-  std::shared_ptr<const Version> next = versions_.Make(manifest_->current());
-  {
-    MutexLock lock(&mu_);
+  PublishVersion([&] {
+    mu_.AssertHeld();
     mem_ = fresh;
-    std::swap(current_, next);
     ++stats_.flushes;
     spare_wanted_ = true;
     work_cv_.Signal();
-  }
-  next.reset();
+  });
   active_ = std::move(fresh);
   wal_number_ = *new_wal;
   DeleteWal(old_wal);
   return absl::OkStatus();
+}
+
+absl::StatusOr<manifest::Edit> Engine::FlushEdit(const MemTable& mem) {
+  absl::StatusOr<uint64_t> number = NewTableNumber();
+  if (!number.ok()) return number.status();
+  absl::StatusOr<manifest::TableMeta> table = WriteMemTable(*number, mem);
+  if (!table.ok()) return table.status();
+  // Only flushes raise the last LSN, one at a time, oldest memtable first:
+  // it never falls.
+  const uint64_t lsn =
+      std::max(manifest_->current()->last_lsn, table->largest_lsn);
+  manifest::Edit edit;
+  edit.ops.push_back(manifest::AddTable{*std::move(table)});
+  edit.ops.push_back(manifest::UpdateLsn{lsn});
+  return edit;
 }
 
 absl::Status Engine::FlushFrozen() {
@@ -633,33 +642,23 @@ absl::Status Engine::FlushFrozen() {
 
 absl::Status Engine::FlushOne(const Frozen& frozen) {
   manifest::Edit edit;
+  // Only a best-effort replay leaves a frozen WAL with no record.
   if (!frozen.mem->empty()) {
-    absl::StatusOr<uint64_t> number = NewTableNumber();
-    if (!number.ok()) return Fail(number.status());
-    absl::StatusOr<manifest::TableMeta> table =
-        WriteMemTable(*number, *frozen.mem);
-    if (!table.ok()) return Fail(table.status());
-    // Only flushes raise the last LSN, one at a time, oldest memtable
-    // first: it never falls.
-    const uint64_t lsn =
-        std::max(manifest_->current()->last_lsn, table->largest_lsn);
-    edit = manifest::Edit::Flush(std::move(*table), frozen.wal, lsn);
-  } else {  // Only a best-effort replay leaves a frozen WAL with no record.
-    edit.ops.push_back(manifest::RemoveFrozenWal{frozen.wal});
+    absl::StatusOr<manifest::Edit> flush = FlushEdit(*frozen.mem);
+    if (!flush.ok()) return Fail(flush.status());
+    edit = *std::move(flush);
   }
+  edit.ops.push_back(manifest::RemoveFrozenWal{frozen.wal});
   if (absl::StatusOr<uint64_t> s = manifest_->Apply(std::move(edit)); !s.ok()) {
     return Fail(s.status());
   }
   // The memtable leaves and its table arrives in one step for readers.
-  std::shared_ptr<const Version> next = versions_.Make(manifest_->current());
-  {
-    MutexLock lock(&mu_);
+  PublishVersion([&] {
+    mu_.AssertHeld();
     frozen_.pop_front();
-    std::swap(current_, next);
     ++stats_.flushes;
     done_cv_.SignalAll();
-  }
-  next.reset();  // The old version, released outside the lock.
+  });
   DeleteWal(frozen.wal);
   return absl::OkStatus();
 }
@@ -686,7 +685,7 @@ absl::StatusOr<manifest::TableMeta> Engine::FinishTable(
   if (!props.ok()) return props.status();
   // The table and its directory entry are durable before the edit naming
   // it is committed.
-  STRATA_RETURN_IF_ERROR(fs_->SyncDir(io::JoinPath(dir_, kSstDir)));
+  STRATA_RETURN_IF_ERROR(fs_->SyncDir(sst_dir_));
   return MetaFromProperties(number, *props,
                             TierOf(props->file_size, options_.compaction));
 }
@@ -755,11 +754,10 @@ absl::Status Engine::RunCompaction(std::vector<manifest::TableMeta> inputs) {
       !a.ok()) {
     return Fail(a.status());
   }
-  {
-    MutexLock lock(&mu_);
+  PublishVersion([&] {
+    mu_.AssertHeld();
     ++stats_.compactions;
-  }
-  PublishVersion();
+  });
   versions_.Retire(op.removed);
   return absl::OkStatus();
 }
@@ -811,10 +809,11 @@ absl::Status Engine::CompactionInputFailed(const std::set<uint64_t>& inputs,
 
 // ---------------------------------------------------------------- Files
 
-void Engine::PublishVersion() {
+void Engine::PublishVersion(const std::function<void()>& also) {
   std::shared_ptr<const Version> next = versions_.Make(manifest_->current());
   MutexLock lock(&mu_);
   std::swap(current_, next);  // The old one is released after the lock.
+  also();
 }
 
 bool Engine::DeletionsAllowed() const {

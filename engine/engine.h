@@ -32,6 +32,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -199,7 +200,16 @@ class Engine {
 
   // --- Open ---
   absl::Status Recover();
-  absl::Status ReplayWal(const manifest::State& state);
+  // What ReplayWal read: the frozen segments' memtables, the active one's,
+  // and the newest LSN in them.
+  struct Replayed {
+    std::vector<Frozen> frozen;
+    std::shared_ptr<MemTable> active;
+    uint64_t lsn = 0;
+  };
+  // Replays the data WAL the manifest lists (or creates the first segment)
+  // and opens wal_ for writing.
+  absl::StatusOr<Replayed> ReplayWal(const manifest::State& state);
   // Orphans (DESIGN.md): files no edit names and no operation owns. WAL
   // segments neither active nor frozen; tables numbered below
   // state.next_table_number that `state` does not list (this engine's own
@@ -226,6 +236,9 @@ class Engine {
   // Flushes the active memtable: one edit adds its table and makes a new
   // WAL segment active, retiring the old one.
   absl::Status FlushActive() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_, work_mu_);
+  // Writes `mem` to a new table: the edit that adds it and raises the LSN.
+  absl::StatusOr<manifest::Edit> FlushEdit(const MemTable& mem)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   absl::StatusOr<manifest::TableMeta> WriteMemTable(uint64_t number,
                                                     const MemTable& mem);
   // Finishes (syncs) a table and syncs its directory entry.
@@ -250,8 +263,11 @@ class Engine {
 
   // --- Versions and files ---
   ReadView TakeReadView() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Makes the manifest's current state what readers see.
-  void PublishVersion() ABSL_LOCKS_EXCLUDED(mu_);
+  // Makes the manifest's current state what readers see, and runs `also`
+  // under mu_ in the same step (a flushed memtable leaves as its table
+  // arrives).
+  void PublishVersion(const std::function<void()>& also)
+      ABSL_LOCKS_EXCLUDED(mu_);
   bool DeletionsAllowed() const ABSL_LOCKS_EXCLUDED(mu_);
   void DeleteTables(const std::vector<uint64_t>& numbers);
   void DeleteWal(uint64_t number);
@@ -262,16 +278,14 @@ class Engine {
   io::FileSystem* const fs_;
   const std::string dir_;
   const std::string wal_dir_;
+  const std::string sst_dir_;
   const EngineOptions options_;
   mutable TableCache tables_;  // A cache: filled by const reads.
   VersionTracker versions_;
   std::unique_ptr<io::FileLock> lock_;
   std::unique_ptr<manifest::Manifest> manifest_;
-  OpenReport report_;             // Written by Open only.
-  bool lost_data_ = false;        // Best-effort recovery skipped something.
-  std::vector<Frozen> replayed_;  // Frozen memtables found by Open.
-  std::shared_ptr<MemTable> replayed_active_;
-  uint64_t replayed_lsn_ = 0;
+  OpenReport report_;       // Written by Open only.
+  bool lost_data_ = false;  // Best-effort recovery skipped something.
   // The state at open, for the background thread's scan of sst/.
   std::shared_ptr<const manifest::State> table_orphan_scan_;
 
@@ -281,7 +295,6 @@ class Engine {
   uint64_t wal_number_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_lsn_ ABSL_GUARDED_BY(write_mu_) = 0;
   std::shared_ptr<MemTable> active_ ABSL_GUARDED_BY(write_mu_);
-  bool closed_writes_ ABSL_GUARDED_BY(write_mu_) = false;
 
   // Held while flushing or compacting: one at a time.
   Mutex work_mu_ ABSL_ACQUIRED_BEFORE(mu_);
