@@ -268,6 +268,42 @@ TEST(EngineTest, BackgroundThreadDeletesTableOrphansButNotItsOwnTables) {
   ASSERT_OK(engine->Check().status());
 }
 
+TEST(EngineTest, BestEffortRecoveryOfADamagedWalDeletesNothing) {
+  testing::MemFileSystem fs;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, SmallOptions(false)));
+    ASSERT_OK(engine->Put("x", "flushed"));
+    ASSERT_OK(engine->Flush());  // Table 1; numbers 1..4 reserved.
+    ASSERT_OK(engine->Put("a", "1"));
+    ASSERT_OK(engine->Put("b", "2"));
+  }
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/000003.sst", "orphan"));
+  // Damage the first record of the active segment (header 28 bytes, then
+  // a 7-byte fragment header): a valid record follows, so this is DataLoss.
+  ASSERT_OK_AND_ASSIGN(std::string wal,
+                       io::ReadFileToString(&fs, "/db/wal/000002.log"));
+  wal[37] ^= 0x01;
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/wal/000002.log", wal));
+  EXPECT_THAT(Engine::Open(&fs, kDir, SmallOptions(false)),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("000002.log")));
+
+  EngineOptions options = SmallOptions(false);
+  options.best_effort = true;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, options));
+  EXPECT_FALSE(engine->open_report().deletions_allowed);
+  EXPECT_EQ(engine->open_report().wal_skipped.size(), 1u);
+  EXPECT_THAT(engine->Get("a"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(engine->Get("b"), IsOkAndHolds("2"));
+  EXPECT_THAT(engine->Get("x"), IsOkAndHolds("flushed"));
+  ASSERT_OK(engine->Flush());
+  // The orphan and the retired, damaged segment are both kept.
+  EXPECT_OK(fs.FileExists("/db/sst/000003.sst"));
+  EXPECT_OK(fs.FileExists("/db/wal/000002.log"));
+  EXPECT_EQ(engine->stats().wals_deleted, 0u);
+}
+
 TEST(EngineTest, ASecondOpenOfTheSameDirectoryIsRefused) {
   testing::MemFileSystem fs;
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
