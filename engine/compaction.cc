@@ -1,5 +1,6 @@
 #include "engine/compaction.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -26,7 +27,13 @@ std::vector<manifest::TableMeta> PickSizeTiered(
   });
   for (auto& [tier, tables] : tiers) {
     if (tables.size() < options.min_tables) continue;
-    // ForEach visits tables in number order: the oldest come first.
+    // The oldest first. Table numbers mostly follow age, but a flush may
+    // write into a file numbered before a compaction's output.
+    std::stable_sort(
+        tables.begin(), tables.end(),
+        [](const manifest::TableMeta& a, const manifest::TableMeta& b) {
+          return a.largest_lsn < b.largest_lsn;
+        });
     if (tables.size() > options.max_tables) tables.resize(options.max_tables);
     return std::move(tables);
   }

@@ -37,7 +37,7 @@ constexpr char kDir[] = "/db";
 
 EngineOptions CrashOptions() {
   EngineOptions o;
-  o.memtable_bytes = 1500;
+  o.memtable_bytes = 900;
   o.background_work = false;  // Deterministic: the same operations each run.
   o.compaction.min_tables = 3;
   o.compaction.tier_base_bytes = 1024;
@@ -198,7 +198,10 @@ TEST(EngineCrashTest, WorkloadExercisesEveryProcedure) {
   EXPECT_GE(stats.flushes, 10u);
   EXPECT_GE(stats.compactions, 4u);
   EXPECT_GE(stats.checkpoints, 2u);
-  EXPECT_GE(stats.wals_deleted, 10u);
+  // Freezes and large segments retire WAL segments; flushes of the active
+  // memtable with a small segment keep it.
+  EXPECT_GE(stats.wals_deleted, 5u);
+  EXPECT_GE(stats.flushes, stats.wals_deleted + 5);
   EXPECT_GE(stats.tables_deleted, 8u);
 }
 

@@ -77,16 +77,20 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(io::FileSystem* fs,
   {
     MutexLock lock(&engine->mu_);
     engine->stats_.open_time = engine->report_.duration;
+    // Without the thread, spares are made after the first step that
+    // wants them: open itself leaves no file but the live ones.
     engine->spare_wanted_ = engine->options_.background_work;
   }
   if (engine->options_.background_work) {
     engine->background_ =
         std::thread([e = engine.get()] { e->BackgroundLoop(); });
   } else {
-    MutexLock work(&engine->work_mu_);
-    // Frozen memtables found by recovery are flushed now; a failure leaves
-    // the engine read-only, as it would in the background.
-    engine->DoWork().IgnoreError();
+    {
+      MutexLock work(&engine->work_mu_);
+      // Frozen memtables found by recovery are flushed now; a failure leaves
+      // the engine read-only, as it would in the background.
+      engine->DoWork().IgnoreError();
+    }
   }
   return engine;
 }
@@ -102,6 +106,17 @@ absl::Status Engine::Close() {
     done_cv_.SignalAll();
   }
   if (background_.joinable()) background_.join();
+  {
+    MutexLock work(&work_mu_);
+    // Empty and named by no edit: removed now rather than by the next open.
+    const bool remove = !spare_tables_.empty() && DeletionsAllowed();
+    for (SpareTable& spare : spare_tables_) {
+      spare.file->Close().IgnoreError();
+      if (remove)
+        fs_->RemoveFile(tables_.TablePath(spare.number)).IgnoreError();
+    }
+    spare_tables_.clear();
+  }
   absl::Status s;
   {
     // Writers that got past CheckWritable before closing_ was set finish
@@ -165,6 +180,8 @@ absl::Status Engine::Recover() {
     MutexLock write(&write_mu_);
     last_lsn_ = lsn;
     wal_number_ = state->active_wal;
+    wal_bytes_ = replayed->active_bytes;
+    retire_damaged_wal_ = !report_.wal_skipped.empty();
     active_ = replayed->active;
   }
   {
@@ -236,8 +253,17 @@ absl::StatusOr<Engine::Replayed> Engine::ReplayWal(
     STRATA_RETURN_IF_ERROR(DecodeBatch(
         record, (*reader)->SegmentPath(pos.segment), pos.offset, &batch));
     MemTable& mem = *mems[pos.segment];
-    for (const sstable::Entry& e : batch.entries) mem.Add(e);
+    for (const sstable::Entry& e : batch.entries) {
+      // Every entry at or below the manifest's LSN is in a table already: a
+      // Flush() of the active memtable keeps its segment.
+      if (e.lsn <= state.last_lsn) {
+        ++report_.wal_entries_flushed;
+      } else {
+        mem.Add(e);
+      }
+    }
     out.lsn = std::max(out.lsn, batch.entries.back().lsn);
+    if (pos.segment == state.active_wal) out.active_bytes += record.size();
     ++report_.wal_records;
     report_.wal_entries += batch.entries.size();
   }
@@ -341,6 +367,7 @@ absl::Status Engine::Write(const WriteBatch& batch) {
     }
     last_lsn_ += batch.count();
     last = last_lsn_;
+    wal_bytes_ += record.size();
     records[0] = record;
     // Enqueued under write_mu_: the WAL's order is the LSNs' order. Added to
     // the memtable now, but invisible to readers until it is durable.
@@ -378,8 +405,11 @@ absl::Status Engine::MakeRoomForWrite() {
   }
   STRATA_RETURN_IF_ERROR(Freeze());
   if (!options_.background_work) {
-    MutexLock work(&work_mu_);
-    return DoWork();
+    {
+      MutexLock work(&work_mu_);
+      STRATA_RETURN_IF_ERROR(DoWork());
+    }
+    PrepareSparesInline();
   }
   return absl::OkStatus();
 }
@@ -398,6 +428,7 @@ absl::Status Engine::Freeze() {
     return Fail(s.status());
   }
   wal_number_ = *new_wal;
+  wal_bytes_ = 0;
   auto fresh = std::make_shared<MemTable>();
   {
     MutexLock lock(&mu_);
@@ -553,12 +584,16 @@ void Engine::BackgroundLoop() {
         work_cv_.Wait(&mu_);
       }
       if (closing_) return;
-      prepare = std::exchange(spare_wanted_, false);
+      // A failed engine makes no new files.
+      prepare = std::exchange(spare_wanted_, false) && failure_.ok();
     }
     // The next WAL segment is made ready while the engine is idle, so a
     // freeze or flush switches to it without syncing. A failure here only
     // means the switch will create the segment itself.
-    if (prepare) wal_->PrepareNextSegment().IgnoreError();
+    if (prepare) {
+      wal_->PrepareNextSegment().IgnoreError();
+      PrepareSpareTables();
+    }
     MutexLock work(&work_mu_);
     // A failure is recorded by Fail and seen by every caller from then on.
     DoWork().IgnoreError();
@@ -581,19 +616,41 @@ absl::Status Engine::Flush() {
     STRATA_RETURN_IF_ERROR(FlushFrozen());  // Older memtables first.
     if (!active_->empty()) STRATA_RETURN_IF_ERROR(FlushActive());
   }
+  PrepareSparesInline();
   if (!options_.auto_compaction) return absl::OkStatus();
   MutexLock work(&work_mu_);
   return MaybeCompact();
 }
 
+void Engine::PrepareSparesInline() {
+  if (options_.background_work) return;
+  {
+    MutexLock lock(&mu_);
+    if (!std::exchange(spare_wanted_, false) || !failure_.ok()) return;
+  }
+  wal_->PrepareNextSegment().IgnoreError();
+  PrepareSpareTables();
+}
+
 absl::Status Engine::FlushActive() {
   const uint64_t old_wal = wal_number_;
-  // All of the old segment's records are durable once this returns.
-  absl::StatusOr<uint64_t> new_wal = wal_->Rotate();
-  if (!new_wal.ok()) return Fail(new_wal.status());
+  // The segment is kept, and replay skips the records the edit's LSN
+  // covers, until it is big enough that replaying it would cost more than
+  // a memtable's worth of reading: then it is retired by the same edit.
+  std::optional<uint64_t> new_wal;
+  if (wal_bytes_ >= options_.memtable_bytes || retire_damaged_wal_) {
+    // The old segment's records are durable once this returns, though the
+    // table holds them all: records still in the commit queue are written
+    // to the old segment first.
+    absl::StatusOr<uint64_t> rotated = wal_->Rotate();
+    if (!rotated.ok()) return Fail(rotated.status());
+    new_wal = *rotated;
+  }
   absl::StatusOr<manifest::Edit> edit = FlushEdit(*active_);
   if (!edit.ok()) return Fail(edit.status());
-  edit->ops.push_back(manifest::SetActiveWal{*new_wal});
+  if (new_wal.has_value()) {
+    edit->ops.push_back(manifest::SetActiveWal{*new_wal});
+  }
   if (absl::StatusOr<uint64_t> s = manifest_->Apply(*std::move(edit));
       !s.ok()) {
     return Fail(s.status());
@@ -607,15 +664,33 @@ absl::Status Engine::FlushActive() {
     work_cv_.Signal();
   });
   active_ = std::move(fresh);
-  wal_number_ = *new_wal;
-  DeleteWal(old_wal);
+  if (new_wal.has_value()) {
+    wal_number_ = *new_wal;
+    wal_bytes_ = 0;
+    retire_damaged_wal_ = false;
+    DeleteWal(old_wal);
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<manifest::Edit> Engine::FlushEdit(const MemTable& mem) {
-  absl::StatusOr<uint64_t> number = NewTableNumber();
-  if (!number.ok()) return number.status();
-  absl::StatusOr<manifest::TableMeta> table = WriteMemTable(*number, mem);
+  uint64_t number;
+  std::unique_ptr<io::WritableFile> made_ahead;
+  if (!spare_tables_.empty()) {
+    number = spare_tables_.front().number;
+    made_ahead = std::move(spare_tables_.front().file);
+    spare_tables_.pop_front();
+    MutexLock lock(&mu_);
+    ++stats_.flushes_into_spare;
+    spare_wanted_ = true;
+    work_cv_.Signal();
+  } else {
+    absl::StatusOr<uint64_t> n = NewTableNumber();
+    if (!n.ok()) return n.status();
+    number = *n;
+  }
+  absl::StatusOr<manifest::TableMeta> table =
+      WriteMemTable(number, std::move(made_ahead), mem);
   if (!table.ok()) return table.status();
   // Only flushes raise the last LSN, one at a time, oldest memtable first:
   // it never falls.
@@ -663,31 +738,72 @@ absl::Status Engine::FlushOne(const Frozen& frozen) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<manifest::TableMeta> Engine::WriteMemTable(uint64_t number,
-                                                          const MemTable& mem) {
+absl::StatusOr<manifest::TableMeta> Engine::WriteMemTable(
+    uint64_t number, std::unique_ptr<io::WritableFile> made_ahead,
+    const MemTable& mem) {
   // Written under its final name: until an edit names it, the manifest does
   // not, and a crash leaves an orphan that the next open deletes.
+  const bool entry_durable = made_ahead != nullptr;
   absl::StatusOr<std::unique_ptr<sstable::TableWriter>> writer =
-      sstable::TableWriter::Create(fs_, tables_.TablePath(number),
-                                   options_.table);
+      entry_durable ? sstable::TableWriter::Create(std::move(made_ahead),
+                                                   tables_.TablePath(number),
+                                                   options_.table)
+                    : sstable::TableWriter::Create(
+                          fs_, tables_.TablePath(number), options_.table);
   if (!writer.ok()) return writer.status();
   absl::Status s;
   mem.ForEach([&](const sstable::Entry& e) {
     if (s.ok()) s = (*writer)->Add(e);
   });
   STRATA_RETURN_IF_ERROR(s);
-  return FinishTable(number, writer->get());
+  return FinishTable(number, writer->get(), entry_durable);
 }
 
 absl::StatusOr<manifest::TableMeta> Engine::FinishTable(
-    uint64_t number, sstable::TableWriter* writer) {
+    uint64_t number, sstable::TableWriter* writer, bool entry_durable) {
   absl::StatusOr<sstable::TableProperties> props = writer->Finish();  // Syncs.
   if (!props.ok()) return props.status();
   // The table and its directory entry are durable before the edit naming
   // it is committed.
-  STRATA_RETURN_IF_ERROR(fs_->SyncDir(sst_dir_));
+  if (!entry_durable) STRATA_RETURN_IF_ERROR(fs_->SyncDir(sst_dir_));
   return MetaFromProperties(number, *props,
                             TierOf(props->file_size, options_.compaction));
+}
+
+void Engine::PrepareSpareTables() {
+  std::vector<uint64_t> numbers;
+  {
+    MutexLock work(&work_mu_);
+    if (spare_tables_.size() > kSpareTables / 2) return;
+    while (spare_tables_.size() + numbers.size() < kSpareTables) {
+      absl::StatusOr<uint64_t> n = NewTableNumber();
+      if (!n.ok()) {
+        // The manifest failed to reserve numbers: a flush would fail the
+        // same way, so the engine turns read-only now.
+        Fail(n.status()).IgnoreError();
+        return;
+      }
+      numbers.push_back(*n);
+    }
+  }
+  // Outside work_mu_: a flush meanwhile takes a spare left, or makes its
+  // own file. A failure here only means flushes do that; a file left behind
+  // is an orphan below next_table_number, which the next open deletes, and
+  // an unused number is never reused.
+  std::vector<SpareTable> made;
+  for (uint64_t number : numbers) {
+    absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
+        fs_->NewWritableFile(tables_.TablePath(number));
+    if (!file.ok()) break;
+    made.push_back({number, *std::move(file)});
+  }
+  if (made.empty()) return;
+  if (!fs_->SyncDir(sst_dir_).ok()) {
+    for (SpareTable& spare : made) spare.file->Close().IgnoreError();
+    return;
+  }
+  MutexLock work(&work_mu_);
+  for (SpareTable& spare : made) spare_tables_.push_back(std::move(spare));
 }
 
 absl::StatusOr<uint64_t> Engine::NewTableNumber() {
@@ -793,7 +909,9 @@ Engine::WriteCompactionOutput(EntryIterator* merged,
     return s;
   }
   if (out == nullptr) return std::nullopt;  // Every entry was dropped.
-  absl::StatusOr<manifest::TableMeta> table = FinishTable(number, out.get());
+  absl::StatusOr<manifest::TableMeta> table =
+      FinishTable(number, out.get(),
+                  /*entry_durable=*/false);
   *output_failed = !table.ok();
   return table;
 }

@@ -14,9 +14,14 @@
 // Freeze (one manifest edit): when the memtable outgrows its limit, the WAL
 // rotates to a new segment, which becomes active; the old one is frozen with
 // its memtable. Flush: the frozen memtable is written to a new table, synced
-// and installed (file and directory entry durable); then one edit adds the
-// table, retires the frozen WAL and raises the last LSN; only after that
-// edit is durable is the WAL segment deleted. Compaction (size-tiered, or
+// (file and directory entry durable); then one edit adds the table, retires
+// the frozen WAL and raises the last LSN; only after that edit is durable is
+// the WAL segment deleted. Flush() of the active memtable is one edit that
+// adds its table and raises the last LSN; its WAL segment stays active
+// (replay skips what the last LSN covers) until it holds memtable_bytes of
+// records, when the same edit retires it. The background thread makes the
+// next WAL segment and the next table file ahead of time, so neither a
+// rotation nor a flush syncs a directory. Compaction (size-tiered, or
 // full on request): one edit adds the outputs and removes the inputs, which
 // are deleted once the edit is durable and no reader pins them.
 //
@@ -98,6 +103,8 @@ struct OpenReport {
   uint64_t wal_segments = 0;  // Replayed.
   uint64_t wal_records = 0;
   uint64_t wal_entries = 0;
+  // Replayed entries already in tables (at or below the manifest's LSN).
+  uint64_t wal_entries_flushed = 0;
   // A torn tail of the active segment was cut off: where and why.
   bool repaired_wal_tail = false;
   std::string wal_tail;
@@ -112,6 +119,7 @@ struct OpenReport {
 struct EngineStats {
   uint64_t writes = 0;  // Batches (a Put or Delete is one).
   uint64_t flushes = 0;
+  uint64_t flushes_into_spare = 0;  // Into a table file made ahead.
   uint64_t compactions = 0;
   uint64_t compaction_failures = 0;  // Stopped by a damaged input.
   uint64_t tables_deleted = 0;
@@ -206,6 +214,7 @@ class Engine {
     std::vector<Frozen> frozen;
     std::shared_ptr<MemTable> active;
     uint64_t lsn = 0;
+    uint64_t active_bytes = 0;  // Record bytes in the active segment.
   };
   // Replays the data WAL the manifest lists (or creates the first segment)
   // and opens wal_ for writing.
@@ -233,17 +242,31 @@ class Engine {
   absl::Status FlushFrozen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   absl::Status FlushOne(const Frozen& frozen)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  // Flushes the active memtable: one edit adds its table and makes a new
-  // WAL segment active, retiring the old one.
+  // Flushes the active memtable: one edit adds its table and raises the
+  // LSN; once the active WAL segment holds memtable_bytes of records, the
+  // same edit makes a new segment active, retiring the old one.
   absl::Status FlushActive() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_, work_mu_);
-  // Writes `mem` to a new table: the edit that adds it and raises the LSN.
+  // Writes `mem` to a new table (the spare one if there is one): the edit
+  // that adds it and raises the LSN.
   absl::StatusOr<manifest::Edit> FlushEdit(const MemTable& mem)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  absl::StatusOr<manifest::TableMeta> WriteMemTable(uint64_t number,
-                                                    const MemTable& mem);
-  // Finishes (syncs) a table and syncs its directory entry.
+  // Writes `mem` to table `number`: into `made_ahead` if it is set (its
+  // directory entry is durable), else into a file it creates.
+  absl::StatusOr<manifest::TableMeta> WriteMemTable(
+      uint64_t number, std::unique_ptr<io::WritableFile> made_ahead,
+      const MemTable& mem);
+  // Finishes (syncs) a table and, unless `entry_durable`, syncs its
+  // directory entry.
   absl::StatusOr<manifest::TableMeta> FinishTable(uint64_t number,
-                                                  sstable::TableWriter* writer);
+                                                  sstable::TableWriter* writer,
+                                                  bool entry_durable);
+  // The background thread's: once spare_tables_ is down to half of
+  // kSpareTables, makes it full again, with one directory sync.
+  void PrepareSpareTables() ABSL_LOCKS_EXCLUDED(work_mu_, mu_);
+  // Without a background thread, the caller makes the spares (the next WAL
+  // segment and table file) at the end of its step, if they are wanted: the
+  // same files and order as the thread, but deterministic.
+  void PrepareSparesInline() ABSL_LOCKS_EXCLUDED(work_mu_, mu_);
   absl::Status MaybeCompact() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   absl::Status RunCompaction(std::vector<manifest::TableMeta> inputs)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
@@ -293,6 +316,12 @@ class Engine {
   Mutex write_mu_ ABSL_ACQUIRED_BEFORE(work_mu_, mu_);
   std::unique_ptr<wal::Writer> wal_;  // Set by Open; safe for concurrent use.
   uint64_t wal_number_ ABSL_GUARDED_BY(write_mu_) = 0;
+  // Record bytes in the active segment (its size, framing aside).
+  uint64_t wal_bytes_ ABSL_GUARDED_BY(write_mu_) = 0;
+  // Best-effort recovery skipped damage in the data WAL: the next flush of
+  // the active memtable retires its segment whatever its size, so that a
+  // later normal open does not meet the damage again.
+  bool retire_damaged_wal_ ABSL_GUARDED_BY(write_mu_) = false;
   uint64_t last_lsn_ ABSL_GUARDED_BY(write_mu_) = 0;
   std::shared_ptr<MemTable> active_ ABSL_GUARDED_BY(write_mu_);
 
@@ -301,6 +330,18 @@ class Engine {
   uint64_t next_table_ ABSL_GUARDED_BY(work_mu_) = 0;
   uint64_t reserved_end_ ABSL_GUARDED_BY(work_mu_) = 0;
   std::set<uint64_t> damaged_ ABSL_GUARDED_BY(work_mu_);
+  // Table files made ahead by the background thread: created empty under
+  // reserved numbers, their directory entries durable. A flush writes into
+  // one and so syncs no directory. Until an edit names one, it is an orphan
+  // (deleted by Close, or by the next open after a crash). Several are kept
+  // so that one directory sync serves several flushes, and a burst of
+  // flushes does not outrun the thread. Oldest number first.
+  struct SpareTable {
+    uint64_t number = 0;
+    std::unique_ptr<io::WritableFile> file;
+  };
+  static constexpr size_t kSpareTables = 4;
+  std::deque<SpareTable> spare_tables_ ABSL_GUARDED_BY(work_mu_);
 
   // What readers see, and the background thread's signals.
   mutable Mutex mu_;
@@ -312,7 +353,8 @@ class Engine {
   uint64_t visible_lsn_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
-  // The WAL rotated: the background thread prepares the next segment.
+  // A spare was used (the WAL rotated, or a flush took the table file): the
+  // background thread makes the next ones.
   bool spare_wanted_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   EngineStats stats_ ABSL_GUARDED_BY(mu_);

@@ -29,6 +29,7 @@ namespace {
 using ::strata::testing::IsOkAndHolds;
 using ::strata::testing::StatusIs;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
 constexpr char kDir[] = "/db";
@@ -48,6 +49,18 @@ EngineOptions SmallOptions(bool background) {
 }
 
 std::string Key(uint64_t i) { return absl::StrFormat("key%06d", i); }
+
+// The tables in sst/, without the empty file the engine makes ahead for its
+// next flush (a table is never empty: it ends in a footer).
+std::vector<std::string> TableFiles(testing::MemFileSystem& fs) {
+  std::vector<std::string> out;
+  absl::StatusOr<std::vector<std::string>> names = fs.ListDir("/db/sst");
+  EXPECT_OK(names.status());
+  for (const std::string& name : names.value_or(std::vector<std::string>())) {
+    if (fs.GetFileSize("/db/sst/" + name).value_or(0) > 0) out.push_back(name);
+  }
+  return out;
+}
 
 using Model = std::map<std::string, std::string>;
 
@@ -148,26 +161,77 @@ INSTANTIATE_TEST_SUITE_P(InlineAndBackground, EngineModelTest,
                            return info.param ? "Background" : "Inline";
                          });
 
-TEST(EngineTest, FlushWritesATableAndRetiresTheWal) {
+TEST(EngineTest, FlushWritesATableAndKeepsASmallWalSegment) {
   testing::MemFileSystem fs;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, SmallOptions(false)));
+    EXPECT_TRUE(engine->open_report().created);
+    ASSERT_OK(engine->Put("a", "1"));
+    ASSERT_OK(engine->Put("b", "2"));
+    ASSERT_OK(engine->Flush());
+    EngineStats stats = engine->stats();
+    EXPECT_EQ(stats.flushes, 1u);
+    EXPECT_EQ(stats.live_tables, 1u);
+    EXPECT_EQ(stats.wals_deleted, 0u);
+    EXPECT_EQ(stats.last_lsn, 2u);
+    // The segment stays active. Made ahead after the flush: the next
+    // segment, and the next table files (empty).
+    EXPECT_THAT(fs.ListDir("/db/wal"),
+                IsOkAndHolds(ElementsAre("000001.log", "000002.log")));
+    EXPECT_THAT(
+        fs.ListDir("/db/sst"),
+        IsOkAndHolds(ElementsAre("000001.sst", "000002.sst", "000003.sst",
+                                 "000004.sst", "000005.sst")));
+    EXPECT_THAT(TableFiles(fs), ElementsAre("000001.sst"));
+    EXPECT_THAT(engine->Get("a"), IsOkAndHolds("1"));
+    // An empty memtable makes no table.
+    ASSERT_OK(engine->Flush());
+    EXPECT_EQ(engine->stats().flushes, 1u);
+    ASSERT_OK(engine->Put("a", "3"));
+    ASSERT_OK(engine->Close());
+    // Close removes what it made ahead.
+    EXPECT_THAT(fs.ListDir("/db/wal"), IsOkAndHolds(ElementsAre("000001.log")));
+    EXPECT_THAT(fs.ListDir("/db/sst"), IsOkAndHolds(ElementsAre("000001.sst")));
+  }
+  // The flushed records are read again but not replayed: their table has
+  // them. Replaying them would flush them a second time.
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
                        Engine::Open(&fs, kDir, SmallOptions(false)));
-  EXPECT_TRUE(engine->open_report().created);
-  ASSERT_OK(engine->Put("a", "1"));
-  ASSERT_OK(engine->Put("b", "2"));
+  EXPECT_EQ(engine->open_report().wal_records, 3u);
+  EXPECT_EQ(engine->open_report().wal_entries_flushed, 2u);
+  EXPECT_THAT(engine->Get("a"), IsOkAndHolds("3"));
+  EXPECT_THAT(engine->Get("b"), IsOkAndHolds("2"));
   ASSERT_OK(engine->Flush());
-  EngineStats stats = engine->stats();
-  EXPECT_EQ(stats.flushes, 1u);
-  EXPECT_EQ(stats.live_tables, 1u);
-  EXPECT_EQ(stats.wals_deleted, 1u);
-  EXPECT_EQ(stats.last_lsn, 2u);
+  ASSERT_OK_AND_ASSIGN(CheckReport check, engine->Check());
+  EXPECT_EQ(check.tables, 2u);
+  EXPECT_EQ(check.entries, 3u);  // a=1, b=2, then only a=3.
+}
+
+TEST(EngineTest, FlushRetiresTheWalSegmentOnceItHoldsAMemtablesWorth) {
+  testing::MemFileSystem fs;
+  const EngineOptions options = SmallOptions(false);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, options));
+  // Each round stays under the memtable limit (no freeze), but the segment
+  // collects every round's records until a flush retires it.
+  const std::string value(options.memtable_bytes / 4, 'v');
+  uint64_t rounds = 0;
+  while (engine->stats().wals_deleted == 0) {
+    ASSERT_LT(rounds, 8u) << "the segment is never retired";
+    ASSERT_OK(engine->Put(Key(rounds), value));
+    ASSERT_OK(engine->Flush());
+    ++rounds;
+  }
+  EXPECT_EQ(rounds, 4u);  // The fourth record brings it to memtable_bytes.
+  EXPECT_EQ(engine->stats().flushes, 4u);
+  ASSERT_OK(engine->Close());
   EXPECT_THAT(fs.ListDir("/db/wal"), IsOkAndHolds(ElementsAre("000002.log")));
-  ASSERT_OK_AND_ASSIGN(std::vector<std::string> tables, fs.ListDir("/db/sst"));
-  ASSERT_EQ(tables.size(), 1u);
-  EXPECT_THAT(engine->Get("a"), IsOkAndHolds("1"));
-  // An empty memtable makes no table.
-  ASSERT_OK(engine->Flush());
-  EXPECT_EQ(engine->stats().flushes, 1u);
+  ASSERT_OK_AND_ASSIGN(engine, Engine::Open(&fs, kDir, options));
+  EXPECT_EQ(engine->open_report().wal_records, 0u);
+  for (uint64_t i = 0; i < rounds; ++i) {
+    EXPECT_THAT(engine->Get(Key(i)), IsOkAndHolds(value));
+  }
 }
 
 TEST(EngineTest, ReopenReplaysTheWalAndContinuesLsns) {
@@ -182,7 +246,9 @@ TEST(EngineTest, ReopenReplaysTheWalAndContinuesLsns) {
   }
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
                        Engine::Open(&fs, kDir, SmallOptions(false)));
-  EXPECT_EQ(engine->open_report().wal_records, 2u);
+  // The flushed record is read but not replayed.
+  EXPECT_EQ(engine->open_report().wal_records, 3u);
+  EXPECT_EQ(engine->open_report().wal_entries_flushed, 1u);
   EXPECT_THAT(engine->Get("k"), IsOkAndHolds("new"));
   EXPECT_EQ(engine->stats().last_lsn, 3u);
   ASSERT_OK(engine->Put("k", "newer"));
@@ -279,14 +345,15 @@ TEST(EngineTest, BestEffortRecoveryOfADamagedWalDeletesNothing) {
     ASSERT_OK(engine->Put("b", "2"));
   }
   ASSERT_OK(io::WriteFileSynced(&fs, "/db/sst/000003.sst", "orphan"));
-  // Damage the first record of the active segment (header 28 bytes, then
-  // a 7-byte fragment header): a valid record follows, so this is DataLoss.
+  // Damage the record of "a" in the active segment (header 28 bytes, the
+  // flushed 13-byte record of "x" with its 7-byte fragment header, then
+  // a's fragment header): a valid record follows, so this is DataLoss.
   ASSERT_OK_AND_ASSIGN(std::string wal,
-                       io::ReadFileToString(&fs, "/db/wal/000002.log"));
-  wal[37] ^= 0x01;
-  ASSERT_OK(io::WriteFileSynced(&fs, "/db/wal/000002.log", wal));
+                       io::ReadFileToString(&fs, "/db/wal/000001.log"));
+  wal[28 + 7 + 13 + 7 + 2] ^= 0x01;
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/wal/000001.log", wal));
   EXPECT_THAT(Engine::Open(&fs, kDir, SmallOptions(false)),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("000002.log")));
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("000001.log")));
 
   EngineOptions options = SmallOptions(false);
   options.best_effort = true;
@@ -298,10 +365,21 @@ TEST(EngineTest, BestEffortRecoveryOfADamagedWalDeletesNothing) {
   EXPECT_THAT(engine->Get("b"), IsOkAndHolds("2"));
   EXPECT_THAT(engine->Get("x"), IsOkAndHolds("flushed"));
   ASSERT_OK(engine->Flush());
-  // The orphan and the retired, damaged segment are both kept.
+  // The flush retires the damaged segment, small as it is; the orphan and
+  // the segment are both kept.
   EXPECT_OK(fs.FileExists("/db/sst/000003.sst"));
-  EXPECT_OK(fs.FileExists("/db/wal/000002.log"));
+  EXPECT_OK(fs.FileExists("/db/wal/000001.log"));
   EXPECT_EQ(engine->stats().wals_deleted, 0u);
+  ASSERT_OK(engine->Close());
+  // The damage is behind the database now: a normal open succeeds and
+  // deletes what is no longer needed.
+  ASSERT_OK_AND_ASSIGN(engine, Engine::Open(&fs, kDir, SmallOptions(false)));
+  EXPECT_THAT(engine->Get("b"), IsOkAndHolds("2"));
+  EXPECT_THAT(engine->Get("x"), IsOkAndHolds("flushed"));
+  EXPECT_THAT(fs.FileExists("/db/wal/000001.log"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(fs.FileExists("/db/sst/000003.sst"),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(EngineTest, ASecondOpenOfTheSameDirectoryIsRefused) {
@@ -350,7 +428,7 @@ TEST(EngineTest, CompactionWithADamagedInputKeepsItsInputs) {
     ASSERT_OK(engine->Flush());
   }
   // Flip a byte in the first data block of the older table.
-  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, fs.ListDir("/db/sst"));
+  const std::vector<std::string> names = TableFiles(fs);
   ASSERT_EQ(names.size(), 2u);
   const std::string victim = "/db/sst/" + names[0];
   ASSERT_OK_AND_ASSIGN(std::string bytes, io::ReadFileToString(&fs, victim));
@@ -363,7 +441,10 @@ TEST(EngineTest, CompactionWithADamagedInputKeepsItsInputs) {
   EXPECT_EQ(stats.compaction_failures, 1u);
   EXPECT_EQ(stats.live_tables, 2u);
   ASSERT_OK(engine->health());  // Writes go on: the damage is in one table.
-  EXPECT_THAT(fs.ListDir("/db/sst"), IsOkAndHolds(names));  // No output left.
+  // No output left: the inputs, and the spare made ahead.
+  EXPECT_THAT(TableFiles(fs), ElementsAreArray(names));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> all, fs.ListDir("/db/sst"));
+  EXPECT_GT(all.size(), names.size());
   EXPECT_THAT(engine->Check(), StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(engine->Get(Key(1)), IsOkAndHolds("value1"));  // Newer table.
 }
@@ -394,8 +475,8 @@ TEST(EngineTest, AReaderPinsTheTablesACompactionRemoves) {
   stop = true;
   reader.join();
   EXPECT_EQ(engine->stats().live_tables, 1u);
-  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, fs.ListDir("/db/sst"));
-  EXPECT_EQ(names.size(), 1u);  // Every replaced table deleted in the end.
+  // Every replaced table deleted in the end.
+  EXPECT_EQ(TableFiles(fs).size(), 1u);
 }
 
 TEST(EngineTest, AutomaticCompactionBoundsTheTableCount) {

@@ -232,6 +232,35 @@ TEST_F(TableTest, FinishSyncsSoTheInstalledTableSurvivesACrash) {
   EXPECT_OK(table->Verify());
 }
 
+TEST_F(TableTest, WritesIntoAFileMadeAheadWhoseEntryIsAlreadyDurable) {
+  testing::MemFileSystem mem;
+  testing::FaultInjectionFileSystem fs(&mem);
+  ASSERT_OK(fs.CreateDir("/sst"));
+  ASSERT_OK(fs.SyncDir("/"));
+  // Made ahead: created empty and its directory entry synced.
+  ASSERT_OK_AND_ASSIGN(auto file, fs.NewWritableFile("/sst/000003.sst"));
+  ASSERT_OK(fs.SyncDir("/sst"));
+  ASSERT_OK_AND_ASSIGN(auto writer,
+                       TableWriter::Create(std::move(file), "/sst/000003.sst"));
+  ASSERT_OK(writer->Put("k", 1, "v"));
+  ASSERT_OK(writer->Finish().status());
+  // No directory sync after Finish: the table survives on its own sync.
+  ASSERT_OK(fs.SimulateCrash());
+  ASSERT_OK_AND_ASSIGN(auto table, TableReader::Open(&mem, "/sst/000003.sst"));
+  EXPECT_OK(table->Verify());
+  ASSERT_OK_AND_ASSIGN(std::optional<Found> found, table->Get("k", 1));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->value, "v");
+}
+
+TEST_F(TableTest, RefusesToWriteIntoAFileThatIsNotEmpty) {
+  ASSERT_OK_AND_ASSIGN(auto file, fs_.NewWritableFile("/sst/000004.sst"));
+  ASSERT_OK(file->Append("x"));
+  EXPECT_THAT(TableWriter::Create(std::move(file), "/sst/000004.sst").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("/sst/000004.sst")));
+}
+
 TEST_F(TableTest, GoldenBytes) {
   auto table =
       Build({{"a", 1, EntryKind::kPut, "x"}, {"b", 2, EntryKind::kDelete, ""}},

@@ -19,6 +19,18 @@ absl::StatusOr<std::unique_ptr<TableWriter>> TableWriter::Create(
       new TableWriter(*std::move(file), std::move(path), options));
 }
 
+absl::StatusOr<std::unique_ptr<TableWriter>> TableWriter::Create(
+    std::unique_ptr<io::WritableFile> file, std::string path,
+    TableWriterOptions options) {
+  if (file == nullptr || file->Size() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sst: ", path, ": a table is written into an empty file, not one of ",
+        file == nullptr ? 0 : file->Size(), " bytes"));
+  }
+  return std::unique_ptr<TableWriter>(
+      new TableWriter(std::move(file), std::move(path), options));
+}
+
 TableWriter::TableWriter(std::unique_ptr<io::WritableFile> file,
                          std::string path, TableWriterOptions options)
     : file_(std::move(file)), path_(std::move(path)), options_(options) {}

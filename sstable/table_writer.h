@@ -1,8 +1,10 @@
 // TableWriter builds one SSTable (docs/sstable_format.md) from entries given
-// in order. It writes to the path it is given — a temporary name — and
-// Finish() syncs the file; InstallTable() then renames it into place and
-// syncs the directory, so a crash never leaves a half-written table under a
-// live name.
+// in order, and Finish() syncs the file. It writes either to a path it
+// creates — a temporary name, which InstallTable() then renames into place
+// and syncs the directory, so a crash never leaves a half-written table
+// under a live name — or into an empty file the caller made ahead of time
+// under a name nothing lists yet (the engine's flush: the edit that names
+// the table is what makes it live).
 //
 // Thread-compatible. Sticky: after a failed write, every call fails.
 
@@ -29,6 +31,12 @@ class TableWriter {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<TableWriter>> Create(
       io::FileSystem* fs, std::string path, TableWriterOptions options = {});
+  // Writes into `file`, an empty file the caller opened at `path` (one made
+  // ahead of time, its directory entry already durable). InvalidArgument if
+  // `file` is not empty.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<TableWriter>> Create(
+      std::unique_ptr<io::WritableFile> file, std::string path,
+      TableWriterOptions options = {});
 
   // Adds an entry; it must sort strictly after the previous one (key
   // ascending, then LSN descending), or InvalidArgument is returned and

@@ -275,6 +275,14 @@ absl::Status Writer::Close() {
   MutexLock lock(&mu_);
   if (closed_) return status_;
   closed_ = true;
+  while (preparing_) prepared_cv_.Wait(&mu_);
+  if (spare_ != nullptr) {
+    // Never used: it holds no record, and no reader expects it.
+    spare_->Close().IgnoreError();
+    spare_.reset();
+    fs_->RemoveFile(io::JoinPath(dir_, SegmentFileName(spare_number_)))
+        .IgnoreError();
+  }
   if (file_ != nullptr) {
     absl::Status close = file_->Close();
     if (s.ok()) s = close;

@@ -145,7 +145,8 @@ class Writer {
   // not held up meanwhile; a rotation waits for it. An error leaves the writer
   // as it was (rotation then creates the segment itself).
   [[nodiscard]] absl::Status PrepareNextSegment() ABSL_LOCKS_EXCLUDED(mu_);
-  // Syncs and closes. Later calls fail.
+  // Syncs and closes. Later calls fail. A segment PrepareNextSegment made
+  // and no rotation used is removed (best effort: it holds no record).
   [[nodiscard]] absl::Status Close();
 
   // The segment records are appended to now.

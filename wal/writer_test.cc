@@ -132,6 +132,18 @@ TEST_F(WriterTest, APreparedSegmentMakesRotationSyncNothing) {
   EXPECT_THAT(Records(), ElementsAre("in one", "in two"));
 }
 
+TEST_F(WriterTest, CloseRemovesAPreparedSegmentNoRotationUsed) {
+  auto writer = Create();
+  ASSERT_OK(writer->Append("only"));
+  ASSERT_OK(writer->PrepareNextSegment());
+  EXPECT_OK(fs_.FileExists("/db/wal/000002.log"));
+  ASSERT_OK(writer->Close());
+  EXPECT_THAT(fs_.FileExists("/db/wal/000002.log"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_OK(fs_.FileExists("/db/wal/000001.log"));
+  EXPECT_THAT(Records(), ElementsAre("only"));
+}
+
 TEST_F(WriterTest, ACrashBeforeTheFirstRecordInAPreparedSegmentLosesNothing) {
   auto writer = Create();
   ASSERT_OK(writer->Append("in one"));
