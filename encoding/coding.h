@@ -77,10 +77,25 @@ void PutLengthPrefixed(std::string* dst, absl::string_view bytes);
 void PutBool(std::string* dst, bool v);
 
 // Writes the varint for `v` at `dst` (room for kMaxVarint64Bytes) and
-// returns the byte after it.
-char* EncodeVarint64(char* dst, uint64_t v);
+// returns the byte after it. Inline: encoders call it per field.
+inline char* EncodeVarint64(char* dst, uint64_t v) {
+  auto* p = reinterpret_cast<unsigned char*>(dst);
+  while (v >= 0x80) {
+    *p++ = static_cast<unsigned char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<unsigned char>(v);
+  return reinterpret_cast<char*>(p);
+}
 // Bytes the varint encoding of `v` takes.
-int VarintLength(uint64_t v);
+inline int VarintLength(uint64_t v) {
+  int len = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++len;
+  }
+  return len;
+}
 
 constexpr uint64_t ZigZagEncode64(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);

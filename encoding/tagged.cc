@@ -23,17 +23,18 @@ absl::string_view TypeName(WireType type) {
 
 }  // namespace
 
+static_assert(TaggedKey(1, WireType::kBytes, IfUnknown::kSkip) ==
+              ((uint64_t{1} << kNumberShift) | kSkippableBit |
+               static_cast<uint64_t>(WireType::kBytes)));
+
 void TaggedWriter::Key(uint32_t number, IfUnknown if_unknown, WireType type) {
-  const uint64_t key = (uint64_t{number} << kNumberShift) |
-                       (if_unknown == IfUnknown::kSkip ? kSkippableBit : 0) |
-                       static_cast<uint64_t>(type);
-  PutVarint64(dst_, key);
+  PutVarint64(dst_, TaggedKey(number, type, if_unknown));
 }
 
 void TaggedWriter::Varint(uint32_t number, uint64_t value,
                           IfUnknown if_unknown) {
-  Key(number, if_unknown, WireType::kVarint);
-  PutVarint64(dst_, value);
+  char buf[2 * kMaxVarint64Bytes];
+  dst_->append(buf, EncodeTaggedVarint(buf, number, value, if_unknown) - buf);
 }
 
 void TaggedWriter::Signed(uint32_t number, int64_t value,
@@ -49,8 +50,11 @@ void TaggedWriter::Fixed64(uint32_t number, uint64_t value,
 
 void TaggedWriter::Bytes(uint32_t number, absl::string_view value,
                          IfUnknown if_unknown) {
-  Key(number, if_unknown, WireType::kBytes);
-  PutLengthPrefixed(dst_, value);
+  char buf[2 * kMaxVarint64Bytes];
+  dst_->append(
+      buf,
+      EncodeTaggedBytesHeader(buf, number, value.size(), if_unknown) - buf);
+  dst_->append(value.data(), value.size());
 }
 
 void TaggedWriter::Bool(uint32_t number, bool value, IfUnknown if_unknown) {

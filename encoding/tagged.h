@@ -32,6 +32,7 @@
 #define STRATA_ENCODING_TAGGED_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "absl/status/status.h"
@@ -52,6 +53,50 @@ enum class IfUnknown : uint8_t {
   kRefuse = 0,  // Older readers must refuse the record.
   kSkip = 1,    // Older readers may ignore the field.
 };
+
+// The key of a field (see the top of this file).
+constexpr uint64_t TaggedKey(uint32_t number, WireType type,
+                             IfUnknown if_unknown = IfUnknown::kRefuse) {
+  return (uint64_t{number} << 3) |
+         (if_unknown == IfUnknown::kSkip ? uint64_t{1} << 2 : 0) |
+         static_cast<uint64_t>(type);
+}
+
+// Field encoders that write at `dst` and return the byte after, for loops
+// that size their output first (a snapshot's million tables): the same
+// bytes as TaggedWriter, without a string append per value. `dst` must
+// have room for the size the matching *Size function gives. Inline: they
+// are called per field.
+inline char* EncodeTaggedVarint(char* dst, uint32_t number, uint64_t value,
+                                IfUnknown if_unknown = IfUnknown::kRefuse) {
+  dst = EncodeVarint64(dst, TaggedKey(number, WireType::kVarint, if_unknown));
+  return EncodeVarint64(dst, value);
+}
+inline size_t TaggedVarintSize(uint32_t number, uint64_t value,
+                               IfUnknown if_unknown = IfUnknown::kRefuse) {
+  return VarintLength(TaggedKey(number, WireType::kVarint, if_unknown)) +
+         VarintLength(value);
+}
+// A bytes field's key and length; its `length` bytes follow.
+inline char* EncodeTaggedBytesHeader(
+    char* dst, uint32_t number, size_t length,
+    IfUnknown if_unknown = IfUnknown::kRefuse) {
+  dst = EncodeVarint64(dst, TaggedKey(number, WireType::kBytes, if_unknown));
+  return EncodeVarint64(dst, length);
+}
+inline char* EncodeTaggedBytes(char* dst, uint32_t number,
+                               absl::string_view value,
+                               IfUnknown if_unknown = IfUnknown::kRefuse) {
+  dst = EncodeTaggedBytesHeader(dst, number, value.size(), if_unknown);
+  if (!value.empty()) std::memcpy(dst, value.data(), value.size());
+  return dst + value.size();
+}
+// The whole field: key, length and `length` bytes.
+inline size_t TaggedBytesSize(uint32_t number, size_t length,
+                              IfUnknown if_unknown = IfUnknown::kRefuse) {
+  return VarintLength(TaggedKey(number, WireType::kBytes, if_unknown)) +
+         VarintLength(length) + length;
+}
 
 // Appends tagged fields to a string. Thread-compatible.
 class TaggedWriter {

@@ -78,6 +78,33 @@ TEST(TaggedGoldenTest, PinsKeyLayout) {
             "800101");
 }
 
+TEST(TaggedGoldenTest, PointerEncodersWriteWhatTheWriterWrites) {
+  const uint64_t values[] = {0,     1,     127,        128,
+                             16383, 16384, UINT32_MAX, UINT64_MAX};
+  const uint32_t numbers[] = {1, 15, 16, 2047, 2048, UINT32_MAX};
+  for (uint32_t number : numbers) {
+    for (IfUnknown u : {IfUnknown::kRefuse, IfUnknown::kSkip}) {
+      for (uint64_t v : values) {
+        std::string want;
+        TaggedWriter(&want).Varint(number, v, u);
+        char buf[32];
+        const char* end = EncodeTaggedVarint(buf, number, v, u);
+        EXPECT_EQ(std::string(buf, end - buf), want) << number << " " << v;
+        EXPECT_EQ(TaggedVarintSize(number, v, u), want.size());
+      }
+      for (const std::string& bytes :
+           {std::string(), std::string("k"), std::string(300, 'x')}) {
+        std::string want;
+        TaggedWriter(&want).Bytes(number, bytes, u);
+        std::string got(TaggedBytesSize(number, bytes.size(), u), '\0');
+        const char* end = EncodeTaggedBytes(got.data(), number, bytes, u);
+        EXPECT_EQ(end, got.data() + got.size());
+        EXPECT_EQ(got, want) << number << " " << bytes.size();
+      }
+    }
+  }
+}
+
 TEST(TaggedRoundTripTest, RandomRecords) {
   testing::Random rnd(17);
   for (int i = 0; i < 2000; ++i) {

@@ -50,19 +50,49 @@ constexpr uint32_t kNextTableNumber = 6;
 constexpr uint32_t kTable = 7;  // Repeated.
 }  // namespace state_field
 
-void EncodeTable(const TableMeta& t, std::string* dst) {
+// A table's fields are written straight into a buffer sized first: a
+// snapshot encodes a million of them, and a string append per field would
+// cost more than the bytes.
+size_t EncodedTableSize(const TableMeta& t) {
   using namespace table_field;
-  TaggedWriter w(dst);
-  w.Varint(kNumber, t.number);
-  w.Varint(kFileSize, t.file_size);
-  w.Varint(kEntries, t.entries);
-  w.Varint(kTombstones, t.tombstones);
-  w.Bytes(kSmallestKey, t.smallest_key);
-  w.Bytes(kLargestKey, t.largest_key);
-  w.Varint(kSmallestLsn, t.smallest_lsn);
-  w.Varint(kLargestLsn, t.largest_lsn);
-  w.Varint(kLevel, t.level);
-  w.Varint(kChecksum, t.checksum);
+  return TaggedVarintSize(kNumber, t.number) +
+         TaggedVarintSize(kFileSize, t.file_size) +
+         TaggedVarintSize(kEntries, t.entries) +
+         TaggedVarintSize(kTombstones, t.tombstones) +
+         TaggedBytesSize(kSmallestKey, t.smallest_key.size()) +
+         TaggedBytesSize(kLargestKey, t.largest_key.size()) +
+         TaggedVarintSize(kSmallestLsn, t.smallest_lsn) +
+         TaggedVarintSize(kLargestLsn, t.largest_lsn) +
+         TaggedVarintSize(kLevel, t.level) +
+         TaggedVarintSize(kChecksum, t.checksum);
+}
+
+char* EncodeTableTo(const TableMeta& t, char* p) {
+  using namespace table_field;
+  p = EncodeTaggedVarint(p, kNumber, t.number);
+  p = EncodeTaggedVarint(p, kFileSize, t.file_size);
+  p = EncodeTaggedVarint(p, kEntries, t.entries);
+  p = EncodeTaggedVarint(p, kTombstones, t.tombstones);
+  p = EncodeTaggedBytes(p, kSmallestKey, t.smallest_key);
+  p = EncodeTaggedBytes(p, kLargestKey, t.largest_key);
+  p = EncodeTaggedVarint(p, kSmallestLsn, t.smallest_lsn);
+  p = EncodeTaggedVarint(p, kLargestLsn, t.largest_lsn);
+  p = EncodeTaggedVarint(p, kLevel, t.level);
+  return EncodeTaggedVarint(p, kChecksum, t.checksum);
+}
+
+// Appends `t` as a bytes field `number` of an enclosing record.
+void AppendTableField(uint32_t number, const TableMeta& t, std::string* dst) {
+  const size_t body = EncodedTableSize(t);
+  const size_t old = dst->size();
+  dst->resize(old + TaggedBytesSize(number, body));
+  EncodeTableTo(t, EncodeTaggedBytesHeader(&(*dst)[old], number, body));
+}
+
+void EncodeTable(const TableMeta& t, std::string* dst) {
+  const size_t old = dst->size();
+  dst->resize(old + EncodedTableSize(t));
+  EncodeTableTo(t, &(*dst)[old]);
 }
 
 absl::Status DecodeTable(absl::string_view bytes, const Decoder& outer,
@@ -120,11 +150,8 @@ absl::Status DecodeTable(absl::string_view bytes, const Decoder& outer,
 
 void EncodeCompaction(const Compaction& c, std::string* dst) {
   TaggedWriter w(dst);
-  std::string table;
   for (const TableMeta& t : c.added) {
-    table.clear();
-    EncodeTable(t, &table);
-    w.Bytes(compaction_field::kAdded, table);
+    AppendTableField(compaction_field::kAdded, t, dst);
   }
   for (uint64_t number : c.removed)
     w.Varint(compaction_field::kRemoved, number);
@@ -159,7 +186,8 @@ absl::Status DecodeCompaction(absl::string_view bytes, const Decoder& outer,
 
 struct OpEncoder {
   TaggedWriter* w;
-  std::string* scratch;
+  std::string* dst;          // The one w appends to.
+  std::string scratch = {};  // A compaction's body, before its length.
 
   void operator()(const SetVersion& op) {
     w->Varint(edit_field::kSetVersion, op.version);
@@ -174,9 +202,7 @@ struct OpEncoder {
     w->Varint(edit_field::kRemoveFrozenWal, op.wal);
   }
   void operator()(const AddTable& op) {
-    scratch->clear();
-    EncodeTable(op.table, scratch);
-    w->Bytes(edit_field::kAddTable, *scratch);
+    AppendTableField(edit_field::kAddTable, op.table, dst);
   }
   void operator()(const RemoveTable& op) {
     w->Varint(edit_field::kRemoveTable, op.number);
@@ -188,9 +214,9 @@ struct OpEncoder {
     w->Varint(edit_field::kAllocateTableId, op.number);
   }
   void operator()(const Compaction& op) {
-    scratch->clear();
-    EncodeCompaction(op, scratch);
-    w->Bytes(edit_field::kCompaction, *scratch);
+    scratch.clear();
+    EncodeCompaction(op, &scratch);
+    w->Bytes(edit_field::kCompaction, scratch);
   }
 };
 
@@ -199,8 +225,7 @@ struct OpEncoder {
 void EncodeEdit(const Edit& edit, std::string* dst) {
   TaggedWriter w(dst);
   w.Varint(edit_field::kSequence, edit.sequence);
-  std::string scratch;
-  OpEncoder encoder{&w, &scratch};
+  OpEncoder encoder{&w, dst};
   for (const Op& op : edit.ops) std::visit(encoder, op);
 }
 
@@ -282,13 +307,10 @@ absl::Status EncodeStateInChunks(
   w.Varint(kActiveWal, state.active_wal);
   for (uint64_t wal : state.frozen_wals) w.Varint(kFrozenWal, wal);
   w.Varint(kNextTableNumber, state.next_table_number);
-  std::string table;
   absl::Status status;
   state.tables.ForEach([&](const TableMeta& meta) {
     if (!status.ok()) return;
-    table.clear();
-    EncodeTable(meta, &table);
-    w.Bytes(kTable, table);
+    AppendTableField(kTable, meta, &out);
     if (out.size() >= chunk_bytes) {
       status = emit(out);
       out.clear();

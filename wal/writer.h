@@ -167,8 +167,12 @@ class Writer {
   absl::Status Commit(Waiter* w) ABSL_LOCKS_EXCLUDED(mu_);
   // After Create or Reopen: what stats() and segment_number() report.
   void PublishInitialState() ABSL_LOCKS_EXCLUDED(mu_);
-  void Push(Waiter* w) ABSL_LOCKS_EXCLUDED(mu_);
-  absl::Status Await(Waiter* w) ABSL_LOCKS_EXCLUDED(mu_);
+  // Checks `records` against max_record_size and fills in `w`; false (and
+  // w->status) if one is too large.
+  bool Prepare(absl::Span<const absl::string_view> records, Waiter* w) const;
+  void Push(Waiter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits until `w` is done, leading groups when no one else does.
+  absl::Status Await(Waiter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Commits the group at the front of the queue. Releases mu_ while
   // writing and syncing.
   void LeadOneGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -198,7 +202,8 @@ class Writer {
   // Signaled once per committed group: its callers return, and a caller
   // still waiting becomes the next leader.
   CondVar done_cv_;
-  bool gathering_ ABSL_GUARDED_BY(mu_) = false;
+  // While a leader gathers: the queue length it waits for (0: none).
+  size_t gather_target_ ABSL_GUARDED_BY(mu_) = 0;
   // A caller is committing a group; the others wait for it.
   bool leading_ ABSL_GUARDED_BY(mu_) = false;
   // Threads served by the last two groups, for the gather window.
