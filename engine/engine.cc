@@ -106,6 +106,7 @@ absl::Status Engine::Close() {
     done_cv_.SignalAll();
   }
   if (background_.joinable()) background_.join();
+  if (manifest_ != nullptr) DeleteObsoleteManifestFiles();
   {
     MutexLock work(&work_mu_);
     // Empty and named by no edit: removed now rather than by the next open.
@@ -159,6 +160,9 @@ absl::Status Engine::Recover() {
 
   manifest::ManifestOptions mopts = options_.manifest;
   mopts.best_effort = options_.best_effort;
+  // The background thread deletes superseded manifest generations, so a
+  // checkpoint inside a flush's edit holds no unlink.
+  mopts.defer_deletions = options_.background_work;
   absl::StatusOr<std::unique_ptr<manifest::Manifest>> m =
       manifest::Manifest::Open(fs_, io::JoinPath(dir_, kManifestDir), mopts);
   if (!m.ok()) return m.status();
@@ -594,9 +598,13 @@ void Engine::BackgroundLoop() {
       wal_->PrepareNextSegment().IgnoreError();
       PrepareSpareTables();
     }
-    MutexLock work(&work_mu_);
-    // A failure is recorded by Fail and seen by every caller from then on.
-    DoWork().IgnoreError();
+    DeleteObsoleteManifestFiles();
+    {
+      MutexLock work(&work_mu_);
+      // A failure is recorded by Fail and seen by every caller from then on.
+      DoWork().IgnoreError();
+    }
+    DeleteObsoleteManifestFiles();
   }
 }
 
@@ -620,6 +628,12 @@ absl::Status Engine::Flush() {
   if (!options_.auto_compaction) return absl::OkStatus();
   MutexLock work(&work_mu_);
   return MaybeCompact();
+}
+
+void Engine::DeleteObsoleteManifestFiles() {
+  if (manifest_->has_obsolete_files() && DeletionsAllowed()) {
+    manifest_->DeleteObsoleteFiles();
+  }
 }
 
 void Engine::PrepareSparesInline() {

@@ -7,8 +7,8 @@
 //  - Put throughput with 1 and 8 threads under the always-sync policy
 //    (group commit), and without sync.
 //
-//   STRATA_BENCH_DIR=/path bazel run -c opt --config=opt \
-//       //engine:engine_benchmark
+//   STRATA_BENCH_DIR=/path bazel run -c opt --config=opt
+//       //engine:engine_benchmark   (one command line)
 
 #include <atomic>
 #include <chrono>

@@ -89,12 +89,6 @@ void AppendTableField(uint32_t number, const TableMeta& t, std::string* dst) {
   EncodeTableTo(t, EncodeTaggedBytesHeader(&(*dst)[old], number, body));
 }
 
-void EncodeTable(const TableMeta& t, std::string* dst) {
-  const size_t old = dst->size();
-  dst->resize(old + EncodedTableSize(t));
-  EncodeTableTo(t, &(*dst)[old]);
-}
-
 absl::Status DecodeTable(absl::string_view bytes, const Decoder& outer,
                          uint64_t offset, TableMeta* t) {
   using namespace table_field;

@@ -1,6 +1,7 @@
 #include "manifest/manifest.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -50,6 +51,7 @@ absl::Status Manifest::StartFresh() {
   MutexLock lock(&mu_);
   log_ = *std::move(log);
   generation_ = 1;
+  oldest_generation_ = 1;
   stats_.generation = 1;
   stats_.snapshot_bytes = *size;
   Publish();
@@ -96,6 +98,7 @@ absl::Status Manifest::Recover() {
         io::JoinPath(dir_, wal::SegmentFileName(*loaded->abandoned_log)));
   }
   DeleteGenerationsBefore(g - 1);
+  oldest_generation_ = g > 1 ? g - 1 : g;
   Publish();
   return absl::OkStatus();
 }
@@ -218,7 +221,12 @@ absl::Status Manifest::CheckpointLocked() {
     stats_.log_bytes = log_->stats().bytes;
     stats_.snapshot_bytes = *size;
     ++stats_.checkpoints;
-    if (!recovery_.lost_data) DeleteGenerationsBefore(next - 1);
+    if (options_.defer_deletions) {
+      if (next - 1 > oldest_generation_) obsolete_before_ = next - 1;
+    } else if (!recovery_.lost_data) {
+      DeleteGenerationsBefore(next - 1);
+      oldest_generation_ = next - 1;
+    }
   } else if (failure_.ok()) {
     failure_ = s;
   }
@@ -226,6 +234,23 @@ absl::Status Manifest::CheckpointLocked() {
   idle_cv_.SignalAll();
   if (log_ != nullptr) Publish();
   return s;
+}
+
+bool Manifest::has_obsolete_files() const {
+  MutexLock lock(&mu_);
+  return obsolete_before_ != 0;
+}
+
+void Manifest::DeleteObsoleteFiles() {
+  uint64_t before;
+  {
+    MutexLock lock(&mu_);
+    before = std::exchange(obsolete_before_, 0);
+    if (before == 0 || !failure_.ok() || recovery_.lost_data) return;
+  }
+  DeleteGenerationsBefore(before);
+  MutexLock lock(&mu_);
+  oldest_generation_ = std::max(oldest_generation_, before);
 }
 
 void Manifest::DeleteGenerationsBefore(uint64_t generation) {

@@ -51,6 +51,13 @@ struct ManifestOptions {
   // Recover the longest consistent prefix instead of failing on damage. The
   // result is marked: deletions_allowed() stays false.
   bool best_effort = false;
+  // Leave the files of superseded generations to DeleteObsoleteFiles()
+  // rather than deleting them inside a checkpoint: for an owner with a
+  // background thread, so that no unlink adds to a checkpoint's latency
+  // (on a disk with online discard, unlinking a snapshot costs about as
+  // much as writing it). Until then they are harmless: open ignores them
+  // and deletes them.
+  bool defer_deletions = false;
 };
 
 class Manifest {
@@ -91,6 +98,13 @@ class Manifest {
   // False after a best-effort recovery that lost data, or after a failure:
   // the engine must not delete files then.
   bool deletions_allowed() const;
+  // With defer_deletions: whether a checkpoint left superseded files, and
+  // deleting them (every generation before the previous one, which stays
+  // whole as the fallback). Nothing is deleted while deletions_allowed()
+  // is false. Safe to call concurrently with edits and checkpoints; it
+  // holds no lock while it deletes.
+  bool has_obsolete_files() const ABSL_LOCKS_EXCLUDED(mu_);
+  void DeleteObsoleteFiles() ABSL_LOCKS_EXCLUDED(mu_);
   // Edits logged since the last snapshot (the reference's dirty flag).
   bool dirty() const ABSL_LOCKS_EXCLUDED(mu_);
   const RecoveryReport& recovery() const { return recovery_; }
@@ -110,8 +124,9 @@ class Manifest {
   absl::Status Recover() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status StartFresh() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status CheckpointLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void DeleteGenerationsBefore(uint64_t generation)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Touches only files of generations no operation uses any more: needs
+  // no lock.
+  void DeleteGenerationsBefore(uint64_t generation);
   void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool CheckpointDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ApplyOne(Op op);
@@ -129,6 +144,11 @@ class Manifest {
   State accepted_ ABSL_GUARDED_BY(mu_);            // committed_ + pending_.
   std::deque<Edit> pending_ ABSL_GUARDED_BY(mu_);  // Logged, not yet synced.
   bool checkpointing_ ABSL_GUARDED_BY(mu_) = false;
+  // With defer_deletions: generations before this one await
+  // DeleteObsoleteFiles (0: none).
+  uint64_t obsolete_before_ ABSL_GUARDED_BY(mu_) = 0;
+  // No file of an older generation is left (as far as this process knows).
+  uint64_t oldest_generation_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   Stats stats_ ABSL_GUARDED_BY(mu_);
 

@@ -7,14 +7,15 @@
 //    next to a raw write+fsync of the snapshot's bytes, and the heap bytes
 //    per live table against its encoded size.
 //
-//   STRATA_BENCH_DIR=/path bazel run -c opt --config=opt \
-//       //manifest:manifest_benchmark
+//   STRATA_BENCH_DIR=/path bazel run -c opt --config=opt
+//       //manifest:manifest_benchmark   (one command line)
 
 #include <malloc.h>
 
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "io/posix_file_system.h"
 #include "manifest/codec.h"
@@ -103,9 +104,11 @@ BENCHMARK(BM_GroupCommit)
 void BuildLog(const std::string& dir, uint64_t edits) {
   { auto m = *Manifest::Open(io::PosixFileSystem(), dir); }
   const std::string log = dir + "/000001.log";
-  auto writer = *wal::Writer::Reopen(io::PosixFileSystem(), dir, 1,
-                                     *io::PosixFileSystem()->GetFileSize(log),
-                                     {.sync = wal::SyncPolicy::Never()});
+  wal::WriterOptions options;
+  options.sync = wal::SyncPolicy::Never();
+  auto writer =
+      *wal::Writer::Reopen(io::PosixFileSystem(), dir, 1,
+                           *io::PosixFileSystem()->GetFileSize(log), options);
   State state;
   uint64_t wal = 1, table = 0;
   std::string record;
@@ -162,20 +165,26 @@ State StateWithTables(uint64_t tables) {
   return s;
 }
 
+// Arg 1: 0 deletes the superseded generation inside the checkpoint (the
+// default), 1 leaves it to DeleteObsoleteFiles, as the engine's background
+// thread does (ManifestOptions::defer_deletions; not timed here).
 void BM_Checkpoint(benchmark::State& state) {
   BenchDir dir;
   const uint64_t tables = state.range(0);
+  const bool defer = state.range(1) == 1;
   { auto m = *Manifest::Open(io::PosixFileSystem(), dir.manifest()); }
   (void)WriteSnapshot(io::PosixFileSystem(), dir.manifest(), 1,
                       StateWithTables(tables));
-  auto m = *Manifest::Open(io::PosixFileSystem(), dir.manifest(),
-                           {.checkpoint_log_bytes = UINT64_MAX});
+  auto m = *Manifest::Open(
+      io::PosixFileSystem(), dir.manifest(),
+      {.checkpoint_log_bytes = UINT64_MAX, .defer_deletions = defer});
   uint64_t lsn = 1;
   for (auto _ : state) {
     // A checkpoint follows edits (it is due when the log has grown): one
     // edit, not timed, so the old log is not an empty one.
     state.PauseTiming();
     if (!m->Apply(SmallEdit(++lsn)).ok()) state.SkipWithError("apply failed");
+    m->DeleteObsoleteFiles();
     state.ResumeTiming();
     if (!m->Checkpoint().ok()) state.SkipWithError("checkpoint failed");
   }
@@ -183,22 +192,30 @@ void BM_Checkpoint(benchmark::State& state) {
   state.counters["snapshot_bytes"] = m->stats().snapshot_bytes;
 }
 BENCHMARK(BM_Checkpoint)
-    ->Arg(10000)
-    ->Arg(100000)
-    ->Arg(1000000)
+    ->ArgsProduct({{10000, 100000, 1000000}, {0, 1}})
+    ->ArgNames({"tables", "defer_deletions"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 // The physical limit for a checkpoint: the snapshot's bytes written to a
-// new file and fsynced.
+// new file and fsynced. The previous file is removed untimed, as a
+// checkpoint with deferred deletions leaves its predecessor's removal to
+// the background.
 void BM_RawWriteSyncSnapshotBytes(benchmark::State& state) {
   BenchDir dir;
   const std::string bytes = EncodeSnapshot(1, StateWithTables(state.range(0)));
-  const std::string path = dir.path() + "/raw";
+  uint64_t n = 0;
   for (auto _ : state) {
+    const std::string path = absl::StrCat(dir.path(), "/raw", ++n);
     if (!io::WriteFileSynced(io::PosixFileSystem(), path, bytes).ok()) {
       state.SkipWithError("write failed");
     }
+    state.PauseTiming();
+    if (n > 1) {
+      (void)io::PosixFileSystem()->RemoveFile(
+          absl::StrCat(dir.path(), "/raw", n - 1));
+    }
+    state.ResumeTiming();
   }
   state.SetBytesProcessed(state.iterations() * bytes.size());
 }

@@ -156,6 +156,43 @@ TEST_F(ManifestTest, CheckpointClearsDirtyAndKeepsThePreviousGeneration) {
                                    "000003.log", "000003.snapshot"));
 }
 
+TEST_F(ManifestTest, DeferredDeletionsWaitForDeleteObsoleteFiles) {
+  auto m = Open({.defer_deletions = true});
+  Populate(*m, 3);
+  ASSERT_OK(m->Checkpoint());
+  EXPECT_FALSE(m->has_obsolete_files());  // Generation 1 is the fallback.
+  ASSERT_OK(m->Checkpoint());
+  ASSERT_OK(m->Checkpoint());
+  // Generations 1 and 2 are superseded, but the checkpoints deleted nothing.
+  EXPECT_TRUE(m->has_obsolete_files());
+  EXPECT_THAT(Files(),
+              ElementsAre("000001.log", "000001.snapshot", "000002.log",
+                          "000002.snapshot", "000003.log", "000003.snapshot",
+                          "000004.log", "000004.snapshot"));
+  m->DeleteObsoleteFiles();
+  EXPECT_FALSE(m->has_obsolete_files());
+  EXPECT_THAT(Files(), ElementsAre("000003.log", "000003.snapshot",
+                                   "000004.log", "000004.snapshot"));
+  const State before = *m->current();
+  m.reset();
+  EXPECT_EQ(*Open()->current(), before);
+}
+
+TEST_F(ManifestTest, DeferredDeletionsLeftBehindAreDeletedByOpen) {
+  State before;
+  {
+    auto m = Open({.defer_deletions = true});
+    Populate(*m, 3);
+    ASSERT_OK(m->Checkpoint());
+    ASSERT_OK(m->Checkpoint());
+    before = *m->current();
+  }
+  auto m = Open();
+  EXPECT_EQ(*m->current(), before);
+  EXPECT_THAT(Files(), ElementsAre("000002.log", "000002.snapshot",
+                                   "000003.log", "000003.snapshot"));
+}
+
 TEST_F(ManifestTest, CheckpointThenMoreEditsThenReopen) {
   State before;
   {
