@@ -494,6 +494,26 @@ TEST(EngineTest, AutomaticCompactionBoundsTheTableCount) {
   ASSERT_OK(engine->Check().status());
 }
 
+TEST(EngineTest, TheBackgroundThreadDeletesSupersededManifestGenerations) {
+  testing::MemFileSystem fs;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, SmallOptions(true)));
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_OK(engine->Put(Key(i % 700), std::string(40, 'a' + i % 26)));
+  }
+  ASSERT_OK(engine->Flush());
+  EXPECT_GT(engine->stats().checkpoints, 3u);
+  ASSERT_OK(engine->Close());
+  // Checkpoints left their predecessors to the thread (and Close): only
+  // the newest generation and its fallback remain.
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> files,
+                       fs.ListDir("/db/manifest"));
+  EXPECT_EQ(files.size(), 4u) << ::testing::PrintToString(files);
+  ASSERT_OK_AND_ASSIGN(engine, Engine::Open(&fs, kDir, SmallOptions(true)));
+  EXPECT_THAT(engine->Get(Key(699)),
+              IsOkAndHolds(std::string(40, 'a' + 2799 % 26)));
+}
+
 TEST(EngineTest, ConcurrentWritersAndReaders) {
   testing::MemFileSystem fs;
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
