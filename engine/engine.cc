@@ -85,12 +85,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(io::FileSystem* fs,
     engine->background_ =
         std::thread([e = engine.get()] { e->BackgroundLoop(); });
   } else {
-    {
-      MutexLock work(&engine->work_mu_);
-      // Frozen memtables found by recovery are flushed now; a failure leaves
-      // the engine read-only, as it would in the background.
-      engine->DoWork().IgnoreError();
-    }
+    MutexLock work(&engine->work_mu_);
+    // Frozen memtables found by recovery are flushed now; a failure leaves
+    // the engine read-only, as it would in the background.
+    engine->DoWork().IgnoreError();
   }
   return engine;
 }
@@ -106,7 +104,6 @@ absl::Status Engine::Close() {
     done_cv_.SignalAll();
   }
   if (background_.joinable()) background_.join();
-  if (manifest_ != nullptr) DeleteObsoleteManifestFiles();
   {
     MutexLock work(&work_mu_);
     // Empty and named by no edit: removed now rather than by the next open.
@@ -124,6 +121,16 @@ absl::Status Engine::Close() {
     // first: they hold write_mu_.
     MutexLock write(&write_mu_);
     if (wal_ != nullptr) s = wal_->Close();
+  }
+  if (manifest_ != nullptr) {
+    // A clean close leaves a long manifest log checkpointed, so the next
+    // open reads a snapshot instead of replaying thousands of edits.
+    if (health().ok() && manifest_->health().ok() &&
+        manifest_->stats().log_bytes > kCheckpointAtCloseBytes) {
+      absl::Status c = manifest_->Checkpoint();
+      if (s.ok()) s = c;
+    }
+    DeleteObsoleteManifestFiles();
   }
   std::shared_ptr<const Version> last;
   {
@@ -652,7 +659,9 @@ absl::Status Engine::FlushActive() {
   // covers, until it is big enough that replaying it would cost more than
   // a memtable's worth of reading: then it is retired by the same edit.
   std::optional<uint64_t> new_wal;
-  if (wal_bytes_ >= options_.memtable_bytes || retire_damaged_wal_) {
+  if (wal_bytes_ >=
+          std::min<uint64_t>(options_.memtable_bytes, kMaxKeptWalBytes) ||
+      retire_damaged_wal_) {
     // The old segment's records are durable once this returns, though the
     // table holds them all: records still in the commit queue are written
     // to the old segment first.

@@ -18,12 +18,12 @@
 // the frozen WAL and raises the last LSN; only after that edit is durable is
 // the WAL segment deleted. Flush() of the active memtable is one edit that
 // adds its table and raises the last LSN; its WAL segment stays active
-// (replay skips what the last LSN covers) until it holds memtable_bytes of
-// records, when the same edit retires it. The background thread makes the
-// next WAL segment and the next table file ahead of time, so neither a
-// rotation nor a flush syncs a directory. Compaction (size-tiered, or
-// full on request): one edit adds the outputs and removes the inputs, which
-// are deleted once the edit is durable and no reader pins them.
+// (replay skips what the last LSN covers) until it holds 256 KiB of
+// records (or memtable_bytes, if less), when the same edit retires it. The
+// background thread makes the next WAL segment and the next table file ahead of
+// time, so neither a rotation nor a flush syncs a directory. Compaction
+// (size-tiered, or full on request): one edit adds the outputs and removes the
+// inputs, which are deleted once the edit is durable and no reader pins them.
 //
 // A failed background step (flush, compaction output, manifest write or
 // sync, a WAL failure) leaves the engine read-only: writes return the error,
@@ -243,7 +243,7 @@ class Engine {
   absl::Status FlushOne(const Frozen& frozen)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   // Flushes the active memtable: one edit adds its table and raises the
-  // LSN; once the active WAL segment holds memtable_bytes of records, the
+  // LSN; once the active WAL segment holds kMaxKeptWalBytes of records, the
   // same edit makes a new segment active, retiring the old one.
   absl::Status FlushActive() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_, work_mu_);
   // Writes `mem` to a new table (the spare one if there is one): the edit
@@ -321,6 +321,12 @@ class Engine {
   uint64_t wal_number_ ABSL_GUARDED_BY(write_mu_) = 0;
   // Record bytes in the active segment (its size, framing aside).
   uint64_t wal_bytes_ ABSL_GUARDED_BY(write_mu_) = 0;
+  // Flush() keeps the active segment until it holds this many record bytes
+  // (or memtable_bytes, if less): at most this much is read at open only
+  // to be skipped.
+  static constexpr uint64_t kMaxKeptWalBytes = uint64_t{256} << 10;
+  // Close checkpoints the manifest if its log holds more than this.
+  static constexpr uint64_t kCheckpointAtCloseBytes = uint64_t{64} << 10;
   // Best-effort recovery skipped damage in the data WAL: the next flush of
   // the active memtable retires its segment whatever its size, so that a
   // later normal open does not meet the damage again.

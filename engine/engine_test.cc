@@ -502,7 +502,7 @@ TEST(EngineTest, TheBackgroundThreadDeletesSupersededManifestGenerations) {
     ASSERT_OK(engine->Put(Key(i % 700), std::string(40, 'a' + i % 26)));
   }
   ASSERT_OK(engine->Flush());
-  EXPECT_GT(engine->stats().checkpoints, 3u);
+  EXPECT_GE(engine->stats().checkpoints, 2u);
   ASSERT_OK(engine->Close());
   // Checkpoints left their predecessors to the thread (and Close): only
   // the newest generation and its fallback remain.
