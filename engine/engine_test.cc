@@ -208,6 +208,29 @@ TEST(EngineTest, FlushWritesATableAndKeepsASmallWalSegment) {
   EXPECT_EQ(check.entries, 3u);  // a=1, b=2, then only a=3.
 }
 
+TEST(EngineTest, AFlushIntoATableMadeAheadSyncsNoDirectory) {
+  testing::MemFileSystem mem;
+  testing::FaultInjectionFileSystem fs(&mem);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, SmallOptions(false)));
+  ASSERT_OK(engine->Put("a", "1"));
+  ASSERT_OK(engine->Flush());  // Creates its table; then spares are made.
+  EXPECT_EQ(engine->stats().flushes_into_spare, 0u);
+  ASSERT_OK(engine->Put("b", "2"));
+  // Any directory sync from here on fails, and would fail the flush.
+  fs.FailNext(testing::FsOp::kDirSync, EIO);
+  ASSERT_OK(engine->Flush());
+  EXPECT_EQ(engine->stats().flushes_into_spare, 1u);
+  ASSERT_OK(engine->health());
+  fs.ClearFaults();
+  // The flushed table survives a crash: its entry was durable beforehand.
+  ASSERT_OK(fs.SimulateCrash());
+  engine.reset();
+  ASSERT_OK_AND_ASSIGN(engine, Engine::Open(&mem, kDir, SmallOptions(false)));
+  EXPECT_THAT(engine->Get("b"), IsOkAndHolds("2"));
+  ASSERT_OK(engine->Check().status());
+}
+
 TEST(EngineTest, FlushRetiresTheWalSegmentOnceItHoldsAMemtablesWorth) {
   testing::MemFileSystem fs;
   const EngineOptions options = SmallOptions(false);
