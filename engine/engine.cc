@@ -703,10 +703,11 @@ absl::StatusOr<manifest::Edit> Engine::FlushEdit(const MemTable& mem) {
     number = spare_tables_.front().number;
     made_ahead = std::move(spare_tables_.front().file);
     spare_tables_.pop_front();
+    // The background thread is asked for more once this flush is done, so
+    // that its file creations and directory sync do not queue on the
+    // device ahead of this flush's syncs.
     MutexLock lock(&mu_);
     ++stats_.flushes_into_spare;
-    spare_wanted_ = true;
-    work_cv_.Signal();
   } else {
     absl::StatusOr<uint64_t> n = NewTableNumber();
     if (!n.ok()) return n.status();
@@ -756,6 +757,7 @@ absl::Status Engine::FlushOne(const Frozen& frozen) {
     frozen_.pop_front();
     ++stats_.flushes;
     done_cv_.SignalAll();
+    spare_wanted_ = true;  // The background thread runs this flush.
   });
   DeleteWal(frozen.wal);
   return absl::OkStatus();

@@ -349,7 +349,7 @@ class Engine {
     uint64_t number = 0;
     std::unique_ptr<io::WritableFile> file;
   };
-  static constexpr size_t kSpareTables = 4;
+  static constexpr size_t kSpareTables = 8;
   std::deque<SpareTable> spare_tables_ ABSL_GUARDED_BY(work_mu_);
 
   // What readers see, and the background thread's signals.

@@ -65,16 +65,20 @@ absl::StatusOr<uint64_t> WriteSnapshotFile(io::FileSystem* fs,
   if (!file.ok()) return file.status();
   io::WritableFile& out = **file;
   if (absl::Status s = out.Append(Header(generation)); !s.ok()) return s;
-  // Stream the body: each piece is written, and its writeback started,
-  // while the next one is encoded.
+  // Stream the body: each full piece is written, and its writeback started,
+  // while the next one is encoded. The last, short piece only is written:
+  // the trailer goes into its last page and the sync follows at once, so
+  // early writeback would write that page twice.
+  constexpr size_t kPiece = size_t{1} << 20;
   uint64_t length = 0;
   uint32_t crc = 0;
   absl::Status s = EncodeStateInChunks(
-      state, 1 << 20, [&](absl::string_view piece) -> absl::Status {
+      state, kPiece, [&](absl::string_view piece) -> absl::Status {
         if (absl::Status w = out.Append(piece); !w.ok()) return w;
         length += piece.size();
         crc = crc32c::Extend(crc, piece);
-        return out.StartWriteback();
+        return piece.size() >= kPiece ? out.StartWriteback()
+                                      : absl::OkStatus();
       });
   if (!s.ok()) return s;
   if (absl::Status w = out.Append(Trailer(length, crc)); !w.ok()) return w;

@@ -69,8 +69,12 @@ absl::Status TableWriter::Drain(bool force) {
   // A whole block can be written: the open block, if any, stays.
   const absl::string_view ready(out_.data(), block_start_);
   if (absl::Status s = file_->Append(ready); !s.ok()) return status_ = s;
-  // Let the device work while the next chunk is encoded.
-  if (absl::Status s = file_->StartWriteback(); !s.ok()) return status_ = s;
+  // Let the device work while the next chunk is encoded. Not for the last
+  // one (forced by Finish): the footer goes into its last page and the sync
+  // follows at once, so early writeback would only write that page twice.
+  if (!force) {
+    if (absl::Status s = file_->StartWriteback(); !s.ok()) return status_ = s;
+  }
   file_crc_ = crc32c::Extend(file_crc_, ready);
   offset_ += ready.size();
   out_.erase(0, block_start_);
