@@ -77,8 +77,7 @@ absl::StatusOr<uint64_t> WriteSnapshotFile(io::FileSystem* fs,
         if (absl::Status w = out.Append(piece); !w.ok()) return w;
         length += piece.size();
         crc = crc32c::Extend(crc, piece);
-        return piece.size() >= kPiece ? out.StartWriteback()
-                                      : absl::OkStatus();
+        return piece.size() >= kPiece ? out.StartWriteback() : absl::OkStatus();
       });
   if (!s.ok()) return s;
   if (absl::Status w = out.Append(Trailer(length, crc)); !w.ok()) return w;
