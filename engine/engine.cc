@@ -598,14 +598,7 @@ void Engine::BackgroundLoop() {
       // A failed engine makes no new files.
       prepare = std::exchange(spare_wanted_, false) && failure_.ok();
     }
-    // The next WAL segment is made ready while the engine is idle, so a
-    // freeze or flush switches to it without syncing. A failure here only
-    // means the switch will create the segment itself.
-    if (prepare) {
-      wal_->PrepareNextSegment().IgnoreError();
-      PrepareSpareTables();
-    }
-    DeleteObsoleteManifestFiles();
+    if (prepare) MakeSpares();
     {
       MutexLock work(&work_mu_);
       // A failure is recorded by Fail and seen by every caller from then on.
@@ -649,6 +642,13 @@ void Engine::PrepareSparesInline() {
     MutexLock lock(&mu_);
     if (!std::exchange(spare_wanted_, false) || !failure_.ok()) return;
   }
+  MakeSpares();
+}
+
+void Engine::MakeSpares() {
+  // The next WAL segment is made ready ahead, so a freeze or flush switches
+  // to it without syncing. A failure here only means the switch will create
+  // the segment itself.
   wal_->PrepareNextSegment().IgnoreError();
   PrepareSpareTables();
 }

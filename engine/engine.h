@@ -267,6 +267,8 @@ class Engine {
   // segment and table file) at the end of its step, if they are wanted: the
   // same files and order as the thread, but deterministic.
   void PrepareSparesInline() ABSL_LOCKS_EXCLUDED(work_mu_, mu_);
+  // The next WAL segment and table files, for either of the above.
+  void MakeSpares() ABSL_LOCKS_EXCLUDED(work_mu_, mu_);
   // The background thread's: the manifest generations a checkpoint
   // superseded (ManifestOptions::defer_deletions).
   void DeleteObsoleteManifestFiles() ABSL_LOCKS_EXCLUDED(mu_);

@@ -15,8 +15,7 @@ absl::StatusOr<std::unique_ptr<TableWriter>> TableWriter::Create(
   absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
       fs->NewWritableFile(path);
   if (!file.ok()) return file.status();
-  return std::unique_ptr<TableWriter>(
-      new TableWriter(*std::move(file), std::move(path), options));
+  return Create(*std::move(file), std::move(path), options);
 }
 
 absl::StatusOr<std::unique_ptr<TableWriter>> TableWriter::Create(
