@@ -72,6 +72,20 @@ void BM_ApplySmallEdit(benchmark::State& state) {
 }
 BENCHMARK(BM_ApplySmallEdit)->UseRealTime();
 
+// The ceiling for BM_GroupCommit on this machine: each thread's framed
+// version edit written and synced in rounds of one pwrite+fdatasync,
+// threads meeting at barriers (see testing/raw_sync_loop.h).
+void BM_RawGroupFdatasync(benchmark::State& state) {
+  std::string record;
+  EncodeEdit(Edit{1000000, {manifest::SetVersion{15}}}, &record);
+  testing::RunRawGroupFdatasync(state,
+                                wal::FragmentHeader::kSize + record.size());
+}
+BENCHMARK(BM_RawGroupFdatasync)
+    ->ThreadRange(1, 16)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
 std::unique_ptr<BenchDir> group_dir;
 std::unique_ptr<Manifest> group_manifest;
 

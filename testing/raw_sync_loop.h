@@ -1,13 +1,15 @@
-// The physical limit durable appends are measured against, shared by the
-// benchmarks: append `size` bytes to a file with pwrite and make them
-// durable with fdatasync, once per benchmark iteration.
+// The physical limits durable appends are measured against, shared by the
+// benchmarks.
 
 #ifndef STRATA_TESTING_RAW_SYNC_LOOP_H_
 #define STRATA_TESTING_RAW_SYNC_LOOP_H_
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <memory>
 #include <string>
 
 #include "benchmark/benchmark.h"
@@ -15,6 +17,8 @@
 
 namespace strata::testing {
 
+// One caller: append `size` bytes to a file with pwrite and make them
+// durable with fdatasync, once per benchmark iteration.
 inline void RunRawAppendFdatasync(benchmark::State& state, size_t size) {
   BenchDir dir;
   const std::string path = dir.path() + "/raw";
@@ -36,6 +40,66 @@ inline void RunRawAppendFdatasync(benchmark::State& state, size_t size) {
   }
   close(fd);
   state.SetBytesProcessed(state.iterations() * bytes.size());
+}
+
+// The ceiling of group commit for a multithreaded benchmark (->Threads(n))
+// in which each thread makes one `size`-byte record durable per iteration
+// and waits for it before the next: the best any group commit can do is one
+// pwrite+fdatasync of all n records per round, plus putting the n threads
+// to sleep and waking them again. Here the threads meet at a barrier, the
+// last to arrive writes and syncs the round's n records, and a second
+// barrier releases them all: no queue, no framing, no leader election.
+// Items: records made durable.
+struct RawGroupLoop {
+  BenchDir dir;
+  int fd = -1;
+  pthread_barrier_t arrive;
+  pthread_barrier_t release;
+  off_t offset = 0;  // Touched by one thread per round, between barriers.
+  std::atomic<bool> failed{false};
+};
+inline std::unique_ptr<RawGroupLoop>& RawGroupLoopInstance() {
+  static auto* instance = new std::unique_ptr<RawGroupLoop>;
+  return *instance;
+}
+
+inline void RunRawGroupFdatasync(benchmark::State& state, size_t size) {
+  std::unique_ptr<RawGroupLoop>& loop = RawGroupLoopInstance();
+  const auto n = static_cast<unsigned>(state.threads());
+  if (state.thread_index() == 0) {
+    // Benchmark's start barrier orders this before any thread's first
+    // iteration.
+    loop = std::make_unique<RawGroupLoop>();
+    const std::string path = loop->dir.path() + "/raw";
+    loop->fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pthread_barrier_init(&loop->arrive, nullptr, n);
+    pthread_barrier_init(&loop->release, nullptr, n);
+  }
+  const std::string round(size * n, 'r');
+  for (auto _ : state) {
+    // Every thread runs the same number of iterations, so the barriers
+    // always fill.
+    if (pthread_barrier_wait(&loop->arrive) == PTHREAD_BARRIER_SERIAL_THREAD) {
+      if (loop->fd < 0 ||
+          pwrite(loop->fd, round.data(), round.size(), loop->offset) !=
+              static_cast<ssize_t>(round.size()) ||
+          fdatasync(loop->fd) != 0) {
+        loop->failed = true;
+      }
+      loop->offset += round.size();
+    }
+    pthread_barrier_wait(&loop->release);
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    // Benchmark's stop barrier: every thread is past its loop, and only
+    // this one touches `loop` after it.
+    if (loop->failed) state.SkipWithError("open/pwrite/fdatasync failed");
+    if (loop->fd >= 0) close(loop->fd);
+    pthread_barrier_destroy(&loop->arrive);
+    pthread_barrier_destroy(&loop->release);
+    loop.reset();
+  }
 }
 
 }  // namespace strata::testing

@@ -1,6 +1,7 @@
 // WAL performance against the physical limit, in one binary:
 //  - append+sync latency vs a raw pwrite+fdatasync loop of the same bytes;
-//  - group commit with 1..16 threads;
+//  - group commit with 1..16 threads, vs the same threads syncing their
+//    records in rounds with no queue at all;
 //  - replay throughput of a 256 MiB log of 128-byte records (warm cache).
 //
 //   bazel run -c opt --config=opt //wal:wal_benchmark
@@ -52,6 +53,16 @@ void BM_WalAppendSync(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * FramedSize(record.size()));
 }
 BENCHMARK(BM_WalAppendSync)->Arg(128)->Arg(4096)->UseRealTime();
+
+// The ceiling for BM_WalGroupCommit on this machine: one pwrite+fdatasync
+// of every thread's record per round, threads meeting at barriers.
+void BM_RawGroupFdatasync(benchmark::State& state) {
+  testing::RunRawGroupFdatasync(state, FramedSize(128));
+}
+BENCHMARK(BM_RawGroupFdatasync)
+    ->ThreadRange(1, 16)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
 
 std::unique_ptr<BenchDir> group_dir;
 std::unique_ptr<Writer> group_writer;
