@@ -44,7 +44,7 @@ void BM_GetVarint64(benchmark::State& state) {
   for (uint64_t v : SkewedValues()) PutVarint64(&encoded, v);
   for (auto _ : state) {
     absl::string_view in = encoded;
-    uint64_t v, sum = 0;
+    uint64_t v = 0, sum = 0;
     while (GetVarint64(&in, &v)) sum += v;
     benchmark::DoNotOptimize(sum);
   }
@@ -58,7 +58,7 @@ void BM_DecoderVarint64(benchmark::State& state) {
   for (uint64_t v : SkewedValues()) PutVarint64(&encoded, v);
   for (auto _ : state) {
     Decoder in(encoded);
-    uint64_t v, sum = 0;
+    uint64_t v = 0, sum = 0;
     while (!in.empty() && in.GetVarint64("v", &v).ok()) sum += v;
     benchmark::DoNotOptimize(sum);
   }
@@ -84,7 +84,7 @@ void BM_DecoderFixed64(benchmark::State& state) {
   for (uint64_t v : SkewedValues()) PutFixed64(&encoded, v);
   for (auto _ : state) {
     Decoder in(encoded);
-    uint64_t v, sum = 0;
+    uint64_t v = 0, sum = 0;
     while (!in.empty() && in.GetFixed64("v", &v).ok()) sum += v;
     benchmark::DoNotOptimize(sum);
   }

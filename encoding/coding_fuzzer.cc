@@ -25,7 +25,7 @@ bool DecodeOne(int kind, Decoder& in) {
   std::string out;
   switch (kind % 8) {
     case 0: {
-      uint64_t v;
+      uint64_t v = 0;
       if (!in.GetVarint64("v64", &v).ok()) return false;
       PutVarint64(&out, v);
       uint64_t back;
@@ -33,7 +33,7 @@ bool DecodeOne(int kind, Decoder& in) {
       return true;
     }
     case 1: {
-      uint32_t v;
+      uint32_t v = 0;
       if (!in.GetVarint32("v32", &v).ok()) return false;
       PutVarint32(&out, v);
       uint32_t back;
@@ -41,7 +41,7 @@ bool DecodeOne(int kind, Decoder& in) {
       return true;
     }
     case 2: {
-      int64_t v;
+      int64_t v = 0;
       if (!in.GetVarsint64("s64", &v).ok()) return false;
       PutVarsint64(&out, v);
       int64_t back;
@@ -49,14 +49,14 @@ bool DecodeOne(int kind, Decoder& in) {
       return true;
     }
     case 3: {
-      uint64_t v;
+      uint64_t v = 0;
       if (!in.GetFixed64("f64", &v).ok()) return false;
       PutFixed64(&out, v);
       Check(DecodeFixed64(out.data()) == v);
       return true;
     }
     case 4: {
-      bool v;
+      bool v = false;
       if (!in.GetBool("bool", &v).ok()) return false;
       PutBool(&out, v);
       Check(out.size() == 1 && out[0] == (v ? 1 : 0));
@@ -78,7 +78,7 @@ bool DecodeOne(int kind, Decoder& in) {
       return true;
     }
     default: {
-      uint16_t v;
+      uint16_t v = 0;
       if (!in.GetFixed16("f16", &v).ok()) return false;
       return true;
     }

@@ -191,7 +191,9 @@ TEST(TaggedCorruptionTest, TruncatedValue) {
     const absl::Status s = DecodeSample(bytes.substr(0, cut), &out);
     // A cut on a field boundary decodes a shorter record; every other cut
     // is DataLoss, never a crash.
-    if (!s.ok()) EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+    if (!s.ok()) {
+      EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+    }
   }
   Sample out;
   EXPECT_THAT(DecodeSample(bytes.substr(0, 4), &out),

@@ -190,9 +190,15 @@ TEST(EngineCrashTest, WorkloadExercisesEveryProcedure) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
                        Engine::Open(&mem, kDir, CrashOptions()));
   for (const Step& step : steps) {
-    if (step.kind == Step::kWrite) ASSERT_OK(engine->Write(step.batch));
-    if (step.kind == Step::kFlush) ASSERT_OK(engine->Flush());
-    if (step.kind == Step::kCompact) ASSERT_OK(engine->Compact());
+    if (step.kind == Step::kWrite) {
+      ASSERT_OK(engine->Write(step.batch));
+    }
+    if (step.kind == Step::kFlush) {
+      ASSERT_OK(engine->Flush());
+    }
+    if (step.kind == Step::kCompact) {
+      ASSERT_OK(engine->Compact());
+    }
   }
   const EngineStats stats = engine->stats();
   EXPECT_GE(stats.flushes, 10u);

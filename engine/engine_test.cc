@@ -478,7 +478,9 @@ TEST(EngineTest, AReaderPinsTheTablesACompactionRemoves) {
                        Engine::Open(&fs, kDir, options));
   for (int i = 0; i < 200; ++i) {
     ASSERT_OK(engine->Put(Key(i), std::string(100, 'v')));
-    if (i % 50 == 49) ASSERT_OK(engine->Flush());
+    if (i % 50 == 49) {
+      ASSERT_OK(engine->Flush());
+    }
   }
   // Scans run while compactions replace the tables under them.
   std::atomic<bool> stop{false};
@@ -549,7 +551,9 @@ TEST(EngineTest, ConcurrentWritersAndReaders) {
         ASSERT_OK(engine->Put(key, key));
         // A write is readable as soon as it is acknowledged.
         ASSERT_THAT(engine->Get(key), IsOkAndHolds(key));
-        if (i % 100 == 99) ASSERT_OK(engine->Flush());
+        if (i % 100 == 99) {
+          ASSERT_OK(engine->Flush());
+        }
       }
     });
   }

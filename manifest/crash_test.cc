@@ -170,7 +170,9 @@ class ManifestCorruptionTest : public ::testing::Test {
     std::vector<Edit> edits = Edits();
     for (size_t i = 0; i < edits.size(); ++i) {
       ASSERT_OK(m->Apply(edits[i]).status());
-      if (i == 3) ASSERT_OK(m->Checkpoint());
+      if (i == 3) {
+        ASSERT_OK(m->Checkpoint());
+      }
     }
     expected_ = *m->current();
   }

@@ -30,7 +30,9 @@ class FaultInjectionTest : public ::testing::Test {
   void Write(const std::string& path, absl::string_view data, bool sync) {
     ASSERT_OK_AND_ASSIGN(auto file, fs_.NewWritableFile(path));
     ASSERT_OK(file->Append(data));
-    if (sync) ASSERT_OK(file->Sync());
+    if (sync) {
+      ASSERT_OK(file->Sync());
+    }
     ASSERT_OK(file->Close());
   }
 

@@ -35,9 +35,9 @@ absl::Status SegmentHeader::DecodeFrom(absl::string_view in,
                                                what, in.size(), kSize));
   }
   Decoder d(in.substr(0, kSize), what);
-  uint32_t magic, crc;
-  uint16_t version, reserved;
-  uint64_t number, nonce;
+  uint32_t magic = 0, crc = 0;
+  uint16_t version = 0, reserved = 0;
+  uint64_t number = 0, nonce = 0;
   if (absl::Status s = d.GetFixed32("magic", &magic); !s.ok()) return s;
   if (absl::Status s = d.GetFixed16("version", &version); !s.ok()) return s;
   if (absl::Status s = d.GetFixed16("reserved", &reserved); !s.ok()) return s;

@@ -34,7 +34,9 @@ class ReaderTest : public ::testing::Test {
                          Writer::Create(&fs_, "/wal", 1, WriterOptions()));
     for (size_t i = 0; i < records.size(); ++i) {
       for (size_t r : rotate_before) {
-        if (r == i) ASSERT_OK(writer->Rotate().status());
+        if (r == i) {
+          ASSERT_OK(writer->Rotate().status());
+        }
       }
       ASSERT_OK(writer->Append(records[i]));
     }

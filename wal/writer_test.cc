@@ -171,7 +171,9 @@ TEST_F(WriterTest, PreparingRacesRotationWithoutTruncatingALiveSegment) {
   for (int i = 0; i < 200; ++i) {
     expected.push_back(absl::StrCat("record ", i));
     ASSERT_OK(writer->Append(expected.back()));
-    if (i % 3 == 0) ASSERT_OK(writer->Rotate().status());
+    if (i % 3 == 0) {
+      ASSERT_OK(writer->Rotate().status());
+    }
   }
   stop = true;
   preparer.join();
