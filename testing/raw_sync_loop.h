@@ -8,8 +8,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <memory>
 #include <string>
 
 #include "benchmark/benchmark.h"
@@ -55,28 +53,28 @@ struct RawGroupLoop {
   int fd = -1;
   pthread_barrier_t arrive;
   pthread_barrier_t release;
-  off_t offset = 0;  // Touched by one thread per round, between barriers.
-  std::atomic<bool> failed{false};
+  // Touched by one thread per round, between the barriers.
+  off_t offset = 0;
+  bool failed = false;
 };
-inline std::unique_ptr<RawGroupLoop>& RawGroupLoopInstance() {
-  static auto* instance = new std::unique_ptr<RawGroupLoop>;
-  return *instance;
-}
+// The loop of the benchmark running now; set up and torn down by thread 0.
+inline RawGroupLoop* raw_group_loop = nullptr;
 
 inline void RunRawGroupFdatasync(benchmark::State& state, size_t size) {
-  std::unique_ptr<RawGroupLoop>& loop = RawGroupLoopInstance();
   const auto n = static_cast<unsigned>(state.threads());
   if (state.thread_index() == 0) {
     // Benchmark's start barrier orders this before any thread's first
     // iteration.
-    loop = std::make_unique<RawGroupLoop>();
+    auto* const loop = new RawGroupLoop;
     const std::string path = loop->dir.path() + "/raw";
     loop->fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     pthread_barrier_init(&loop->arrive, nullptr, n);
     pthread_barrier_init(&loop->release, nullptr, n);
+    raw_group_loop = loop;
   }
   const std::string round(size * n, 'r');
   for (auto _ : state) {
+    RawGroupLoop* const loop = raw_group_loop;  // Set before the start.
     // Every thread runs the same number of iterations, so the barriers
     // always fill.
     if (pthread_barrier_wait(&loop->arrive) == PTHREAD_BARRIER_SERIAL_THREAD) {
@@ -93,12 +91,14 @@ inline void RunRawGroupFdatasync(benchmark::State& state, size_t size) {
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
     // Benchmark's stop barrier: every thread is past its loop, and only
-    // this one touches `loop` after it.
+    // this one touches the loop after it.
+    RawGroupLoop* const loop = raw_group_loop;
     if (loop->failed) state.SkipWithError("open/pwrite/fdatasync failed");
     if (loop->fd >= 0) close(loop->fd);
     pthread_barrier_destroy(&loop->arrive);
     pthread_barrier_destroy(&loop->release);
-    loop.reset();
+    delete loop;
+    raw_group_loop = nullptr;
   }
 }
 
