@@ -29,12 +29,16 @@ namespace strata {
 
 absl::Status Checksum::Verify(uint32_t stored, absl::string_view data,
                               absl::string_view what, uint64_t offset) {
-  const uint32_t actual = Of(data);
+  return Compare(stored, Of(data), data.size(), what, offset);
+}
+
+absl::Status Checksum::Compare(uint32_t stored, uint32_t actual, uint64_t size,
+                               absl::string_view what, uint64_t offset) {
   if (actual == stored) return absl::OkStatus();
   return absl::DataLossError(absl::StrFormat(
       "%s: checksum mismatch at offset %d over %d bytes: stored 0x%08x, "
       "computed 0x%08x",
-      what, offset, data.size(), stored, actual));
+      what, offset, size, stored, actual));
 }
 
 }  // namespace strata

@@ -50,6 +50,12 @@ class Checksum {
                                            absl::string_view data,
                                            absl::string_view what,
                                            uint64_t offset);
+  // As Verify, for a checksum computed piece by piece over `size` bytes
+  // (crc32c::Extend, then crc32c::Mask): `actual`.
+  [[nodiscard]] static absl::Status Compare(uint32_t stored, uint32_t actual,
+                                            uint64_t size,
+                                            absl::string_view what,
+                                            uint64_t offset);
 };
 
 }  // namespace strata

@@ -21,7 +21,70 @@ absl::string_view TypeName(WireType type) {
   return "invalid";
 }
 
+enum class Scan { kWhole, kCut, kMalformed };
+
+// Reads a varint at *p (before `end`) without judging its value: a varint
+// longer than 10 bytes is malformed; one that `end` cuts is cut.
+Scan ScanVarint(const char** p, const char* end, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 70; shift += 7) {
+    if (*p == end) return Scan::kCut;
+    const auto byte = static_cast<uint8_t>(*(*p)++);
+    result |= uint64_t{byte & 0x7fu} << (shift < 64 ? shift : 0);
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return Scan::kWhole;
+    }
+  }
+  return Scan::kMalformed;
+}
+
 }  // namespace
+
+size_t TaggedPrefix(absl::string_view data, uint64_t* next_field_size) {
+  *next_field_size = 0;
+  const char* const begin = data.data();
+  const char* const end = begin + data.size();
+  const char* whole = begin;  // End of the last whole field.
+  while (whole < end) {
+    const char* p = whole;
+    uint64_t key = 0;
+    uint64_t value = 0;
+    Scan scan = ScanVarint(&p, end, &key);
+    if (scan == Scan::kWhole) {
+      switch (key & kTypeMask) {
+        case static_cast<uint64_t>(WireType::kVarint):
+          scan = ScanVarint(&p, end, &value);
+          break;
+        case static_cast<uint64_t>(WireType::kFixed64):
+          if (end - p < 8) {
+            *next_field_size = (p - whole) + 8;
+            scan = Scan::kCut;
+          } else {
+            p += 8;
+          }
+          break;
+        case static_cast<uint64_t>(WireType::kBytes):
+          scan = ScanVarint(&p, end, &value);
+          if (scan == Scan::kWhole && value > static_cast<uint64_t>(end - p)) {
+            const auto head = static_cast<uint64_t>(p - whole);
+            *next_field_size =
+                value > UINT64_MAX - head ? UINT64_MAX : head + value;
+            scan = Scan::kCut;
+          } else if (scan == Scan::kWhole) {
+            p += value;
+          }
+          break;
+        default:
+          scan = Scan::kMalformed;
+      }
+    }
+    if (scan == Scan::kMalformed) return data.size();
+    if (scan == Scan::kCut) break;
+    whole = p;
+  }
+  return whole - begin;
+}
 
 static_assert(TaggedKey(1, WireType::kBytes, IfUnknown::kSkip) ==
               ((uint64_t{1} << kNumberShift) | kSkippableBit |

@@ -139,6 +139,15 @@ struct TaggedField {
   uint64_t offset = 0;      // Absolute offset of the field's key.
 };
 
+// For a reader that gets a record in pieces (a large snapshot read a window
+// at a time): the length of the longest prefix of `data` made of whole
+// fields, to decode now. A field cut off by the end of `data` is left for
+// the next piece; *next_field_size is then its whole size if its key (and
+// length) are already in `data`, else 0. Malformed input (a key of wire
+// type 3, a varint longer than 10 bytes) is put in the prefix, which then
+// runs to the end of `data`, so that the reader reports it.
+size_t TaggedPrefix(absl::string_view data, uint64_t* next_field_size);
+
 // Reads tagged fields from a Decoder until its input ends.
 // Thread-compatible.
 class TaggedReader {

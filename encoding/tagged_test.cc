@@ -1,6 +1,7 @@
 #include "encoding/tagged.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
@@ -198,6 +199,58 @@ TEST(TaggedCorruptionTest, TruncatedValue) {
   Sample out;
   EXPECT_THAT(DecodeSample(bytes.substr(0, 4), &out),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("field 2")));
+}
+
+TEST(TaggedPrefixTest, EveryCutKeepsTheWholeFieldsBeforeIt) {
+  std::string bytes;
+  TaggedWriter w(&bytes);
+  w.Varint(1, 300);
+  w.Fixed64(2, 0x0102030405060708);
+  w.Bytes(3, std::string(200, 'b'));  // Two-byte length.
+  w.Varint(4, 0);
+  w.Bytes(5, "");
+  // Where each field ends: 3, 12, 215, 217, 219.
+  const std::vector<size_t> ends = {3, 12, 215, 217, 219};
+  ASSERT_EQ(bytes.size(), ends.back());
+  for (size_t cut = 0; cut <= bytes.size(); ++cut) {
+    size_t want = 0;
+    for (size_t end : ends) {
+      if (end <= cut) want = end;
+    }
+    uint64_t next = 99;
+    EXPECT_EQ(TaggedPrefix(absl::string_view(bytes).substr(0, cut), &next),
+              want)
+        << "cut " << cut;
+    // The cut field's size is known once its key (and length) are in.
+    uint64_t want_next = 0;
+    if (want == 3 && cut >= 4) want_next = 9;      // Key + 8 bytes.
+    if (want == 12 && cut >= 15) want_next = 203;  // Key, 2-byte length.
+    if (cut == bytes.size()) want_next = 0;
+    EXPECT_EQ(next, want_next) << "cut " << cut;
+  }
+}
+
+TEST(TaggedPrefixTest, MalformedInputIsLeftToTheReader) {
+  uint64_t next = 0;
+  // Wire type 3 after one whole field.
+  std::string bytes;
+  TaggedWriter(&bytes).Varint(1, 1);
+  const size_t whole = bytes.size();
+  bytes.push_back(static_cast<char>((2 << 3) | 3));
+  bytes.append("xyz");
+  EXPECT_EQ(TaggedPrefix(bytes, &next), bytes.size());
+  // A key varint of ten bytes that still goes on.
+  EXPECT_EQ(TaggedPrefix(std::string(10, '\xff') + "abc", &next), 13u);
+  // Nine continuation bytes are not yet malformed: more may follow.
+  EXPECT_EQ(
+      TaggedPrefix(bytes.substr(0, whole) + std::string(9, '\xff'), &next),
+      whole);
+  // A length larger than any input: cut, its size reported as is.
+  std::string huge;
+  huge.push_back(static_cast<char>((3 << 3) | 2));
+  huge.append("\xff\xff\xff\xff\x0f");  // 2^32 - 1.
+  EXPECT_EQ(TaggedPrefix(huge, &next), 0u);
+  EXPECT_EQ(next, 6 + uint64_t{0xffffffff});
 }
 
 }  // namespace

@@ -323,8 +323,15 @@ void EncodeState(const State& state, std::string* dst) {
 
 absl::Status DecodeState(absl::string_view bytes, absl::string_view what,
                          uint64_t offset, State* state, DecodeLimits limits) {
+  StateDecoder decoder(state, what, limits);
+  if (absl::Status s = decoder.Decode(bytes, offset); !s.ok()) return s;
+  return decoder.Finish(offset + bytes.size());
+}
+
+absl::Status StateDecoder::Decode(absl::string_view piece, uint64_t offset) {
   using namespace state_field;
-  Decoder in(bytes, what, offset, limits);
+  State* const state = state_;
+  Decoder in(piece, what_, offset, limits_);
   TaggedReader r(&in);
   TaggedField f;
   while (r.Next(&f)) {
@@ -373,13 +380,17 @@ absl::Status DecodeState(absl::string_view bytes, absl::string_view what,
     }
     if (!s.ok()) return s;
   }
-  if (!r.status().ok()) return r.status();
-  if (!state->tables.empty() &&
-      state->tables.MaxNumber() >= state->next_table_number) {
-    return in.Error(
-        "state",
-        absl::StrFormat("table %d is at or past the next table id %d",
-                        state->tables.MaxNumber(), state->next_table_number));
+  return r.status();
+}
+
+absl::Status StateDecoder::Finish(uint64_t end_offset) const {
+  const State& state = *state_;
+  if (!state.tables.empty() &&
+      state.tables.MaxNumber() >= state.next_table_number) {
+    return Decoder(absl::string_view(), what_, end_offset, limits_)
+        .Error("state", absl::StrFormat(
+                            "table %d is at or past the next table id %d",
+                            state.tables.MaxNumber(), state.next_table_number));
   }
   return absl::OkStatus();
 }

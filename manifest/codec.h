@@ -37,6 +37,26 @@ void EncodeState(const State& state, std::string* dst);
                                        absl::string_view what, uint64_t offset,
                                        State* state, DecodeLimits limits = {});
 
+// DecodeState for a state encoding that arrives in pieces (a snapshot read a
+// window at a time, see TaggedPrefix): each piece holds whole fields.
+// Thread-compatible.
+class StateDecoder {
+ public:
+  // `state` and `what` must outlive the decoder.
+  StateDecoder(State* state, absl::string_view what, DecodeLimits limits = {})
+      : state_(state), what_(what), limits_(limits) {}
+  // Decodes the fields in `piece`, whose first byte is at `offset`.
+  [[nodiscard]] absl::Status Decode(absl::string_view piece, uint64_t offset);
+  // After the last piece, which ended at `end_offset`: the checks that
+  // span fields.
+  [[nodiscard]] absl::Status Finish(uint64_t end_offset) const;
+
+ private:
+  State* const state_;
+  const absl::string_view what_;
+  const DecodeLimits limits_;
+};
+
 // For the WAL's typed wrapper: wal::TypedWriter<EditCodec>.
 struct EditCodec {
   using Value = Edit;

@@ -1,9 +1,14 @@
 #include "manifest/snapshot.h"
 
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "encoding/coding.h"
 #include "encoding/crc32c.h"
+#include "encoding/tagged.h"
 #include "manifest/codec.h"
 
 namespace strata::manifest {
@@ -105,19 +110,44 @@ absl::StatusOr<uint64_t> WriteSnapshot(io::FileSystem* fs,
   return size;
 }
 
+namespace {
+
+// Reads exactly `n` bytes at `offset` into `dst`; DataLoss if the file ends
+// first.
+absl::Status ReadExactly(const io::RandomAccessFile& file,
+                         absl::string_view what, uint64_t offset, size_t n,
+                         char* dst) {
+  absl::string_view got;
+  if (absl::Status s = file.Read(offset, n, dst, &got); !s.ok()) return s;
+  if (got.size() != n) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: truncated while reading: %d bytes at offset %d, %d there", what, n,
+        offset, got.size()));
+  }
+  if (got.data() != dst) std::memmove(dst, got.data(), n);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<State> ReadSnapshot(io::FileSystem* fs, const std::string& dir,
-                                   uint64_t generation) {
+                                   uint64_t generation, size_t window) {
   const std::string path = io::JoinPath(dir, SnapshotFileName(generation));
-  absl::StatusOr<std::string> bytes = io::ReadFileToString(fs, path);
-  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> opened =
+      fs->NewRandomAccessFile(path);
+  if (!opened.ok()) return opened.status();
+  const io::RandomAccessFile& file = **opened;
   const std::string what = absl::StrCat("manifest: ", path);
-  const size_t size = bytes->size();
+  const uint64_t size = file.Size();
   if (size < kSnapshotHeaderSize + kSnapshotTrailerSize) {
     return absl::DataLossError(absl::StrFormat(
         "%s: truncated: %d bytes, less than a header and a trailer", what,
         size));
   }
-  const char* p = bytes->data();
+  char p[kSnapshotHeaderSize];
+  if (absl::Status s = ReadExactly(file, what, 0, sizeof(p), p); !s.ok()) {
+    return s;
+  }
   const uint32_t magic = DecodeFixed32(p);
   if (magic != kMagic) {
     return absl::DataLossError(absl::StrFormat(
@@ -142,8 +172,12 @@ absl::StatusOr<State> ReadSnapshot(io::FileSystem* fs, const std::string& dir,
         "renamed by mistake",
         what, stored));
   }
-  const size_t trailer_at = size - kSnapshotTrailerSize;
-  const char* t = p + trailer_at;
+  const uint64_t trailer_at = size - kSnapshotTrailerSize;
+  char t[kSnapshotTrailerSize];
+  if (absl::Status s = ReadExactly(file, what, trailer_at, sizeof(t), t);
+      !s.ok()) {
+    return s;
+  }
   if (absl::Status s =
           Checksum::Verify(DecodeFixed32(t + 12), absl::string_view(t, 12),
                            what + " trailer", trailer_at);
@@ -156,18 +190,58 @@ absl::StatusOr<State> ReadSnapshot(io::FileSystem* fs, const std::string& dir,
         "%s: trailer at offset %d says the body is %d bytes, but %d are there",
         what, trailer_at, length, trailer_at - kSnapshotHeaderSize));
   }
-  const absl::string_view body(p + kSnapshotHeaderSize, length);
-  if (absl::Status s = Checksum::Verify(DecodeFixed32(t + 8), body,
-                                        what + " body", kSnapshotHeaderSize);
-      !s.ok()) {
-    return s;
-  }
+
+  // The body, a window at a time: each read extends the checksum, and the
+  // whole fields in the window are decoded; a field the window cuts waits
+  // for the next read, the window growing to hold it if it must.
+  const std::string body_what = what + " body";
+  const uint64_t body_end = trailer_at;
   State state;
+  StateDecoder decoder(&state, body_what);
+  absl::Status decoded;
+  uint32_t crc = 0;
+  std::string buffer;
+  size_t held = 0;                         // Bytes in buffer not decoded.
+  uint64_t held_at = kSnapshotHeaderSize;  // File offset of buffer[0].
+  uint64_t read_at = kSnapshotHeaderSize;  // Next file offset to read.
+  uint64_t next_field = 0;                 // Size of a cut field, if known.
+  window = std::max<size_t>(window, 1);
+  while (read_at < body_end) {
+    size_t want = std::max<uint64_t>(
+        window, std::min<uint64_t>(next_field, body_end - held_at));
+    if (want <= held) want = held + window;
+    if (buffer.size() < want) buffer.resize(want);
+    const size_t n = std::min<uint64_t>(want - held, body_end - read_at);
+    if (absl::Status s = ReadExactly(file, what, read_at, n, &buffer[held]);
+        !s.ok()) {
+      return s;
+    }
+    crc = crc32c::Extend(crc, absl::string_view(&buffer[held], n));
+    read_at += n;
+    held += n;
+    if (!decoded.ok()) {  // Only the checksum is still wanted.
+      held = 0;
+      continue;
+    }
+    const absl::string_view data(buffer.data(), held);
+    // At the end of the body every byte is decoded, so that a field the
+    // body cuts is reported by the decoder, as is a bytes field whose
+    // length runs past the body.
+    size_t whole = read_at == body_end ? held : TaggedPrefix(data, &next_field);
+    if (whole == 0 && next_field > body_end - held_at) whole = held;
+    decoded = decoder.Decode(data.substr(0, whole), held_at);
+    std::memmove(buffer.data(), buffer.data() + whole, held - whole);
+    held -= whole;
+    held_at += whole;
+  }
   if (absl::Status s =
-          DecodeState(body, what + " body", kSnapshotHeaderSize, &state);
+          Checksum::Compare(DecodeFixed32(t + 8), crc32c::Mask(crc), length,
+                            body_what, kSnapshotHeaderSize);
       !s.ok()) {
     return s;
   }
+  if (!decoded.ok()) return decoded;
+  if (absl::Status s = decoder.Finish(body_end); !s.ok()) return s;
   return state;
 }
 
