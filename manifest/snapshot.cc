@@ -224,9 +224,9 @@ absl::StatusOr<State> ReadSnapshot(io::FileSystem* fs, const std::string& dir,
       continue;
     }
     const absl::string_view data(buffer.data(), held);
-    // At the end of the body every byte is decoded, so that a field the
-    // body cuts is reported by the decoder, as is a bytes field whose
-    // length runs past the body.
+    // What is held is decoded whole at the end of the body, or as soon as
+    // its first field is known to run past the body (a bytes length too
+    // large): the decoder reports the cut field.
     size_t whole = read_at == body_end ? held : TaggedPrefix(data, &next_field);
     if (whole == 0 && next_field > body_end - held_at) whole = held;
     decoded = decoder.Decode(data.substr(0, whole), held_at);
