@@ -46,14 +46,33 @@ std::string Value(Rng& rng, size_t size) {
   return v;
 }
 
-// Prints "label: done/total (pct%)" on one line, rewritten in place.
-void Progress(std::ostream& err, const char* label, uint64_t done,
-              uint64_t total) {
-  err << absl::StrFormat("\r%s: %d/%d (%d%%)", label, done, total,
-                         total == 0 ? 100 : done * 100 / total)
-      << std::flush;
-  if (done == total) err << "\n";
-}
+// Progress on `err`: one line rewritten in place on a terminal; otherwise
+// a whole line at each quarter, so that a log gets a few readable lines.
+class Progress {
+ public:
+  Progress(std::ostream& err, bool in_place) : err_(err), in_place_(in_place) {}
+  // `text` describes `done` out of `total`.
+  void Report(const std::string& text, uint64_t done, uint64_t total) {
+    if (in_place_) {
+      err_ << "\r" << text << std::flush;
+      return;
+    }
+    const uint64_t quarter = total == 0 ? 4 : done * 4 / total;
+    if (quarter > last_quarter_) {
+      last_quarter_ = quarter;
+      err_ << text << "\n" << std::flush;
+    }
+  }
+  // Ends the line rewritten in place.
+  void Finish() {
+    if (in_place_) err_ << "\n";
+  }
+
+ private:
+  std::ostream& err_;
+  const bool in_place_;
+  uint64_t last_quarter_ = 0;
+};
 
 absl::Status Verify(const Engine& engine,
                     const std::map<std::string, std::string>& model) {
@@ -98,6 +117,7 @@ absl::Status RunDemo(io::FileSystem* fs, const std::string& dir,
   Rng rng(demo.seed);
   const auto start = Clock::now();
   const uint64_t batches = (demo.operations + demo.batch - 1) / demo.batch;
+  Progress progress(err, demo.progress_in_place);
   uint64_t puts = 0, deletes = 0;
   for (uint64_t b = 0; b < batches; ++b) {
     WriteBatch batch;
@@ -116,9 +136,12 @@ absl::Status RunDemo(io::FileSystem* fs, const std::string& dir,
     }
     if (absl::Status s = (*engine)->Write(batch); !s.ok()) return s;
     if ((b + 1) % (batches / 20 + 1) == 0 || b + 1 == batches) {
-      Progress(err, "writing batches", b + 1, batches);
+      progress.Report(absl::StrFormat("writing batches: %d/%d (%d%%)", b + 1,
+                                      batches, (b + 1) * 100 / batches),
+                      b + 1, batches);
     }
   }
+  progress.Finish();
   if (absl::Status s = (*engine)->Flush(); !s.ok()) return s;
   const auto written = Clock::now();
   const EngineStats before = (*engine)->stats();
@@ -196,15 +219,17 @@ absl::Status RunWorkload(Engine* engine, const WorkloadOptions& w,
     });
   }
   const uint64_t total = per_thread * w.threads;
+  Progress progress(err, w.progress_in_place);
   while (done < total && !failed) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const double secs = Seconds(Clock::now() - start);
-    err << absl::StrFormat("\rworkload: %d/%d ops, %.0f ops/s", done.load(),
-                           total, done / secs)
-        << std::flush;
+    const uint64_t now_done = done.load();
+    progress.Report(absl::StrFormat("workload: %d/%d ops, %.0f ops/s", now_done,
+                                    total, now_done / secs),
+                    now_done, total);
   }
   for (auto& t : threads) t.join();
-  err << "\n";
+  progress.Finish();
   if (!first_error.ok()) return first_error;
   const double secs = Seconds(Clock::now() - start);
   out << absl::StrFormat(

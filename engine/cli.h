@@ -22,6 +22,9 @@ struct DemoOptions {
   uint64_t batch = 100;  // Operations per write batch.
   size_t value_size = 100;
   uint64_t seed = 42;
+  // Progress goes to a terminal: rewrite one line in place ('\r').
+  // Otherwise (a log, a pipe) a line is printed at each quarter.
+  bool progress_in_place = false;
 };
 
 struct WorkloadOptions {
@@ -32,6 +35,7 @@ struct WorkloadOptions {
   size_t value_size = 100;
   int read_percent = 50;
   uint64_t seed = 1;
+  bool progress_in_place = false;  // As in DemoOptions.
 };
 
 // Writes enough to force many flushes and several compactions (on top of

@@ -1,5 +1,6 @@
 #include "engine/cli.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "gmock/gmock.h"
@@ -30,11 +31,31 @@ TEST(CliTest, DemoForcesFlushesAndCompactionsAndVerifies) {
   ASSERT_OK(RunDemo(&fs, "/db", Small(), demo, out, err));
   EXPECT_THAT(out.str(), HasSubstr("operations: 20000"));
   EXPECT_THAT(out.str(), HasSubstr("verified"));
-  EXPECT_THAT(err.str(), HasSubstr("(100%)"));
+  // Not a terminal: whole lines, one per quarter, no carriage returns.
+  const std::string all = err.str();
+  const std::string progress = all.substr(0, all.find("verifying"));
+  EXPECT_THAT(progress, HasSubstr("(100%)\n"));
+  EXPECT_EQ(progress.find('\r'), std::string::npos) << progress;
+  EXPECT_EQ(std::count(progress.begin(), progress.end(), '\n'), 4) << progress;
   // A second run starts from what the first left, and still verifies.
   std::ostringstream out2;
   ASSERT_OK(RunDemo(&fs, "/db", Small(), demo, out2, err));
   EXPECT_THAT(out2.str(), ::testing::Not(HasSubstr("(0 keys already")));
+}
+
+TEST(CliTest, DemoProgressOnATerminalIsOneLineRewritten) {
+  testing::MemFileSystem fs;
+  DemoOptions demo;
+  demo.operations = 5000;
+  demo.keys = 1000;
+  demo.value_size = 20;
+  demo.progress_in_place = true;
+  std::ostringstream out, err;
+  ASSERT_OK(RunDemo(&fs, "/db", Small(), demo, out, err));
+  const std::string all = err.str();
+  const std::string progress = all.substr(0, all.find("verifying"));
+  EXPECT_THAT(progress, HasSubstr("\rwriting batches: 50/50 (100%)\n"));
+  EXPECT_EQ(std::count(progress.begin(), progress.end(), '\n'), 1) << progress;
 }
 
 TEST(CliTest, SimpleCommands) {

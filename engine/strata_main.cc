@@ -8,6 +8,8 @@
 //
 // Errors are one line on stderr and a non-zero exit.
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -66,9 +68,11 @@ absl::Status Run(const std::string& command,
   strata::io::FileSystem* fs = strata::io::PosixFileSystem();
   if (command == "demo") {
     engine::DemoOptions demo;
-    if (absl::GetFlag(FLAGS_ops) != 200000)
+    if (absl::GetFlag(FLAGS_ops) != 200000) {
       demo.operations = absl::GetFlag(FLAGS_ops);
+    }
     demo.value_size = absl::GetFlag(FLAGS_value_size);
+    demo.progress_in_place = isatty(STDERR_FILENO) == 1;
     return engine::RunDemo(fs, dir, options, demo, std::cout, std::cerr);
   }
   absl::StatusOr<std::unique_ptr<engine::Engine>> db =
@@ -83,6 +87,7 @@ absl::Status Run(const std::string& command,
     w.key_size = absl::GetFlag(FLAGS_key_size);
     w.value_size = absl::GetFlag(FLAGS_value_size);
     w.read_percent = absl::GetFlag(FLAGS_read_percent);
+    w.progress_in_place = isatty(STDERR_FILENO) == 1;
     s = engine::RunWorkload(db->get(), w, std::cout, std::cerr);
   } else {
     s = engine::RunSimpleCommand(db->get(), command, args,
