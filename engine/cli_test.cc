@@ -21,19 +21,29 @@ EngineOptions Small() {
   return o;
 }
 
+DemoOptions SmallDemo(uint64_t operations, uint64_t keys) {
+  DemoOptions demo;
+  demo.operations = operations;
+  demo.keys = keys;
+  demo.value_size = 20;
+  return demo;
+}
+
+// What the demo printed to `err` before it started verifying.
+std::string ProgressPart(const std::ostringstream& err) {
+  const std::string all = err.str();
+  return all.substr(0, all.find("verifying"));
+}
+
 TEST(CliTest, DemoForcesFlushesAndCompactionsAndVerifies) {
   testing::MemFileSystem fs;
-  DemoOptions demo;
-  demo.operations = 20000;
-  demo.keys = 3000;
-  demo.value_size = 20;
+  const DemoOptions demo = SmallDemo(20000, 3000);
   std::ostringstream out, err;
   ASSERT_OK(RunDemo(&fs, "/db", Small(), demo, out, err));
   EXPECT_THAT(out.str(), HasSubstr("operations: 20000"));
   EXPECT_THAT(out.str(), HasSubstr("verified"));
   // Not a terminal: whole lines, one per quarter, no carriage returns.
-  const std::string all = err.str();
-  const std::string progress = all.substr(0, all.find("verifying"));
+  const std::string progress = ProgressPart(err);
   EXPECT_THAT(progress, HasSubstr("(100%)\n"));
   EXPECT_EQ(progress.find('\r'), std::string::npos) << progress;
   EXPECT_EQ(std::count(progress.begin(), progress.end(), '\n'), 4) << progress;
@@ -45,15 +55,11 @@ TEST(CliTest, DemoForcesFlushesAndCompactionsAndVerifies) {
 
 TEST(CliTest, DemoProgressOnATerminalIsOneLineRewritten) {
   testing::MemFileSystem fs;
-  DemoOptions demo;
-  demo.operations = 5000;
-  demo.keys = 1000;
-  demo.value_size = 20;
+  DemoOptions demo = SmallDemo(5000, 1000);
   demo.progress_in_place = true;
   std::ostringstream out, err;
   ASSERT_OK(RunDemo(&fs, "/db", Small(), demo, out, err));
-  const std::string all = err.str();
-  const std::string progress = all.substr(0, all.find("verifying"));
+  const std::string progress = ProgressPart(err);
   EXPECT_THAT(progress, HasSubstr("\rwriting batches: 50/50 (100%)\n"));
   EXPECT_EQ(std::count(progress.begin(), progress.end(), '\n'), 1) << progress;
 }
