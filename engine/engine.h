@@ -243,7 +243,8 @@ class Engine {
   absl::Status FlushOne(const Frozen& frozen)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   // Flushes the active memtable: one edit adds its table and raises the
-  // LSN; once the active WAL segment holds kMaxKeptWalBytes of records, the
+  // LSN; once the active WAL segment holds kMaxKeptWalBytes of records (or
+  // memtable_bytes, if less), or held damage a best-effort open skipped, the
   // same edit makes a new segment active, retiring the old one.
   absl::Status FlushActive() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_, work_mu_);
   // Writes `mem` to a new table (the spare one if there is one): the edit

@@ -502,13 +502,19 @@ TEST(EngineTest, AReaderPinsTheTablesACompactionRemoves) {
   EXPECT_EQ(TableFiles(fs).size(), 1u);
 }
 
+// 3000 puts over 700 keys: enough for many flushes, compactions and
+// manifest checkpoints under SmallOptions.
+void PutManyVersions(Engine* engine) {
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_OK(engine->Put(Key(i % 700), std::string(40, 'a' + i % 26)));
+  }
+}
+
 TEST(EngineTest, AutomaticCompactionBoundsTheTableCount) {
   testing::MemFileSystem fs;
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
                        Engine::Open(&fs, kDir, SmallOptions(false)));
-  for (int i = 0; i < 3000; ++i) {
-    ASSERT_OK(engine->Put(Key(i % 700), std::string(40, 'a' + i % 26)));
-  }
+  ASSERT_NO_FATAL_FAILURE(PutManyVersions(engine.get()));
   EngineStats stats = engine->stats();
   EXPECT_GT(stats.flushes, 20u);
   EXPECT_GT(stats.compactions, 3u);
@@ -521,9 +527,7 @@ TEST(EngineTest, TheBackgroundThreadDeletesSupersededManifestGenerations) {
   testing::MemFileSystem fs;
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
                        Engine::Open(&fs, kDir, SmallOptions(true)));
-  for (int i = 0; i < 3000; ++i) {
-    ASSERT_OK(engine->Put(Key(i % 700), std::string(40, 'a' + i % 26)));
-  }
+  ASSERT_NO_FATAL_FAILURE(PutManyVersions(engine.get()));
   ASSERT_OK(engine->Flush());
   EXPECT_GE(engine->stats().checkpoints, 2u);
   ASSERT_OK(engine->Close());
