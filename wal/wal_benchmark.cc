@@ -9,6 +9,7 @@
 // Files go to $STRATA_BENCH_DIR, or a fresh directory under the system's
 // temp directory: point it at the disk you want to measure.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -74,6 +75,7 @@ void BM_WalGroupCommit(benchmark::State& state) {
                                    {.sync = SyncPolicy::Always()});
   }
   const std::string record(128, 'g');
+  const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     if (!group_writer->Append(record).ok()) {
       state.SkipWithError("append failed");
@@ -82,9 +84,19 @@ void BM_WalGroupCommit(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
+    // Benchmark's stop barrier: every thread's appends are done.
+    const double elapsed_us = std::chrono::duration<double, std::micro>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count();
     const Writer::Stats stats = group_writer->stats();
     state.counters["records_per_sync"] =
         benchmark::Counter(static_cast<double>(stats.records) / stats.syncs);
+    // Where a group's time goes: the sync, the leader's wait for the
+    // group's callers to come back, and the rest (mostly waking threads).
+    const double groups = static_cast<double>(stats.groups);
+    state.counters["us_per_group"] = elapsed_us / groups;
+    state.counters["sync_us_per_group"] = stats.sync_nanos / groups / 1e3;
+    state.counters["gather_us_per_group"] = stats.gather_nanos / groups / 1e3;
     group_writer.reset();
     group_dir.reset();
   }

@@ -388,15 +388,17 @@ void Writer::GatherWindow() {
     }
   }
   if (queue_.size() >= expected.size()) return;
-  const auto deadline =
-      std::chrono::steady_clock::now() + last_sync_duration_ / 4;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + last_sync_duration_ / 4;
   gather_target_ = expected.size();
-  while (queue_.size() < expected.size()) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) break;
+  auto now = start;
+  while (queue_.size() < expected.size() && now < deadline) {
     gather_cv_.WaitFor(&mu_, deadline - now);
+    now = std::chrono::steady_clock::now();
   }
   gather_target_ = 0;
+  leader_stats_.gather_nanos +=
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count();
 }
 
 void Writer::RememberThreads(absl::Span<Waiter* const> group) {
@@ -447,6 +449,7 @@ absl::Status Writer::SyncSegment() {
   unsynced_bytes_ = 0;
   last_sync_ = std::chrono::steady_clock::now();
   last_sync_duration_ = last_sync_ - start;
+  leader_stats_.sync_nanos += last_sync_duration_.count();
   return absl::OkStatus();
 }
 

@@ -158,6 +158,12 @@ class Writer {
     uint64_t syncs = 0;   // fdatasync/fsync calls on segments.
     uint64_t bytes = 0;   // Bytes written to segments, framing included.
     uint64_t segments_created = 0;
+    // Time leaders spent in the syncs that made records durable: the part
+    // of a commit the disk decides.
+    uint64_t sync_nanos = 0;
+    // Time leaders spent in the gather window (see above), waiting for
+    // recent appenders to rejoin the queue.
+    uint64_t gather_nanos = 0;
   };
   Stats stats() const;
 

@@ -1,6 +1,7 @@
 #include "wal/writer.h"
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -282,6 +283,27 @@ TEST_F(WriterTest, ConcurrentAppendersAreGroupCommitted) {
     EXPECT_EQ(static_cast<int>(i), next[t]++);
   }
   for (int n : next) EXPECT_EQ(n, kPerThread);
+}
+
+TEST_F(WriterTest, StatsTimeRecordSyncsAndALoneAppenderNeverGathers) {
+  auto writer = Create();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) ASSERT_OK(writer->Append("record"));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  const Writer::Stats stats = writer->stats();
+  EXPECT_GT(stats.sync_nanos, 0u);
+  EXPECT_LE(stats.sync_nanos,
+            static_cast<uint64_t>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed)
+                    .count()));
+  EXPECT_EQ(stats.gather_nanos, 0u);
+
+  // Records left to the operating system are not synced, so not timed.
+  auto never =
+      Writer::Create(&fs_, "/db/never", 1, {.sync = SyncPolicy::Never()});
+  ASSERT_OK(never.status());
+  ASSERT_OK((*never)->Append("record"));
+  EXPECT_EQ((*never)->stats().sync_nanos, 0u);
 }
 
 TEST_F(WriterTest, EachWaiterGetsItsOwnResult) {
