@@ -145,11 +145,17 @@ absl::StatusOr<uint64_t> Manifest::Apply(Edit edit) {
   MutexLock lock(&mu_);
   if (!s.ok()) {
     // The log failed: this edit, and every one queued after it, is not
-    // known to be durable. None is applied; the manifest stops.
+    // known to be durable. None is applied; the manifest stops. Groups
+    // commit in order and the log's failure is sticky, so every edit before
+    // this one that is still pending was in an earlier group that is
+    // durable: its caller, told so, applies it. Those stay.
     if (failure_.ok()) failure_ = s;
-    pending_.clear();
+    while (!pending_.empty() && pending_.back().sequence >= sequence) {
+      pending_.pop_back();
+    }
     accepted_ = committed_;
-    idle_cv_.SignalAll();
+    for (const Edit& e : pending_) manifest::Apply(e, &accepted_);
+    if (pending_.empty()) idle_cv_.SignalAll();
     return s;
   }
   // Everything up to `sequence` is durable (groups commit in order).
@@ -192,6 +198,13 @@ absl::Status Manifest::Checkpoint() {
 }
 
 absl::Status Manifest::CheckpointLocked() {
+  if (!failure_.ok()) {
+    // The log failed while the edits before the checkpoint drained: the
+    // manifest is stopped, and a new generation would delete files.
+    checkpointing_ = false;
+    idle_cv_.SignalAll();
+    return failure_;
+  }
   const uint64_t next = generation_ + 1;
   // The snapshot is synced, then one directory sync makes its rename and
   // the new log durable together; the log's header is synced with its

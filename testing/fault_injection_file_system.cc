@@ -234,7 +234,22 @@ absl::Status FaultInjectionFileSystem::FileAppend(File& file,
   return file.base_->Flush();
 }
 
+void FaultInjectionFileSystem::SetSyncHook(
+    std::function<void(const std::string& path)> hook) {
+  MutexLock lock(&mu_);
+  sync_hook_ =
+      hook ? std::make_shared<const std::function<void(const std::string&)>>(
+                 std::move(hook))
+           : nullptr;
+}
+
 absl::Status FaultInjectionFileSystem::FileSync(File& file, bool data_only) {
+  std::shared_ptr<const std::function<void(const std::string&)>> hook;
+  {
+    MutexLock lock(&mu_);
+    hook = sync_hook_;
+  }
+  if (hook != nullptr) (*hook)(file.path_);
   MutexLock lock(&mu_);
   if (absl::Status s = CheckEpoch(file.epoch_, file.path_); !s.ok()) return s;
   if (absl::Status s = BeforeOp(FsOp::kSync, file.path_); !s.ok()) return s;

@@ -30,6 +30,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -74,6 +75,11 @@ class FaultInjectionFileSystem final : public io::FileSystem {
   void FreezeAt(uint64_t index) ABSL_LOCKS_EXCLUDED(mu_);
   // Clears all pending faults and unfreezes.
   void ClearFaults() ABSL_LOCKS_EXCLUDED(mu_);
+  // Calls `hook(path)` at the start of every file sync, before the sync is
+  // counted or fails, with no lock held: a test can hold a sync there to
+  // order other threads around it. An empty hook removes it.
+  void SetSyncHook(std::function<void(const std::string& path)> hook)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // --- Crashes --------------------------------------------------------------
   struct CrashOptions {
@@ -169,6 +175,8 @@ class FaultInjectionFileSystem final : public io::FileSystem {
   std::map<uint64_t, int> fail_at_ ABSL_GUARDED_BY(mu_);
   std::map<FsOp, int> fail_next_ ABSL_GUARDED_BY(mu_);
   std::optional<uint64_t> freeze_at_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const std::function<void(const std::string&)>> sync_hook_
+      ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<FileState>> files_ ABSL_GUARDED_BY(mu_);
   std::vector<DirOp> dir_ops_ ABSL_GUARDED_BY(mu_);
 };

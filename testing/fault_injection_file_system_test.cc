@@ -2,6 +2,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -226,6 +227,25 @@ TEST_F(FaultInjectionTest, FailNextFailsTheNextOperationOfThatKindOnce) {
   EXPECT_FALSE(fs_.RemoveFile("/db/f").ok());
   EXPECT_EQ(Read("/db/f"), "a");  // Failed operations had no effect.
   EXPECT_FALSE(Exists("/db/h"));
+}
+
+TEST_F(FaultInjectionTest, SyncHookRunsBeforeEachFileSyncIsCounted) {
+  ASSERT_OK_AND_ASSIGN(auto file, fs_.NewWritableFile("/db/f"));
+  ASSERT_OK(file->Append("a"));
+  std::vector<std::string> seen;
+  uint64_t count_in_hook = 0;
+  fs_.SetSyncHook([&](const std::string& path) {
+    seen.push_back(path);
+    count_in_hook = fs_.operation_count();  // Takes the lock: none is held.
+  });
+  const uint64_t before = fs_.operation_count();
+  ASSERT_OK(file->DataSync());
+  EXPECT_EQ(count_in_hook, before);
+  EXPECT_EQ(fs_.operation_count(), before + 1);
+  ASSERT_OK(fs_.SyncDir("/db"));  // Not a file sync.
+  fs_.SetSyncHook(nullptr);
+  ASSERT_OK(file->Sync());
+  EXPECT_THAT(seen, ElementsAre("/db/f"));
 }
 
 TEST_F(FaultInjectionTest, FreezeFailsEverythingFromThatIndexOn) {
