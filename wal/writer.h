@@ -159,7 +159,8 @@ class Writer {
     uint64_t bytes = 0;   // Bytes written to segments, framing included.
     uint64_t segments_created = 0;
     // Time leaders spent in the syncs that made records durable: the part
-    // of a commit the disk decides.
+    // of a commit the disk decides. It includes handing the file the bytes
+    // it still buffers (a write call) just before each sync.
     uint64_t sync_nanos = 0;
     // Time leaders spent in the gather window (see above), waiting for
     // recent appenders to rejoin the queue.
