@@ -91,8 +91,8 @@ void BM_WalGroupCommit(benchmark::State& state) {
     const Writer::Stats stats = group_writer->stats();
     state.counters["records_per_sync"] =
         benchmark::Counter(static_cast<double>(stats.records) / stats.syncs);
-    // Where a group's time goes: the sync, the leader's wait for the
-    // group's callers to come back, and the rest (mostly waking threads).
+    // Where a group's time goes: the sync, the wait from the group's first
+    // caller to its last, and the rest (mostly waking threads).
     const double groups = static_cast<double>(stats.groups);
     state.counters["us_per_group"] = elapsed_us / groups;
     state.counters["sync_us_per_group"] = stats.sync_nanos / groups / 1e3;

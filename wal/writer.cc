@@ -323,29 +323,65 @@ absl::Status Writer::Commit(Waiter* w) {
   return Await(w);
 }
 
-void Writer::Push(Waiter* w) {
-  queue_.push_back(w);
-  // The gathering leader is woken once, when the callers it waits for are
-  // all here, not once per arrival.
-  if (gather_target_ > 0 && queue_.size() >= gather_target_) {
-    gather_cv_.Signal();
-  }
-}
+void Writer::Push(Waiter* w) { queue_.push_back(w); }
 
 absl::Status Writer::Await(Waiter* w) {
   while (!w->done) {
     if (leading_) {
       done_cv_.Wait(&mu_);
-    } else {
+    } else if (queue_.size() >= ExpectedGroupSize()) {
+      // The group is complete: its last caller leads it at once.
+      if (gatherer_ != nullptr) last_gather_complete_ = true;
       LeadOneGroup();
+    } else if (gatherer_ == nullptr) {
+      Gather(w);
+    } else {
+      done_cv_.Wait(&mu_);
     }
   }
   return w->status;
 }
 
+size_t Writer::ExpectedGroupSize() const {
+  if (!options_.gather_window ||
+      options_.sync.mode != SyncPolicy::Mode::kAlways) {
+    return 1;
+  }
+  return recent_thread_count_;
+}
+
+void Writer::Gather(Waiter* w) {
+  gatherer_ = w;
+  gather_start_ = std::chrono::steady_clock::now();
+  const auto deadline =
+      gather_start_ +
+      (last_gather_complete_ ? 2 * sync_estimate_ : sync_estimate_ / 4);
+  last_gather_complete_ = false;
+  auto now = gather_start_;
+  while (!w->done && !leading_ && queue_.size() < ExpectedGroupSize() &&
+         now < deadline) {
+    done_cv_.WaitFor(&mu_, deadline - now);
+    now = std::chrono::steady_clock::now();
+  }
+  if (gatherer_ != w) return;  // A leader took the group over.
+  gatherer_ = nullptr;
+  // Complete: Await has this caller lead it. At the deadline it leads what
+  // is queued.
+  if (queue_.size() < ExpectedGroupSize()) {
+    LeadOneGroup();
+  }
+}
+
 void Writer::LeadOneGroup() {
   leading_ = true;
-  GatherWindow();
+  gatherer_ = nullptr;
+  if (gather_start_ != std::chrono::steady_clock::time_point()) {
+    leader_stats_.gather_nanos +=
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::steady_clock::now() - gather_start_)
+            .count();
+    gather_start_ = {};
+  }
   // Take the waiters at the front that fit in one group. A rotation ends a
   // group, so records queued before it land in the old segment.
   std::vector<Waiter*> group;
@@ -363,6 +399,7 @@ void Writer::LeadOneGroup() {
 
   mu_.Lock();
   RememberThreads(group);
+  sync_estimate_ = last_sync_duration_;
   if (!s.ok() && status_.ok()) status_ = s;
   stats_ = leader_stats_;
   published_segment_ = segment_;
@@ -376,31 +413,6 @@ void Writer::LeadOneGroup() {
   done_cv_.SignalAll();
 }
 
-void Writer::GatherWindow() {
-  if (!options_.gather_window ||
-      options_.sync.mode != SyncPolicy::Mode::kAlways) {
-    return;
-  }
-  std::vector<std::thread::id> expected = recent_threads_[0];
-  for (std::thread::id t : recent_threads_[1]) {
-    if (std::find(expected.begin(), expected.end(), t) == expected.end()) {
-      expected.push_back(t);
-    }
-  }
-  if (queue_.size() >= expected.size()) return;
-  const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + last_sync_duration_ / 4;
-  gather_target_ = expected.size();
-  auto now = start;
-  while (queue_.size() < expected.size() && now < deadline) {
-    gather_cv_.WaitFor(&mu_, deadline - now);
-    now = std::chrono::steady_clock::now();
-  }
-  gather_target_ = 0;
-  leader_stats_.gather_nanos +=
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count();
-}
-
 void Writer::RememberThreads(absl::Span<Waiter* const> group) {
   recent_threads_[1] = std::move(recent_threads_[0]);
   recent_threads_[0].clear();
@@ -410,6 +422,14 @@ void Writer::RememberThreads(absl::Span<Waiter* const> group) {
       recent_threads_[0].push_back(w->thread);
     }
   }
+  size_t count = recent_threads_[0].size();
+  for (std::thread::id t : recent_threads_[1]) {
+    if (std::find(recent_threads_[0].begin(), recent_threads_[0].end(), t) ==
+        recent_threads_[0].end()) {
+      ++count;
+    }
+  }
+  recent_thread_count_ = std::max<size_t>(1, count);
 }
 
 void Writer::AddRecord(absl::string_view record) {

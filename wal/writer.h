@@ -10,10 +10,15 @@
 //
 // Under SyncPolicy::Always() a group's members cannot submit again until
 // its sync ends, so a leader that starts at once splits N steady appenders
-// into alternating groups of about N/2. A new leader therefore waits briefly
-// (at most a quarter of the last sync's duration, and only while fewer
-// callers are queued than the distinct threads of the last two groups) for
-// the previous group to come back. A lone appender never waits.
+// into alternating groups of about N/2. So while fewer callers are queued
+// than the distinct threads of the last two groups, no one leads: the first
+// caller waits for the rest, and the caller that completes the group leads
+// it at once (it is running already; waking the first one would add a
+// thread wake-up to every group). The first caller's wait has a deadline: a
+// quarter of the last sync's duration, or two syncs' if the last group was
+// completed in time (in a steady closed loop the group forms well within
+// it, so the timer never fires). At the deadline it leads what is queued.
+// A lone appender never waits.
 //
 // Sticky failure: after a failed write or sync the file's contents are
 // unknown, so every later call returns the first error.
@@ -70,8 +75,8 @@ struct WriterOptions {
   uint64_t max_record_size = uint64_t{64} << 20;
   // Most record bytes one group commit gathers.
   uint64_t max_group_bytes = uint64_t{4} << 20;
-  // Let a new leader wait briefly for recent appenders (see above). Turn it
-  // off when a single thread commits on behalf of others.
+  // Let a group wait briefly for recent appenders (see above). Turn it off
+  // when a single thread commits on behalf of others.
   bool gather_window = true;
   // Sync a new segment's header and its directory entry as soon as it is
   // created. Off, the header is synced with the first records (their sync
@@ -162,8 +167,8 @@ class Writer {
     // of a commit the disk decides. It includes handing the file the bytes
     // it still buffers (a write call) just before each sync.
     uint64_t sync_nanos = 0;
-    // Time leaders spent in the gather window (see above), waiting for
-    // recent appenders to rejoin the queue.
+    // Time groups spent gathering (see above): from when their first
+    // caller began to wait for the rest to when a leader took them.
     uint64_t gather_nanos = 0;
   };
   Stats stats() const;
@@ -183,8 +188,11 @@ class Writer {
   // Commits the group at the front of the queue. Releases mu_ while
   // writing and syncing.
   void LeadOneGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The leader's wait for recent appenders to rejoin the queue.
-  void GatherWindow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // How many queued callers make a group complete (1: no waiting).
+  size_t ExpectedGroupSize() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // As the gatherer: waits for the group to complete or be taken over by a
+  // leader, until the deadline; at the deadline leads what is queued.
+  void Gather(Waiter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RememberThreads(absl::Span<Waiter* const> group)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Leader-only (see below).
@@ -204,17 +212,24 @@ class Writer {
 
   mutable Mutex mu_;
   std::deque<Waiter*> queue_ ABSL_GUARDED_BY(mu_);
-  // Signaled when a caller joins the queue while a leader gathers.
-  CondVar gather_cv_;
   // Signaled once per committed group: its callers return, and a caller
   // still waiting becomes the next leader.
   CondVar done_cv_;
-  // While a leader gathers: the queue length it waits for (0: none).
-  size_t gather_target_ ABSL_GUARDED_BY(mu_) = 0;
+  // The caller waiting, with a deadline, for the rest of the next group
+  // (null: none). The leader that takes the group over clears it.
+  const Waiter* gatherer_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // When that wait began (the epoch: no group is gathering).
+  std::chrono::steady_clock::time_point gather_start_ ABSL_GUARDED_BY(mu_);
+  // Whether the last group was complete before its gather deadline.
+  bool last_gather_complete_ ABSL_GUARDED_BY(mu_) = false;
+  // The leader's last sync duration, for the gather deadline.
+  std::chrono::nanoseconds sync_estimate_ ABSL_GUARDED_BY(mu_){0};
   // A caller is committing a group; the others wait for it.
   bool leading_ ABSL_GUARDED_BY(mu_) = false;
   // Threads served by the last two groups, for the gather window.
   std::vector<std::thread::id> recent_threads_[2] ABSL_GUARDED_BY(mu_);
+  // Distinct threads in recent_threads_ (at least 1).
+  size_t recent_thread_count_ ABSL_GUARDED_BY(mu_) = 1;
   absl::Status status_ ABSL_GUARDED_BY(mu_);  // Sticky.
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   Stats stats_ ABSL_GUARDED_BY(mu_);

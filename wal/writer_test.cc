@@ -285,6 +285,29 @@ TEST_F(WriterTest, ConcurrentAppendersAreGroupCommitted) {
   for (int n : next) EXPECT_EQ(n, kPerThread);
 }
 
+// Two threads append together until their groups come complete, so the
+// next group waits for both; then one stops. The caller left waiting for
+// its partner leads at the deadline, every time: nothing hangs.
+TEST_F(WriterTest, AGroupWhosePartnerStoppedIsLedAtTheDeadline) {
+  auto writer = Create();
+  // A disk-like sync, so that the deadlines are the sync's multiples.
+  fs_.SetSyncHook([](const std::string&) {
+    std::this_thread::sleep_for(std::chrono::microseconds(300));
+  });
+  constexpr int kTogether = 50, kAlone = 20;
+  std::thread partner([&] {
+    for (int i = 0; i < kTogether; ++i) EXPECT_OK(writer->Append("b"));
+  });
+  for (int i = 0; i < kTogether; ++i) ASSERT_OK(writer->Append("a"));
+  partner.join();
+  const uint64_t groups_together = writer->stats().groups;
+  EXPECT_LT(groups_together, 2u * kTogether);  // Some groups held both.
+  for (int i = 0; i < kAlone; ++i) ASSERT_OK(writer->Append("a"));
+  fs_.SetSyncHook({});
+  EXPECT_EQ(writer->stats().groups, groups_together + kAlone);
+  EXPECT_EQ(Records().size(), 2u * kTogether + kAlone);
+}
+
 TEST_F(WriterTest, StatsTimeRecordSyncsAndALoneAppenderNeverGathers) {
   auto writer = Create();
   const auto start = std::chrono::steady_clock::now();
