@@ -133,6 +133,8 @@ struct EngineStats {
   uint64_t wal_bytes = 0;  // Written since open, framing included.
   uint64_t wal_syncs = 0;
   uint64_t manifest_edits = 0;  // Since open.
+  // The manifest's current log on disk (not only this process's edits):
+  // what its checkpoint thresholds compare.
   uint64_t manifest_log_bytes = 0;
   uint64_t manifest_snapshot_bytes = 0;
   uint64_t manifest_generation = 0;

@@ -541,6 +541,35 @@ TEST(EngineTest, TheBackgroundThreadDeletesSupersededManifestGenerations) {
               IsOkAndHolds(std::string(40, 'a' + 2799 % 26)));
 }
 
+TEST(EngineTest, ManifestLogStaysBoundedAcrossThousandsOfRestarts) {
+  // What a thousand CLI commands do: open, write, flush, close. With the
+  // default manifest options only the engine's checkpoint at close bounds
+  // the log, and it must see the whole log, not this process's edits.
+  testing::MemFileSystem fs;
+  EngineOptions options = SmallOptions(/*background=*/false);
+  options.manifest = {};
+  uint64_t largest_log = 0;
+  uint64_t generation = 0;
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, options));
+    const EngineStats stats = engine->stats();
+    generation = stats.manifest_generation;
+    ASSERT_OK_AND_ASSIGN(
+        uint64_t size,
+        fs.GetFileSize(absl::StrFormat("/db/manifest/%06d.log", generation)));
+    ASSERT_EQ(stats.manifest_log_bytes, size) << "open " << i;
+    largest_log = std::max(largest_log, size);
+    ASSERT_OK(engine->Put(Key(i % 100), std::string(20, 'v')));
+    ASSERT_OK(engine->Flush());
+    ASSERT_OK(engine->Close());
+  }
+  // A flush edit is about a hundred bytes: 2000 of them would be 200 KB.
+  // The engine checkpoints at close once the log passes 64 KiB.
+  EXPECT_LE(largest_log, (64 + 1) << 10);
+  EXPECT_GE(generation, 3u);
+}
+
 TEST(EngineTest, ConcurrentWritersAndReaders) {
   testing::MemFileSystem fs;
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,

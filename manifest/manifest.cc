@@ -50,6 +50,7 @@ absl::Status Manifest::StartFresh() {
   recovery_.generation = 1;
   MutexLock lock(&mu_);
   log_ = *std::move(log);
+  stats_.log_bytes = log_->stats().segment_bytes;
   generation_ = 1;
   oldest_generation_ = 1;
   stats_.generation = 1;
@@ -87,7 +88,9 @@ absl::Status Manifest::Recover() {
           : wal::Writer::Create(fs_, dir_, g, LogOptions());
   if (!log.ok()) return log.status();
   log_ = *std::move(log);
-  stats_.log_bytes = loaded->newest_log_end.value_or(0);
+  // The whole log, edits of earlier processes included, so that the
+  // checkpoint threshold holds across any number of restarts.
+  stats_.log_bytes = log_->stats().segment_bytes;
   stats_.snapshot_bytes =
       fs_->GetFileSize(io::JoinPath(dir_, SnapshotFileName(g))).value_or(0);
   for (const std::string& temp : loaded->listing.temporaries) {
@@ -167,7 +170,7 @@ absl::StatusOr<uint64_t> Manifest::Apply(Edit edit) {
     applied = true;
   }
   if (applied) {
-    stats_.log_bytes = log_->stats().bytes;
+    stats_.log_bytes = log_->stats().segment_bytes;
     Publish();
   }
   if (pending_.empty()) {
@@ -231,7 +234,7 @@ absl::Status Manifest::CheckpointLocked() {
     log_ = *std::move(log);
     generation_ = next;
     stats_.generation = next;
-    stats_.log_bytes = log_->stats().bytes;
+    stats_.log_bytes = log_->stats().segment_bytes;
     stats_.snapshot_bytes = *size;
     ++stats_.checkpoints;
     if (options_.defer_deletions) {

@@ -17,6 +17,7 @@
 #include "testing/fault_injection_file_system.h"
 #include "testing/mem_file_system.h"
 #include "testing/status_matchers.h"
+#include "wal/format.h"
 #include "wal/writer.h"
 
 namespace strata::manifest {
@@ -222,6 +223,32 @@ TEST_F(ManifestTest, AutomaticCheckpointWhenTheLogOutgrowsItsThreshold) {
   const State before = *m->current();
   m.reset();
   EXPECT_EQ(*Open()->current(), before);
+}
+
+TEST_F(ManifestTest, LogThresholdHoldsAcrossThousandsOfRestarts) {
+  // A process that opens, applies one edit and closes, again and again
+  // (each CLI command is one): the log the threshold compares is the whole
+  // log on disk, not what this process wrote, so checkpoints still come.
+  constexpr uint64_t kThreshold = 2000;
+  const ManifestOptions options = {.checkpoint_log_bytes = kThreshold,
+                                   .checkpoint_snapshot_ratio = 2.0};
+  uint64_t largest_log = 0;
+  for (int i = 1; i <= 3000; ++i) {
+    auto m = Open(options);
+    ASSERT_NE(m, nullptr);
+    const uint64_t g = m->stats().generation;
+    ASSERT_OK_AND_ASSIGN(uint64_t size, mem_.GetFileSize(io::JoinPath(
+                                            kDir, wal::SegmentFileName(g))));
+    ASSERT_EQ(m->stats().log_bytes, size) << "after open " << i;
+    largest_log = std::max(largest_log, size);
+    ASSERT_OK(m->UpdateLsn(i));
+  }
+  auto m = Open(options);
+  EXPECT_EQ(m->current()->last_lsn, 3000u);
+  // Each edit is a few dozen bytes: without checkpoints the log would hold
+  // about 3000 of them.
+  EXPECT_LE(largest_log, kThreshold + 100);
+  EXPECT_GE(m->stats().generation, 20u);
 }
 
 TEST_F(ManifestTest, ConcurrentEditsFromManyThreadsAreGroupCommitted) {

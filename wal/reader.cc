@@ -233,6 +233,13 @@ bool Reader::Next(absl::string_view* record, RecordPosition* position) {
     if (pos_ < size && (pos_ < window_start_ || pos_ >= window_end_)) {
       if (absl::Status s = LoadWindow(pos_); !s.ok()) return Fail(std::move(s));
     }
+    // The end comes first: a file may end inside a block trailer (the
+    // writer pads a trailer only when the next record comes), and a
+    // trailer check at the end would not advance.
+    if (pos_ == size) {
+      if (!EndOfSegment()) return false;
+      continue;
+    }
     const uint64_t block_left = kBlockSize - pos_ % kBlockSize;
     if (block_left < kHeader) {
       const uint64_t end = std::min(size, pos_ + block_left);
@@ -243,10 +250,6 @@ bool Reader::Next(absl::string_view* record, RecordPosition* position) {
         return false;
       }
       if (zeros) pos_ = end;
-      continue;
-    }
-    if (pos_ == size) {
-      if (!EndOfSegment()) return false;
       continue;
     }
     if (size - pos_ < kHeader) {

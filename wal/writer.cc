@@ -96,6 +96,7 @@ absl::Status Writer::StartSegment(uint64_t number) {
   unsynced_bytes_ = options_.durable_create ? 0 : bytes.size();
   last_sync_ = std::chrono::steady_clock::now();
   leader_stats_.bytes += bytes.size();
+  leader_stats_.segment_bytes = bytes.size();
   ++leader_stats_.segments_created;
   return absl::OkStatus();
 }
@@ -121,6 +122,7 @@ absl::Status Writer::NextSegment() {
   // Counted now, by the leader, which owns the statistics.
   leader_stats_.syncs += 1;  // The directory sync.
   leader_stats_.bytes += SegmentHeader::kSize;
+  leader_stats_.segment_bytes = SegmentHeader::kSize;
   ++leader_stats_.segments_created;
   crc_seed_ = FragmentCrcSeed(nonce);
   block_offset_ = SegmentHeader::kSize;
@@ -206,6 +208,7 @@ absl::Status Writer::ContinueSegment(uint64_t number, uint64_t valid_end) {
   segment_ = number;
   crc_seed_ = FragmentCrcSeed(header.nonce());
   block_offset_ = valid_end % kBlockSize;
+  leader_stats_.segment_bytes = valid_end;
   unsynced_bytes_ = 0;
   last_sync_ = std::chrono::steady_clock::now();
   return absl::OkStatus();
@@ -495,6 +498,7 @@ absl::Status Writer::WriteGroup(absl::Span<Waiter* const> group) {
     }
     if (absl::Status s = file_->Append(buffer_); !s.ok()) return s;
     leader_stats_.bytes += buffer_.size();
+    leader_stats_.segment_bytes += buffer_.size();
     leader_stats_.records += records;
     ++leader_stats_.groups;
     unsynced_bytes_ += buffer_.size();

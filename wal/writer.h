@@ -162,6 +162,9 @@ class Writer {
     uint64_t groups = 0;  // Leader rounds that wrote records.
     uint64_t syncs = 0;   // fdatasync/fsync calls on segments.
     uint64_t bytes = 0;   // Bytes written to segments, framing included.
+    // Size of the segment records go to now, including what Reopen found
+    // in it: what a size threshold across restarts should compare.
+    uint64_t segment_bytes = 0;
     uint64_t segments_created = 0;
     // Time leaders spent in the syncs that made records durable: the part
     // of a commit the disk decides. It includes handing the file the bytes
