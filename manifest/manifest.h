@@ -111,7 +111,7 @@ class Manifest {
 
   struct Stats {
     uint64_t generation = 0;
-    uint64_t edits = 0;      // Applied since Open.
+    uint64_t edits = 0;  // Applied since Open.
     // The current generation's log as it is on disk, edits of earlier
     // processes included: what the checkpoint thresholds compare.
     uint64_t log_bytes = 0;
