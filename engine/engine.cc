@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "engine/db_dir.h"
 #include "engine/merging_iterator.h"
 #include "re2/re2.h"
 #include "sstable/format.h"
@@ -24,10 +25,6 @@
 
 namespace strata::engine {
 namespace {
-
-constexpr char kWalDir[] = "wal";
-constexpr char kSstDir[] = "sst";
-constexpr char kManifestDir[] = "manifest";
 
 manifest::TableMeta MetaFromProperties(uint64_t number,
                                        const sstable::TableProperties& p,
@@ -81,7 +78,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(io::FileSystem* fs,
     // wants them: open itself leaves no file but the live ones.
     engine->spare_wanted_ = engine->options_.background_work;
   }
-  if (engine->options_.background_work) {
+  if (engine->options_.read_only) {
+    // Frozen memtables stay in memory: nothing is written.
+  } else if (engine->options_.background_work) {
     engine->background_ =
         std::thread([e = engine.get()] { e->BackgroundLoop(); });
   } else {
@@ -149,7 +148,26 @@ std::string Engine::WalPath(uint64_t number) const {
   return io::JoinPath(wal_dir_, wal::SegmentFileName(number));
 }
 
-absl::Status Engine::Recover() {
+absl::Status Engine::CheckDirectory() const {
+  absl::StatusOr<DbDirContents> contents = InspectDbDir(fs_, dir_);
+  if (!contents.ok()) return contents.status();
+  const absl::Status refusal = DbDirRefusal(dir_, *contents);
+  if (refusal.ok() && options_.error_if_exists && !options_.read_only) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "engine: a database exists at ", dir_, " (error_if_exists is set)"));
+  }
+  if (absl::IsNotFound(refusal) && options_.create_if_missing &&
+      !options_.read_only) {
+    return absl::OkStatus();  // Created here.
+  }
+  if (absl::IsNotFound(refusal) && !options_.read_only) {
+    return absl::NotFoundError(
+        absl::StrCat(refusal.message(), " (create_if_missing is off)"));
+  }
+  return refusal;
+}
+
+absl::Status Engine::PrepareDirectory() {
   // The directory's own entry is durable before anything in it matters.
   STRATA_RETURN_IF_ERROR(fs_->CreateDir(dir_));
   STRATA_RETURN_IF_ERROR(fs_->SyncDir(io::DirName(dir_)));
@@ -163,10 +181,16 @@ absl::Status Engine::Recover() {
   lock_ = std::move(*lock);
   STRATA_RETURN_IF_ERROR(fs_->CreateDir(wal_dir_));
   STRATA_RETURN_IF_ERROR(fs_->CreateDir(sst_dir_));
-  STRATA_RETURN_IF_ERROR(fs_->SyncDir(dir_));
+  return fs_->SyncDir(dir_);
+}
+
+absl::Status Engine::Recover() {
+  STRATA_RETURN_IF_ERROR(CheckDirectory());
+  if (!options_.read_only) STRATA_RETURN_IF_ERROR(PrepareDirectory());
 
   manifest::ManifestOptions mopts = options_.manifest;
   mopts.best_effort = options_.best_effort;
+  mopts.read_only = options_.read_only;
   // The background thread deletes superseded manifest generations, so a
   // checkpoint inside a flush's edit holds no unlink.
   mopts.defer_deletions = options_.background_work;
@@ -204,7 +228,9 @@ absl::Status Engine::Recover() {
   }
 
   report_.deletions_allowed = DeletionsAllowed();
-  if (!report_.deletions_allowed) return absl::OkStatus();
+  if (options_.read_only || !report_.deletions_allowed) {
+    return absl::OkStatus();
+  }
   STRATA_RETURN_IF_ERROR(DeleteWalOrphans(*state));
   if (options_.background_work) {
     // sst/ may hold many thousands of names: the background thread scans
@@ -230,6 +256,7 @@ absl::StatusOr<Engine::Replayed> Engine::ReplayWal(
   out.active = std::make_shared<MemTable>();
 
   if (state.active_wal == 0) {  // A new database: its first segment.
+    if (options_.read_only) return out;
     absl::StatusOr<std::unique_ptr<wal::Writer>> w =
         wal::Writer::Create(fs_, wal_dir_, 1, wopts);
     if (!w.ok()) return w.status();
@@ -290,6 +317,7 @@ absl::StatusOr<Engine::Replayed> Engine::ReplayWal(
         tail.file_size - tail.valid_end, tail.valid_end, tail.reason);
   }
   for (uint64_t s : state.frozen_wals) out.frozen.push_back({s, mems[s]});
+  if (options_.read_only) return out;  // The torn tail stays on disk.
 
   absl::StatusOr<std::unique_ptr<wal::Writer>> w = wal::Writer::Reopen(
       fs_, wal_dir_, state.active_wal, tail.valid_end, wopts);
@@ -353,6 +381,10 @@ absl::Status Engine::Delete(absl::string_view key) {
 }
 
 absl::Status Engine::CheckWritable() const {
+  if (options_.read_only) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("engine: ", dir_, " is open read-only"));
+  }
   MutexLock lock(&mu_);
   if (closing_) return absl::FailedPreconditionError("engine: closed");
   if (!failure_.ok()) return failure_;
@@ -997,9 +1029,11 @@ EngineStats Engine::stats() const {
     if (mem_ != nullptr) active_bytes = mem_->ApproximateBytes();
   }
   s.memtable_bytes = active_bytes;
-  const wal::Writer::Stats w = wal_->stats();
-  s.wal_bytes = w.bytes;
-  s.wal_syncs = w.syncs;
+  if (wal_ != nullptr) {  // None when read-only.
+    const wal::Writer::Stats w = wal_->stats();
+    s.wal_bytes = w.bytes;
+    s.wal_syncs = w.syncs;
+  }
   const manifest::Manifest::Stats m = manifest_->stats();
   s.manifest_edits = m.edits;
   s.manifest_log_bytes = m.log_bytes;

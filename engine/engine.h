@@ -65,6 +65,19 @@
 namespace strata::engine {
 
 struct EngineOptions {
+  // Create a database if `dir` is missing or empty. A directory holding
+  // anything else is never made into one (see engine/db_dir.h).
+  bool create_if_missing = true;
+  // Refuse (AlreadyExists) to open a database that exists.
+  bool error_if_exists = false;
+  // Open for inspection, changing nothing on disk: no file is created,
+  // written, renamed, truncated or deleted, and no lock is taken (so it
+  // works on a read-only mount, and on a copy or a live database whose
+  // LOCK another process holds; a live writer may then delete tables this
+  // reader still wants, which its reads report). The data WAL is replayed
+  // into memory, a torn tail left as it is; writes, Flush and Compact
+  // return FailedPrecondition. A missing database is NotFound.
+  bool read_only = false;
   // The memtable is frozen once it holds about this many bytes.
   size_t memtable_bytes = size_t{4} << 20;
   // Writers wait while this many frozen memtables await a flush.
@@ -209,7 +222,12 @@ class Engine {
   Engine(io::FileSystem* fs, std::string dir, EngineOptions options);
 
   // --- Open ---
+  // Refuses, before anything is changed, a directory that is not a
+  // database and may not become one (engine/db_dir.h).
+  absl::Status CheckDirectory() const;
   absl::Status Recover();
+  // Creates the directory and its subdirectories and takes the LOCK.
+  absl::Status PrepareDirectory();
   // What ReplayWal read: the frozen segments' memtables, the active one's,
   // and the newest LSN in them.
   struct Replayed {

@@ -34,10 +34,36 @@ Manifest::~Manifest() {
 absl::StatusOr<std::unique_ptr<Manifest>> Manifest::Open(
     io::FileSystem* fs, std::string dir, ManifestOptions options) {
   std::unique_ptr<Manifest> m(new Manifest(fs, std::move(dir), options));
+  if (options.read_only) {
+    if (absl::Status s = m->LoadReadOnly(); !s.ok()) return s;
+    return m;
+  }
   if (absl::Status s = fs->CreateDir(m->dir_); !s.ok()) return s;
   if (absl::Status s = fs->SyncDir(io::DirName(m->dir_)); !s.ok()) return s;
   if (absl::Status s = m->Recover(); !s.ok()) return s;
   return m;
+}
+
+absl::Status Manifest::LoadReadOnly() {
+  absl::StatusOr<Loaded> loaded = Load(fs_, dir_, options_.best_effort);
+  if (!loaded.ok()) return loaded.status();
+  if (loaded->empty) {
+    return absl::NotFoundError(
+        absl::StrCat("manifest: ", dir_, " holds no manifest"));
+  }
+  recovery_ = loaded->report;
+  MutexLock lock(&mu_);
+  committed_ = std::move(loaded->state);
+  generation_ = loaded->generation;
+  stats_.generation = generation_;
+  stats_.log_bytes = loaded->newest_log_end.value_or(0);
+  stats_.snapshot_bytes =
+      fs_->GetFileSize(io::JoinPath(dir_, SnapshotFileName(generation_)))
+          .value_or(0);
+  failure_ = absl::FailedPreconditionError(
+      absl::StrCat("manifest: ", dir_, " is open read-only"));
+  Publish();
+  return absl::OkStatus();
 }
 
 absl::Status Manifest::StartFresh() {

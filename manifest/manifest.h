@@ -58,11 +58,17 @@ struct ManifestOptions {
   // much as writing it). Until then they are harmless: open ignores them
   // and deletes them.
   bool defer_deletions = false;
+  // Open for inspection: load the state and change nothing on disk — no
+  // directory, snapshot or log is created, no torn tail is cut, no file is
+  // deleted. A directory holding no manifest is NotFound. Edits and
+  // checkpoints are refused with FailedPrecondition.
+  bool read_only = false;
 };
 
 class Manifest {
  public:
-  // Opens the manifest in `dir`, creating an empty one if `dir` holds none.
+  // Opens the manifest in `dir`, creating an empty one if `dir` holds none
+  // (unless read_only).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Manifest>> Open(
       io::FileSystem* fs, std::string dir, ManifestOptions options = {});
   ~Manifest();
@@ -125,6 +131,8 @@ class Manifest {
 
   absl::Status Recover() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status StartFresh() ABSL_LOCKS_EXCLUDED(mu_);
+  // options_.read_only: the state, and failure_ set to refuse every change.
+  absl::Status LoadReadOnly() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status CheckpointLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Touches only files of generations no operation uses any more: needs
   // no lock.

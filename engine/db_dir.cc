@@ -1,0 +1,122 @@
+#include "engine/db_dir.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "re2/re2.h"
+
+namespace strata::engine {
+namespace {
+
+// How many paths a message names before it says "and N more".
+constexpr size_t kNamed = 5;
+
+// What one subdirectory holds, by Strata's names for it.
+struct SubdirScan {
+  std::vector<std::string> ours;     // Names Strata writes there.
+  std::vector<std::string> foreign;  // Anything else.
+};
+
+absl::StatusOr<SubdirScan> ScanSubdir(io::FileSystem* fs,
+                                      const std::string& path,
+                                      const RE2& ours) {
+  absl::StatusOr<std::vector<std::string>> names = fs->ListDir(path);
+  if (!names.ok()) return names.status();
+  SubdirScan scan;
+  for (const std::string& name : *names) {
+    (RE2::FullMatch(name, ours) ? scan.ours : scan.foreign)
+        .push_back(io::JoinPath(path, name));
+  }
+  return scan;
+}
+
+void Note(std::vector<std::string>* list, std::vector<std::string> more) {
+  list->insert(list->end(), more.begin(), more.end());
+}
+
+std::string Describe(const std::vector<std::string>& paths) {
+  if (paths.size() <= kNamed) return absl::StrJoin(paths, ", ");
+  return absl::StrCat(
+      absl::StrJoin(paths.begin(), paths.begin() + kNamed, ", "), " and ",
+      paths.size() - kNamed, " more");
+}
+
+}  // namespace
+
+absl::StatusOr<DbDirContents> InspectDbDir(io::FileSystem* fs,
+                                           const std::string& dir) {
+  static const RE2* const kWalName = new RE2(R"(\d{6,}\.log)");
+  static const RE2* const kSstName = new RE2(R"(\d{6,}\.sst(\.tmp)?)");
+  static const RE2* const kManifestName =
+      new RE2(R"(\d{6,}\.(snapshot|log|snapshot\.tmp))");
+  static const RE2* const kAnything = new RE2(R"(.*)");
+  DbDirContents out;
+  absl::StatusOr<std::vector<std::string>> names = fs->ListDir(dir);
+  if (absl::IsNotFound(names.status())) return out;
+  if (!names.ok()) return names.status();
+  std::vector<std::string> data, foreign, manifest;
+  for (const std::string& name : *names) {
+    const std::string path = io::JoinPath(dir, name);
+    const RE2* pattern = name == kWalDir        ? kWalName
+                         : name == kSstDir      ? kSstName
+                         : name == kManifestDir ? kManifestName
+                         : name == kLostDir || name == kRepairManifestDir
+                             ? kAnything
+                             : nullptr;
+    if (name == kLockFile) continue;
+    if (pattern == nullptr) {
+      foreign.push_back(path);
+      continue;
+    }
+    absl::StatusOr<SubdirScan> scan = ScanSubdir(fs, path, *pattern);
+    if (!scan.ok()) {
+      foreign.push_back(path);  // A file where Strata keeps a directory.
+      continue;
+    }
+    Note(&foreign, std::move(scan->foreign));
+    Note(name == kManifestDir ? &manifest : &data, std::move(scan->ours));
+  }
+  // A temporary snapshot alone is a checkpoint that never completed; only
+  // a snapshot or a log makes a manifest.
+  static const RE2* const kManifestFile = new RE2(R"(\d{6,}\.(snapshot|log))");
+  bool has_manifest = false;
+  for (const std::string& path : manifest) {
+    has_manifest |=
+        RE2::FullMatch(std::string(io::BaseName(path)), *kManifestFile);
+  }
+  if (has_manifest) {
+    out.kind = DbDirContents::Kind::kDatabase;
+  } else if (!foreign.empty()) {
+    out.kind = DbDirContents::Kind::kForeign;
+    out.found = std::move(foreign);
+  } else if (!data.empty()) {
+    out.kind = DbDirContents::Kind::kDataWithoutManifest;
+    out.found = std::move(data);
+  } else {
+    out.kind = DbDirContents::Kind::kEmpty;
+  }
+  return out;
+}
+
+absl::Status DbDirRefusal(const std::string& dir,
+                          const DbDirContents& contents) {
+  using Kind = DbDirContents::Kind;
+  switch (contents.kind) {
+    case Kind::kDatabase:
+      return absl::OkStatus();
+    case Kind::kMissing:
+    case Kind::kEmpty:
+      return absl::NotFoundError(absl::StrCat("engine: no database at ", dir));
+    case Kind::kForeign:
+      return absl::FailedPreconditionError(
+          absl::StrCat("engine: ", dir, " is not a Strata database: it holds ",
+                       Describe(contents.found), "; nothing was changed"));
+    case Kind::kDataWithoutManifest:
+      return absl::DataLossError(absl::StrCat(
+          "engine: ", dir, " holds data but no manifest (",
+          Describe(contents.found),
+          "); run `strata repair` to rebuild it; nothing was changed"));
+  }
+  return absl::InternalError("engine: unknown directory kind");
+}
+
+}  // namespace strata::engine

@@ -1,0 +1,56 @@
+// What a database directory holds, judged before anything in it is touched:
+// Engine::Open creates a database only where there is none and nothing
+// else, and refuses, with nothing changed on disk, a directory that holds
+// files Strata did not write or data without a manifest (docs/engine.md,
+// "Creating, opening read-only, and repairing").
+//
+// Strata's names in a database directory: LOCK, wal/NNNNNN.log,
+// sst/NNNNNN.sst (and sst/NNNNNN.sst.tmp of older versions), the manifest's
+// files in manifest/, and repair's lost/ and manifest.repair/.
+
+#ifndef STRATA_ENGINE_DB_DIR_H_
+#define STRATA_ENGINE_DB_DIR_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "io/file_system.h"
+
+namespace strata::engine {
+
+inline constexpr char kLockFile[] = "LOCK";
+inline constexpr char kWalDir[] = "wal";
+inline constexpr char kSstDir[] = "sst";
+inline constexpr char kManifestDir[] = "manifest";
+inline constexpr char kLostDir[] = "lost";
+inline constexpr char kRepairManifestDir[] = "manifest.repair";
+
+struct DbDirContents {
+  enum class Kind {
+    kMissing,   // No such directory.
+    kEmpty,     // Nothing, or only Strata's empty subdirectories and LOCK.
+    kDatabase,  // A manifest (a snapshot or a log in manifest/).
+    kDataWithoutManifest,  // Strata's data files, and no manifest.
+    kForeign,              // Anything Strata does not write.
+  };
+  Kind kind = Kind::kMissing;
+  // Paths of what decided the kind (a few, for messages): the foreign
+  // files, or the data files without a manifest.
+  std::vector<std::string> found;
+};
+
+// Lists `dir` and its subdirectories; changes nothing.
+[[nodiscard]] absl::StatusOr<DbDirContents> InspectDbDir(
+    io::FileSystem* fs, const std::string& dir);
+
+// The refusal an open of `dir` meets, given its contents: OK for a
+// database, NotFound for a missing or empty directory (the caller creates
+// one there if it may), FailedPrecondition for foreign files, DataLoss for
+// data without a manifest.
+[[nodiscard]] absl::Status DbDirRefusal(const std::string& dir,
+                                        const DbDirContents& contents);
+
+}  // namespace strata::engine
+
+#endif  // STRATA_ENGINE_DB_DIR_H_
