@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/db_dir.h"
 #include "engine/merging_iterator.h"
+#include "engine/table_meta.h"
 #include "re2/re2.h"
 #include "sstable/format.h"
 #include "sstable/table_reader.h"
@@ -25,23 +26,6 @@
 
 namespace strata::engine {
 namespace {
-
-manifest::TableMeta MetaFromProperties(uint64_t number,
-                                       const sstable::TableProperties& p,
-                                       uint32_t level) {
-  manifest::TableMeta t;
-  t.number = number;
-  t.file_size = p.file_size;
-  t.entries = p.entries;
-  t.tombstones = p.tombstones;
-  t.smallest_key = p.smallest_key;
-  t.largest_key = p.largest_key;
-  t.smallest_lsn = p.smallest_lsn;
-  t.largest_lsn = p.largest_lsn;
-  t.level = level;
-  t.checksum = p.file_checksum;
-  return t;
-}
 
 // True if the table's key range meets [start, end) (`end` empty: no bound).
 bool Overlaps(const manifest::TableMeta& t, absl::string_view start,

@@ -1,0 +1,533 @@
+#include "engine/repair.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <variant>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "engine/compaction.h"
+#include "engine/db_dir.h"
+#include "engine/memtable.h"
+#include "engine/table_meta.h"
+#include "engine/write_batch.h"
+#include "manifest/edit.h"
+#include "manifest/load.h"
+#include "manifest/snapshot.h"
+#include "re2/re2.h"
+#include "sstable/table_reader.h"
+#include "sstable/table_writer.h"
+#include "wal/format.h"
+#include "wal/reader.h"
+#include "wal/writer.h"
+
+namespace strata::engine {
+namespace {
+
+// The number in a file name Strata writes ("000012.sst", "000003.log"), or
+// in one repair moved aside ("sst-000012.sst", "wal-000003.log.1").
+std::optional<uint64_t> NumberIn(const std::string& name, const RE2& pattern) {
+  uint64_t n = 0;
+  if (!RE2::FullMatch(name, pattern, &n)) return std::nullopt;
+  return n;
+}
+
+const RE2& TableName() {
+  static const RE2* const kRe = new RE2(R"((\d{6,})\.sst)");
+  return *kRe;
+}
+const RE2& SegmentName() {
+  static const RE2* const kRe = new RE2(R"((\d{6,})\.log)");
+  return *kRe;
+}
+const RE2& LostTableName() {
+  static const RE2* const kRe = new RE2(R"(sst-(\d{6,})\.sst.*)");
+  return *kRe;
+}
+const RE2& LostSegmentName() {
+  static const RE2* const kRe = new RE2(R"(wal-(\d{6,})\.log.*)");
+  return *kRe;
+}
+
+class Repairer {
+ public:
+  Repairer(io::FileSystem* fs, std::string dir, RepairOptions options)
+      : fs_(fs),
+        dir_(std::move(dir)),
+        wal_dir_(io::JoinPath(dir_, kWalDir)),
+        sst_dir_(io::JoinPath(dir_, kSstDir)),
+        manifest_dir_(io::JoinPath(dir_, kManifestDir)),
+        lost_dir_(io::JoinPath(dir_, kLostDir)),
+        options_(std::move(options)) {}
+
+  absl::StatusOr<RepairReport> Run() {
+    ReadOldManifest();
+    if (absl::Status s = NoteLostNumbers(); !s.ok()) return s;
+    if (absl::Status s = ScanTables(); !s.ok()) return s;
+    if (absl::Status s = ReplayWal(); !s.ok()) return s;
+    if (absl::Status s = WriteReplayedTable(); !s.ok()) return s;
+    if (absl::Status s = MoveAside(); !s.ok()) return s;
+    if (absl::Status s = InstallManifest(); !s.ok()) return s;
+    return std::move(report_);
+  }
+
+ private:
+  // A file to move into lost/, and why.
+  struct Aside {
+    std::string path;
+    std::string prefix;  // "sst", "wal" or "manifest.N"
+    std::string reason;
+  };
+
+  void ReadOldManifest();
+  absl::Status NoteLostNumbers();
+  absl::Status ScanTables();
+  void CheckTable(const std::string& name, uint64_t number);
+  absl::Status ReplayWal();
+  // Replays one segment; false once replay must stop (point in time).
+  bool ReplaySegment(uint64_t number, bool replaying);
+  void Apply(const DecodedBatch& batch);
+  absl::Status WriteReplayedTable();
+  absl::Status MoveAside();
+  absl::Status InstallManifest();
+  absl::StatusOr<std::string> LostPath(const std::string& prefix,
+                                       const std::string& name);
+
+  io::FileSystem* const fs_;
+  const std::string dir_;
+  const std::string wal_dir_;
+  const std::string sst_dir_;
+  const std::string manifest_dir_;
+  const std::string lost_dir_;
+  const RepairOptions options_;
+
+  // From the old manifest.
+  std::set<uint64_t> superseded_;
+  // Every number seen, so that none is reused.
+  uint64_t max_table_ = 0;
+  uint64_t max_segment_ = 0;
+  uint64_t last_lsn_ = 0;
+  std::vector<manifest::TableMeta> tables_;
+  MemTable replayed_;
+  std::vector<Aside> aside_;
+  RepairReport report_;
+};
+
+void Repairer::ReadOldManifest() {
+  if (!fs_->FileExists(manifest_dir_).ok()) return;
+  std::set<uint64_t> removed;
+  auto visit = [&](const manifest::Edit& edit, const std::string&, uint64_t) {
+    for (const manifest::Op& op : edit.ops) {
+      if (const auto* r = std::get_if<manifest::RemoveTable>(&op)) {
+        removed.insert(r->number);
+      } else if (const auto* c = std::get_if<manifest::Compaction>(&op)) {
+        removed.insert(c->removed.begin(), c->removed.end());
+      }
+    }
+  };
+  absl::StatusOr<manifest::Loaded> loaded =
+      manifest::Load(fs_, manifest_dir_, /*best_effort=*/true, visit);
+  if (!loaded.ok()) {
+    report_.old_manifest =
+        absl::StrCat("unreadable, nothing used: ", loaded.status().message());
+    return;
+  }
+  if (loaded->empty) return;
+  const manifest::State& state = loaded->state;
+  for (uint64_t n : removed) {
+    if (state.tables.count(n) == 0) superseded_.insert(n);
+  }
+  max_table_ = state.next_table_number - 1;
+  max_segment_ = std::max(state.active_wal, state.frozen_wals.empty()
+                                                ? uint64_t{0}
+                                                : state.frozen_wals.back());
+  last_lsn_ = state.last_lsn;
+  report_.old_manifest = absl::StrFormat(
+      "generation %d, %d edits read%s: %d live tables, %d removed by its "
+      "edits",
+      loaded->generation, loaded->report.edits_replayed,
+      loaded->report.lost_data
+          ? absl::StrCat(" (then: ", loaded->report.loss, ")")
+          : "",
+      state.tables.size(), superseded_.size());
+}
+
+absl::Status Repairer::NoteLostNumbers() {
+  absl::StatusOr<std::vector<std::string>> names = fs_->ListDir(lost_dir_);
+  if (absl::IsNotFound(names.status())) return absl::OkStatus();
+  if (!names.ok()) return names.status();
+  for (const std::string& name : *names) {
+    if (auto n = NumberIn(name, LostTableName())) {
+      max_table_ = std::max(max_table_, *n);
+    }
+    if (auto n = NumberIn(name, LostSegmentName())) {
+      max_segment_ = std::max(max_segment_, *n);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Repairer::ScanTables() {
+  absl::StatusOr<std::vector<std::string>> names = fs_->ListDir(sst_dir_);
+  if (absl::IsNotFound(names.status())) return absl::OkStatus();
+  if (!names.ok()) return names.status();
+  static const RE2* const kAnyTable = new RE2(R"((\d{6,})\.sst.*)");
+  for (const std::string& name : *names) {
+    if (auto n = NumberIn(name, *kAnyTable))
+      max_table_ = std::max(max_table_, *n);
+    if (auto n = NumberIn(name, TableName())) CheckTable(name, *n);
+  }
+  return absl::OkStatus();
+}
+
+void Repairer::CheckTable(const std::string& name, uint64_t number) {
+  const std::string path = io::JoinPath(sst_dir_, name);
+  if (fs_->GetFileSize(path).value_or(1) == 0) {
+    report_.ignored.push_back(path);  // Made ahead for a flush; empty.
+    return;
+  }
+  if (superseded_.count(number) > 0) {
+    aside_.push_back({path, "sst",
+                      "removed by a committed edit of the old manifest (a "
+                      "compaction): kept aside, not resurrected"});
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<sstable::TableReader>> table =
+      sstable::TableReader::Open(fs_, path);
+  absl::Status s = table.status();
+  if (s.ok()) s = (*table)->Verify();
+  if (!s.ok()) {
+    aside_.push_back(
+        {path, "sst", absl::StrCat("does not verify: ", s.message())});
+    return;
+  }
+  const sstable::TableProperties& p = (*table)->properties();
+  tables_.push_back(
+      MetaFromProperties(number, p, TierOf(p.file_size, CompactionOptions())));
+  last_lsn_ = std::max(last_lsn_, p.largest_lsn);
+  report_.tables_kept.push_back(
+      {path, p.entries, p.file_size, p.smallest_lsn, p.largest_lsn});
+}
+
+absl::Status Repairer::ReplayWal() {
+  absl::StatusOr<std::vector<uint64_t>> segments =
+      wal::ListSegments(fs_, wal_dir_);
+  if (absl::IsNotFound(segments.status())) return absl::OkStatus();
+  if (!segments.ok()) return segments.status();
+  bool replaying = true;
+  for (uint64_t number : *segments) {
+    max_segment_ = std::max(max_segment_, number);
+    replaying = ReplaySegment(number, replaying);
+  }
+  return absl::OkStatus();
+}
+
+bool Repairer::ReplaySegment(uint64_t number, bool replaying) {
+  const std::string path = io::JoinPath(wal_dir_, wal::SegmentFileName(number));
+  const uint64_t size = fs_->GetFileSize(path).value_or(0);
+  ++report_.wal_segments;
+  if (!replaying) {
+    report_.unrecovered.push_back({path, 0, size, last_lsn_, 0,
+                                   "follows earlier damage (point in time)"});
+    aside_.push_back({path, "wal", "not replayed: follows earlier damage"});
+    return false;
+  }
+  wal::ReaderOptions ropts;
+  ropts.best_effort = true;  // Damage is found here, and judged below.
+  ropts.max_record_size = options_.max_batch_bytes;
+  absl::StatusOr<std::unique_ptr<wal::Reader>> reader =
+      wal::Reader::Open(fs_, wal_dir_, {number}, ropts);
+  size_t skips_seen = 0;
+  bool damaged = false;
+  bool stopped = false;
+  std::optional<size_t> open_gap;  // An unrecovered range awaiting before_lsn.
+  absl::string_view record;
+  wal::RecordPosition pos;
+  DecodedBatch batch;
+  while (reader.ok() && (*reader)->Next(&record, &pos)) {
+    for (; skips_seen < (*reader)->skipped().size(); ++skips_seen) {
+      const wal::SkippedRange& r = (*reader)->skipped()[skips_seen];
+      damaged = true;
+      report_.unrecovered.push_back({path, r.begin,
+                                     options_.salvage_wal ? r.end : size,
+                                     last_lsn_, 0, r.reason});
+      open_gap = report_.unrecovered.size() - 1;
+    }
+    if (damaged && !options_.salvage_wal) {
+      stopped = true;
+      break;
+    }
+    absl::Status s = DecodeBatch(record, path, pos.offset, &batch);
+    if (!s.ok()) {
+      damaged = true;
+      report_.unrecovered.push_back(
+          {path, pos.offset,
+           options_.salvage_wal ? pos.offset + record.size() : size, last_lsn_,
+           0, std::string(s.message())});
+      open_gap = report_.unrecovered.size() - 1;
+      if (!options_.salvage_wal) {
+        stopped = true;
+        break;
+      }
+      continue;
+    }
+    if (open_gap.has_value()) {
+      report_.unrecovered[*open_gap].before_lsn = batch.first_lsn;
+      open_gap.reset();
+    }
+    Apply(batch);
+  }
+  if (!reader.ok() || !(*reader)->status().ok()) {
+    const absl::Status s = reader.ok() ? (*reader)->status() : reader.status();
+    damaged = true;
+    stopped = true;
+    report_.unrecovered.push_back(
+        {path, 0, size, last_lsn_, 0, std::string(s.message())});
+  } else if (!stopped) {
+    for (; skips_seen < (*reader)->skipped().size(); ++skips_seen) {
+      const wal::SkippedRange& r = (*reader)->skipped()[skips_seen];
+      damaged = true;
+      report_.unrecovered.push_back(
+          {path, r.begin, r.end, last_lsn_, 0, r.reason});
+    }
+    const wal::Tail& tail = (*reader)->tail();
+    if (tail.torn()) {
+      damaged = true;
+      report_.unrecovered.push_back({path, tail.valid_end, tail.file_size,
+                                     last_lsn_, 0,
+                                     absl::StrCat("torn tail: ", tail.reason)});
+    }
+  }
+  if (damaged) {
+    aside_.push_back({path, "wal", "holds bytes that were not replayed"});
+  }
+  return options_.salvage_wal || !damaged;
+}
+
+void Repairer::Apply(const DecodedBatch& batch) {
+  for (const sstable::Entry& e : batch.entries) replayed_.Add(e);
+  last_lsn_ = std::max(last_lsn_, batch.entries.back().lsn);
+  ++report_.wal_records;
+  report_.wal_entries += batch.entries.size();
+}
+
+absl::Status Repairer::WriteReplayedTable() {
+  if (replayed_.empty()) return absl::OkStatus();
+  const uint64_t number = ++max_table_;
+  const std::string path =
+      io::JoinPath(sst_dir_, absl::StrFormat("%06d.sst", number));
+  if (absl::Status s = fs_->CreateDir(sst_dir_); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<sstable::TableWriter>> writer =
+      sstable::TableWriter::Create(fs_, path, options_.table);
+  if (!writer.ok()) return writer.status();
+  absl::Status s;
+  replayed_.ForEach([&](const sstable::Entry& e) {
+    if (s.ok()) s = (*writer)->Add(e);
+  });
+  if (!s.ok()) return s;
+  absl::StatusOr<sstable::TableProperties> p = (*writer)->Finish();  // Syncs.
+  if (!p.ok()) return p.status();
+  if (absl::Status d = fs_->SyncDir(sst_dir_); !d.ok()) return d;
+  tables_.push_back(MetaFromProperties(
+      number, *p, TierOf(p->file_size, CompactionOptions())));
+  report_.tables_rebuilt.push_back(
+      {path, p->entries, p->file_size, p->smallest_lsn, p->largest_lsn});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Repairer::LostPath(const std::string& prefix,
+                                               const std::string& name) {
+  const std::string base =
+      io::JoinPath(lost_dir_, absl::StrCat(prefix, "-", name));
+  std::string path = base;
+  for (int i = 1; fs_->FileExists(path).ok(); ++i) {
+    path = absl::StrCat(base, ".", i);
+  }
+  return path;
+}
+
+absl::Status Repairer::MoveAside() {
+  if (aside_.empty()) return absl::OkStatus();
+  if (absl::Status s = fs_->CreateDir(lost_dir_); !s.ok()) return s;
+  if (absl::Status s = fs_->SyncDir(dir_); !s.ok()) return s;
+  std::set<std::string> sources;
+  for (const Aside& a : aside_) {
+    absl::StatusOr<std::string> to =
+        LostPath(a.prefix, std::string(io::BaseName(a.path)));
+    if (!to.ok()) return to.status();
+    if (absl::Status s = fs_->RenameFile(a.path, *to); !s.ok()) return s;
+    report_.moved.push_back({a.path, *to, a.reason});
+    sources.insert(io::DirName(a.path));
+  }
+  // The new locations first: a crash between the two syncs leaves a file
+  // in both places, never in neither.
+  if (absl::Status s = fs_->SyncDir(lost_dir_); !s.ok()) return s;
+  for (const std::string& d : sources) {
+    if (absl::Status s = fs_->SyncDir(d); !s.ok()) return s;
+  }
+  aside_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status Repairer::InstallManifest() {
+  // A new, empty active segment past every one seen: nothing is reused,
+  // and the segments replayed are left for the engine to delete.
+  const uint64_t active = max_segment_ + 1;
+  wal::WriterOptions wopts;
+  {
+    absl::StatusOr<std::unique_ptr<wal::Writer>> w =
+        wal::Writer::Create(fs_, wal_dir_, active, wopts);
+    if (!w.ok()) return w.status();
+    if (absl::Status s = (*w)->Close(); !s.ok()) return s;
+  }
+  // The old manifest goes aside, whole.
+  absl::StatusOr<std::vector<std::string>> old = fs_->ListDir(manifest_dir_);
+  if (old.ok()) {
+    for (const std::string& name : *old) {
+      aside_.push_back({io::JoinPath(manifest_dir_, name), "manifest",
+                        "the old manifest, replaced by repair"});
+    }
+    if (absl::Status s = MoveAside(); !s.ok()) return s;
+  }
+  manifest::Edit edit;
+  edit.sequence = 1;
+  edit.ops.push_back(manifest::SetActiveWal{active});
+  edit.ops.push_back(manifest::UpdateLsn{last_lsn_});
+  if (max_table_ > 0) {
+    edit.ops.push_back(manifest::AllocateTableId{max_table_});
+  }
+  for (manifest::TableMeta& t : tables_) {
+    edit.ops.push_back(manifest::AddTable{std::move(t)});
+  }
+  manifest::State state;
+  if (absl::Status s = manifest::Validate(state, edit); !s.ok()) return s;
+  manifest::Apply(std::move(edit), &state);
+  if (absl::Status s = fs_->CreateDir(manifest_dir_); !s.ok()) return s;
+  if (absl::Status s = fs_->SyncDir(dir_); !s.ok()) return s;
+  absl::StatusOr<uint64_t> written =
+      manifest::WriteSnapshot(fs_, manifest_dir_, 1, state);
+  if (!written.ok()) return written.status();
+  report_.last_lsn = state.last_lsn;
+  report_.next_table_number = state.next_table_number;
+  report_.active_wal = active;
+  return absl::OkStatus();
+}
+
+// A JSON string: quotes, backslashes and control bytes escaped; other
+// bytes as they are (paths and messages).
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+absl::StatusOr<RepairReport> Repair(io::FileSystem* fs, const std::string& dir,
+                                    RepairOptions options) {
+  absl::StatusOr<DbDirContents> contents = InspectDbDir(fs, dir);
+  if (!contents.ok()) return contents.status();
+  const absl::Status refusal = DbDirRefusal(dir, *contents);
+  if (absl::IsNotFound(refusal) || absl::IsFailedPrecondition(refusal)) {
+    return refusal;
+  }
+  absl::StatusOr<std::unique_ptr<io::FileLock>> lock =
+      fs->LockFile(io::JoinPath(dir, kLockFile));
+  if (!lock.ok()) {
+    return absl::Status(
+        lock.status().code(),
+        absl::StrCat("repair: cannot lock ", dir,
+                     " (is the database open?): ", lock.status().message()));
+  }
+  return Repairer(fs, dir, std::move(options)).Run();
+}
+
+std::string RepairReportText(const RepairReport& r) {
+  std::string out;
+  absl::StrAppend(&out, "old manifest: ",
+                  r.old_manifest.empty() ? "none" : r.old_manifest, "\n");
+  for (const RepairReport::Table& t : r.tables_kept) {
+    absl::StrAppendFormat(&out, "kept %s: %d entries, %d bytes, lsn %d..%d\n",
+                          t.path, t.entries, t.bytes, t.smallest_lsn,
+                          t.largest_lsn);
+  }
+  absl::StrAppendFormat(&out,
+                        "data WAL: %d segments read, %d records (%d entries) "
+                        "replayed\n",
+                        r.wal_segments, r.wal_records, r.wal_entries);
+  for (const RepairReport::Table& t : r.tables_rebuilt) {
+    absl::StrAppendFormat(&out,
+                          "rebuilt %s from the WAL: %d entries, lsn %d..%d\n",
+                          t.path, t.entries, t.smallest_lsn, t.largest_lsn);
+  }
+  for (const RepairReport::Unrecovered& u : r.unrecovered) {
+    absl::StrAppendFormat(
+        &out, "NOT RECOVERED %s bytes [%d, %d): records after lsn %d%s: %s\n",
+        u.path, u.begin, u.end, u.after_lsn,
+        u.before_lsn != 0 ? absl::StrFormat(" and before lsn %d", u.before_lsn)
+                          : "",
+        u.reason);
+  }
+  for (const RepairReport::Moved& m : r.moved) {
+    absl::StrAppendFormat(&out, "moved %s to %s: %s\n", m.from, m.to, m.reason);
+  }
+  for (const std::string& path : r.ignored) {
+    absl::StrAppendFormat(&out, "ignored %s: empty (made ahead)\n", path);
+  }
+  absl::StrAppendFormat(&out,
+                        "new manifest: %d tables, last lsn %d, next table "
+                        "%d, active WAL segment %d\n",
+                        r.tables_kept.size() + r.tables_rebuilt.size(),
+                        r.last_lsn, r.next_table_number, r.active_wal);
+  return out;
+}
+
+std::string RepairReportJson(const RepairReport& r) {
+  auto table = [](const RepairReport::Table& t) {
+    return absl::StrFormat(
+        "{\"path\":%s,\"entries\":%d,\"bytes\":%d,\"smallest_lsn\":%d,"
+        "\"largest_lsn\":%d}",
+        JsonString(t.path), t.entries, t.bytes, t.smallest_lsn, t.largest_lsn);
+  };
+  std::vector<std::string> kept, rebuilt, moved, unrecovered, ignored;
+  for (const auto& t : r.tables_kept) kept.push_back(table(t));
+  for (const auto& t : r.tables_rebuilt) rebuilt.push_back(table(t));
+  for (const auto& m : r.moved) {
+    moved.push_back(absl::StrFormat("{\"from\":%s,\"to\":%s,\"reason\":%s}",
+                                    JsonString(m.from), JsonString(m.to),
+                                    JsonString(m.reason)));
+  }
+  for (const auto& u : r.unrecovered) {
+    unrecovered.push_back(
+        absl::StrFormat("{\"path\":%s,\"begin\":%d,\"end\":%d,\"after_lsn\":%d,"
+                        "\"before_lsn\":%d,\"reason\":%s}",
+                        JsonString(u.path), u.begin, u.end, u.after_lsn,
+                        u.before_lsn, JsonString(u.reason)));
+  }
+  for (const auto& p : r.ignored) ignored.push_back(JsonString(p));
+  return absl::StrFormat(
+      "{\"old_manifest\":%s,\"tables_kept\":[%s],\"tables_rebuilt\":[%s],"
+      "\"wal_segments\":%d,\"wal_records\":%d,\"wal_entries\":%d,"
+      "\"unrecovered\":[%s],\"moved\":[%s],\"ignored\":[%s],\"last_lsn\":%d,"
+      "\"next_table_number\":%d,\"active_wal\":%d}\n",
+      JsonString(r.old_manifest), absl::StrJoin(kept, ","),
+      absl::StrJoin(rebuilt, ","), r.wal_segments, r.wal_records, r.wal_entries,
+      absl::StrJoin(unrecovered, ","), absl::StrJoin(moved, ","),
+      absl::StrJoin(ignored, ","), r.last_lsn, r.next_table_number,
+      r.active_wal);
+}
+
+}  // namespace strata::engine
