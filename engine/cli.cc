@@ -325,4 +325,50 @@ void PrintStats(const Engine& engine, std::ostream& out) {
   }
 }
 
+bool IsReadOnlyCommand(const std::string& command) {
+  return command == "get" || command == "scan" || command == "stats" ||
+         command == "check";
+}
+
+void PrintOpenWarnings(const OpenReport& report, std::ostream& err) {
+  auto warn = [&](const std::string& text) {
+    err << "strata: warning: " << text << "\n";
+  };
+  const manifest::RecoveryReport& m = report.manifest;
+  if (m.repaired_torn_tail) {
+    warn(absl::StrCat("manifest: a torn tail was cut: ", m.torn_tail));
+  }
+  if (m.used_previous_generation) {
+    warn(absl::StrCat("manifest: the newest snapshot is damaged (",
+                      m.snapshot_error,
+                      "); recovered from the previous generation"));
+  }
+  if (m.lost_data) warn(absl::StrCat("manifest: best effort: ", m.loss));
+  if (report.repaired_wal_tail) {
+    warn(absl::StrCat("data WAL: torn tail ",
+                      report.deletions_allowed ? "cut" : "found", ": ",
+                      report.wal_tail));
+  }
+  for (const wal::SkippedRange& r : report.wal_skipped) {
+    warn(absl::StrFormat(
+        "data WAL: best effort skipped segment %d bytes [%d, %d): %s",
+        r.segment, r.begin, r.end, r.reason));
+  }
+  for (const std::string& path : report.orphans_deleted) {
+    warn(absl::StrCat("deleted ", path, ": named by no manifest edit"));
+  }
+  for (const std::string& path : report.foreign_files) {
+    warn(absl::StrCat(path, " was not written by Strata: left alone"));
+  }
+}
+
+absl::Status RunRepair(io::FileSystem* fs, const std::string& dir,
+                       const RepairOptions& options, bool json,
+                       std::ostream& out) {
+  absl::StatusOr<RepairReport> report = Repair(fs, dir, options);
+  if (!report.ok()) return report.status();
+  out << (json ? RepairReportJson(*report) : RepairReportText(*report));
+  return absl::OkStatus();
+}
+
 }  // namespace strata::engine

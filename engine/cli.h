@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "engine/engine.h"
+#include "engine/repair.h"
 #include "io/file_system.h"
 
 namespace strata::engine {
@@ -60,6 +61,21 @@ struct WorkloadOptions {
 
 // The open report and statistics, one "name: value" per line.
 void PrintStats(const Engine& engine, std::ostream& out);
+
+// Whether `command` only reads: the binary opens the database read-only
+// for it (it then works on a read-only mount and never creates anything).
+bool IsReadOnlyCommand(const std::string& command);
+
+// One "strata: warning: ..." line on `err` per fact of `report` a user
+// should know: a torn tail cut (or, read-only, found and left), a previous
+// manifest generation used, damage skipped in best-effort mode, orphans
+// deleted, files in the directory Strata did not write.
+void PrintOpenWarnings(const OpenReport& report, std::ostream& err);
+
+// `strata repair`: repairs `dir` and prints the report as text or JSON.
+[[nodiscard]] absl::Status RunRepair(io::FileSystem* fs, const std::string& dir,
+                                     const RepairOptions& options, bool json,
+                                     std::ostream& out);
 
 }  // namespace strata::engine
 

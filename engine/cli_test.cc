@@ -114,3 +114,66 @@ TEST(CliTest, WorkloadReportsThroughput) {
 
 }  // namespace
 }  // namespace strata::engine
+
+namespace strata::engine {
+namespace {
+
+TEST(CliTest, OnlyReadingCommandsOpenReadOnly) {
+  for (const char* c : {"get", "scan", "stats", "check"}) {
+    EXPECT_TRUE(IsReadOnlyCommand(c)) << c;
+  }
+  for (const char* c :
+       {"put", "delete", "flush", "compact", "demo", "workload", "repair"}) {
+    EXPECT_FALSE(IsReadOnlyCommand(c)) << c;
+  }
+}
+
+TEST(CliTest, OpenWarningsSayWhatOpenFoundAndDid) {
+  testing::MemFileSystem fs;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, "/db", Small()));
+    ASSERT_OK(engine->Put("a", "1"));
+  }
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/notes.txt", "mine"));
+  ASSERT_OK_AND_ASSIGN(std::string wal,
+                       io::ReadFileToString(&fs, "/db/wal/000001.log"));
+  ASSERT_OK(io::WriteFileSynced(&fs, "/db/wal/000001.log", wal + "torn"));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, "/db", Small()));
+  std::ostringstream err;
+  PrintOpenWarnings(engine->open_report(), err);
+  EXPECT_THAT(err.str(),
+              HasSubstr("strata: warning: data WAL: torn tail cut: "
+                        "/db/wal/000001.log: 4 bytes cut at offset"));
+  EXPECT_THAT(err.str(), HasSubstr("strata: warning: /db/notes.txt was not "
+                                   "written by Strata: left alone\n"));
+  // A clean open says nothing.
+  engine.reset();
+  ASSERT_OK(fs.RemoveFile("/db/notes.txt"));
+  ASSERT_OK_AND_ASSIGN(engine, Engine::Open(&fs, "/db", Small()));
+  std::ostringstream quiet;
+  PrintOpenWarnings(engine->open_report(), quiet);
+  EXPECT_EQ(quiet.str(), "");
+}
+
+TEST(CliTest, RepairPrintsTextOrJson) {
+  testing::MemFileSystem fs;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, "/db", Small()));
+    ASSERT_OK(engine->Put("a", "1"));
+  }
+  std::ostringstream text, json;
+  ASSERT_OK(RunRepair(&fs, "/db", {}, /*json=*/false, text));
+  EXPECT_THAT(text.str(), HasSubstr("rebuilt /db/sst/"));
+  EXPECT_THAT(text.str(), HasSubstr("new manifest: 1 tables, last lsn 1"));
+  ASSERT_OK(RunRepair(&fs, "/db", {}, /*json=*/true, json));
+  EXPECT_THAT(json.str(), HasSubstr("\"last_lsn\":1,"));
+  EXPECT_EQ(json.str().front(), '{');
+  EXPECT_THAT(RunRepair(&fs, "/none", {}, false, text),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace strata::engine

@@ -85,6 +85,7 @@ absl::StatusOr<DbDirContents> InspectDbDir(io::FileSystem* fs,
   }
   if (has_manifest) {
     out.kind = DbDirContents::Kind::kDatabase;
+    out.found = std::move(foreign);  // Left alone.
   } else if (!foreign.empty()) {
     out.kind = DbDirContents::Kind::kForeign;
     out.found = std::move(foreign);

@@ -35,8 +35,8 @@ struct DbDirContents {
     kForeign,              // Anything Strata does not write.
   };
   Kind kind = Kind::kMissing;
-  // Paths of what decided the kind (a few, for messages): the foreign
-  // files, or the data files without a manifest.
+  // kForeign: the foreign files; kDataWithoutManifest: the data files;
+  // kDatabase: files Strata did not write, which it leaves alone.
   std::vector<std::string> found;
 };
 

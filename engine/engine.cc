@@ -132,10 +132,11 @@ std::string Engine::WalPath(uint64_t number) const {
   return io::JoinPath(wal_dir_, wal::SegmentFileName(number));
 }
 
-absl::Status Engine::CheckDirectory() const {
+absl::Status Engine::CheckDirectory() {
   absl::StatusOr<DbDirContents> contents = InspectDbDir(fs_, dir_);
   if (!contents.ok()) return contents.status();
   const absl::Status refusal = DbDirRefusal(dir_, *contents);
+  if (refusal.ok()) report_.foreign_files = contents->found;
   if (refusal.ok() && options_.error_if_exists && !options_.read_only) {
     return absl::AlreadyExistsError(absl::StrCat(
         "engine: a database exists at ", dir_, " (error_if_exists is set)"));

@@ -126,6 +126,8 @@ struct OpenReport {
   // the background thread instead (EngineStats::orphans_deleted_later).
   std::vector<std::string> orphans_deleted;
   bool deletions_allowed = true;
+  // Files in the directory that Strata did not write: left alone.
+  std::vector<std::string> foreign_files;
   std::chrono::nanoseconds duration{0};
 };
 
@@ -224,7 +226,8 @@ class Engine {
   // --- Open ---
   // Refuses, before anything is changed, a directory that is not a
   // database and may not become one (engine/db_dir.h).
-  absl::Status CheckDirectory() const;
+  // Notes the foreign files of a database in report_.
+  absl::Status CheckDirectory();
   absl::Status Recover();
   // Creates the directory and its subdirectories and takes the LOCK.
   absl::Status PrepareDirectory();

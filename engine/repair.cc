@@ -107,6 +107,10 @@ class Repairer {
 
   // From the old manifest.
   std::set<uint64_t> superseded_;
+  // Data-WAL segments its edits retired (below its active segment and not
+  // frozen): their data is in tables, so they are not replayed again.
+  uint64_t retired_below_ = 0;
+  std::set<uint64_t> frozen_;
   // Every number seen, so that none is reused.
   uint64_t max_table_ = 0;
   uint64_t max_segment_ = 0;
@@ -146,6 +150,8 @@ void Repairer::ReadOldManifest() {
                                                 ? uint64_t{0}
                                                 : state.frozen_wals.back());
   last_lsn_ = state.last_lsn;
+  retired_below_ = state.active_wal;
+  frozen_.insert(state.frozen_wals.begin(), state.frozen_wals.end());
   report_.old_manifest = absl::StrFormat(
       "generation %d, %d edits read%s: %d live tables, %d removed by its "
       "edits",
@@ -221,6 +227,11 @@ absl::Status Repairer::ReplayWal() {
   bool replaying = true;
   for (uint64_t number : *segments) {
     max_segment_ = std::max(max_segment_, number);
+    if (number < retired_below_ && frozen_.count(number) == 0) {
+      report_.ignored.push_back(
+          io::JoinPath(wal_dir_, wal::SegmentFileName(number)));
+      continue;
+    }
     replaying = ReplaySegment(number, replaying);
   }
   return absl::OkStatus();
@@ -485,7 +496,10 @@ std::string RepairReportText(const RepairReport& r) {
     absl::StrAppendFormat(&out, "moved %s to %s: %s\n", m.from, m.to, m.reason);
   }
   for (const std::string& path : r.ignored) {
-    absl::StrAppendFormat(&out, "ignored %s: empty (made ahead)\n", path);
+    absl::StrAppendFormat(&out,
+                          "ignored %s: an empty table made ahead, or a WAL "
+                          "segment the old manifest retired\n",
+                          path);
   }
   absl::StrAppendFormat(&out,
                         "new manifest: %d tables, last lsn %d, next table "

@@ -10,7 +10,8 @@
 //     checksum); its properties give key range, LSN range and counts.
 //     Tables that do not verify are moved to lost/. Empty files (made ahead
 //     for flushes) are left for the engine.
-//  3. Every wal/NNNNNN.log is replayed, in order, up to its first damage:
+//  3. Every wal/NNNNNN.log the old manifest did not retire (if it was
+//     readable) is replayed, in order, up to its first damage:
 //     point-in-time, so by default nothing after the first damaged region is
 //     replayed (later segments neither), and the report names each byte
 //     range and the LSNs after which data may be missing. With
@@ -84,10 +85,12 @@ struct RepairReport {
   std::string old_manifest;
   std::vector<Table> tables_kept;
   std::vector<Table> tables_rebuilt;  // From the data WAL.
-  std::vector<std::string> ignored;   // Empty files made ahead.
-  std::vector<Moved> moved;           // Into lost/.
-  uint64_t wal_segments = 0;          // Read.
-  uint64_t wal_records = 0;           // Replayed.
+  // Empty table files made ahead, and WAL segments the old manifest had
+  // retired (their data is in tables): left for the engine to delete.
+  std::vector<std::string> ignored;
+  std::vector<Moved> moved;   // Into lost/.
+  uint64_t wal_segments = 0;  // Read.
+  uint64_t wal_records = 0;   // Replayed.
   uint64_t wal_entries = 0;
   std::vector<Unrecovered> unrecovered;
   // The new manifest.

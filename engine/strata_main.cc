@@ -4,6 +4,7 @@
 //   bazel run //engine:strata -- put KEY VALUE | get KEY | delete KEY
 //   bazel run //engine:strata -- scan [START [END]] [--limit=N]
 //   bazel run //engine:strata -- flush | compact | stats | check
+//   bazel run //engine:strata -- repair [--json] [--salvage_wal]
 //   bazel run //engine:strata -- workload --threads=8 --ops=100000 ...
 //
 // Errors are one line on stderr and a non-zero exit.
@@ -37,6 +38,10 @@ ABSL_FLAG(uint64_t, keys, 100000, "workload: distinct keys");
 ABSL_FLAG(uint64_t, key_size, 16, "workload: key bytes");
 ABSL_FLAG(uint64_t, value_size, 100, "workload/demo: value bytes");
 ABSL_FLAG(int, read_percent, 50, "workload: percent of operations that read");
+ABSL_FLAG(bool, json, false, "repair: print the report as one JSON object");
+ABSL_FLAG(bool, salvage_wal, false,
+          "repair: replay data-WAL records past damage too (not "
+          "point-in-time)");
 
 namespace {
 
@@ -66,6 +71,17 @@ absl::Status Run(const std::string& command,
     return absl::InvalidArgumentError("--sync must be always or never");
   }
   strata::io::FileSystem* fs = strata::io::PosixFileSystem();
+  if (command == "repair") {
+    if (!args.empty())
+      return absl::InvalidArgumentError("usage: strata repair");
+    engine::RepairOptions repair;
+    repair.salvage_wal = absl::GetFlag(FLAGS_salvage_wal);
+    return engine::RunRepair(fs, dir, repair, absl::GetFlag(FLAGS_json),
+                             std::cout);
+  }
+  // Commands that only read open read-only: they create nothing, work on
+  // a read-only mount, and a missing database is NotFound.
+  options.read_only = engine::IsReadOnlyCommand(command);
   if (command == "demo") {
     engine::DemoOptions demo;
     if (absl::GetFlag(FLAGS_ops) != 200000) {
@@ -78,6 +94,7 @@ absl::Status Run(const std::string& command,
   absl::StatusOr<std::unique_ptr<engine::Engine>> db =
       engine::Engine::Open(fs, dir, options);
   if (!db.ok()) return db.status();
+  engine::PrintOpenWarnings((*db)->open_report(), std::cerr);
   absl::Status s;
   if (command == "workload") {
     engine::WorkloadOptions w;
@@ -104,12 +121,12 @@ int main(int argc, char** argv) {
       "strata COMMAND [ARGS] [--db=DIR]\n"
       "commands: demo, put KEY VALUE, get KEY, delete KEY, scan [START "
       "[END]],\n"
-      "          flush, compact, stats, check, workload");
+      "          flush, compact, stats, check, repair, workload");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() < 2) {
     return Fail(absl::InvalidArgumentError(
         "no command; one of demo, put, get, delete, scan, flush, compact, "
-        "stats, check, workload (--help for flags)"));
+        "stats, check, repair, workload (--help for flags)"));
   }
   std::vector<std::string> args(positional.begin() + 2, positional.end());
   if (absl::Status s = Run(positional[1], args); !s.ok()) return Fail(s);
