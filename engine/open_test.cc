@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/engine.h"
 #include "gmock/gmock.h"
@@ -151,6 +152,29 @@ TEST(OpenTest, DataWithoutAManifestIsDataLossAndNothingChanges) {
       EXPECT_EQ(TreeOf(&fs, kDir), before);
     }
   }
+}
+
+TEST(OpenTest, ZeroFilledTailsOfTheDataWalAndManifestLogAreTornTails) {
+  testing::MemFileSystem fs;
+  MakeDatabase(&fs, kDir);
+  for (const char* dir : {"/db/wal", "/db/manifest"}) {
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, fs.ListDir(dir));
+    std::string newest_log;
+    for (const std::string& n : names) {
+      if (absl::EndsWith(n, ".log")) newest_log = io::JoinPath(dir, n);
+    }
+    ASSERT_OK_AND_ASSIGN(std::string bytes,
+                         io::ReadFileToString(&fs, newest_log));
+    ASSERT_OK(
+        io::WriteFileSynced(&fs, newest_log, bytes + std::string(40, '\0')));
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, Small()));
+  EXPECT_TRUE(engine->open_report().repaired_wal_tail);
+  EXPECT_THAT(engine->open_report().wal_tail, HasSubstr("zeros from offset"));
+  EXPECT_TRUE(engine->open_report().manifest.repaired_torn_tail);
+  EXPECT_THAT(engine->Get("only-in-wal"), IsOkAndHolds("v"));
+  EXPECT_THAT(engine->Get("key99"), IsOkAndHolds(std::string(50, 'v')));
 }
 
 TEST(OpenTest, ReadOnlyOpenChangesNothingAndRefusesWrites) {

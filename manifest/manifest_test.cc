@@ -451,6 +451,29 @@ TEST_F(ManifestTest, TornTailOfTheNewestLogIsRepairedAndReported) {
   EXPECT_EQ(Open()->current()->last_lsn, 100u);
 }
 
+TEST_F(ManifestTest, ZeroFilledLogTailIsATornTailNotDataLoss) {
+  // What a crash leaves when the log's size reached the disk and its data
+  // did not: 40 zero bytes after the last edit.
+  State before;
+  {
+    auto m = Open();
+    Populate(*m, 3);
+    before = *m->current();
+  }
+  const std::string path = std::string(kDir) + "/000001.log";
+  const std::string bytes = *io::ReadFileToString(&mem_, path);
+  ASSERT_OK(io::WriteFileSynced(&mem_, path, bytes + std::string(40, '\0')));
+  auto m = Open();
+  ASSERT_NE(m, nullptr);
+  EXPECT_TRUE(m->recovery().repaired_torn_tail);
+  EXPECT_THAT(m->recovery().torn_tail, HasSubstr("zeros from offset"));
+  EXPECT_EQ(*m->current(), before);
+  EXPECT_EQ(*mem_.GetFileSize(path), bytes.size());  // The zeros are cut.
+  ASSERT_OK(m->UpdateLsn(100));
+  m.reset();
+  EXPECT_EQ(Open()->current()->last_lsn, 100u);
+}
+
 // Appends raw edits to a fresh manifest's log, bypassing validation.
 void AppendRaw(io::FileSystem* fs, const std::vector<std::string>& records) {
   auto log = *wal::Writer::Reopen(

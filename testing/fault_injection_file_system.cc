@@ -407,7 +407,15 @@ absl::Status FaultInjectionFileSystem::DropUnsynced(const std::string& path,
   if (*size <= state.synced_size) return absl::OkStatus();
   uint64_t keep = state.synced_size;
   if (options.torn) keep += NextRandom(rng) % (*size - state.synced_size + 1);
-  return base_->TruncateFile(path, keep);
+  if (!options.torn || NextRandom(rng) % 3 != 0) {
+    return base_->TruncateFile(path, keep);
+  }
+  // The file's size reached the disk and the rest of its data did not: it
+  // reads as zeros from `keep` on.
+  absl::StatusOr<std::string> bytes = io::ReadFileToString(base_, path);
+  if (!bytes.ok()) return bytes.status();
+  std::fill(bytes->begin() + keep, bytes->end(), '\0');
+  return io::WriteFileSynced(base_, path, *bytes);
 }
 
 absl::Status FaultInjectionFileSystem::SimulateCrash(CrashOptions options) {

@@ -12,7 +12,9 @@
 // would leave: unsynced directory operations undone (newest first: removed
 // files come back with their durable bytes, renames move back, created files
 // vanish), then unsynced bytes dropped — or, with `torn`, a random prefix of
-// them kept. Handles opened before the crash fail from then on.
+// them kept, and for about one file in three the rest kept as zeros rather
+// than cut (its size reached the disk, its data did not). Handles opened
+// before the crash fail from then on.
 //
 // Faults: every mutating operation (create/open-for-write, append, sync,
 // rename, remove, truncate, directory sync, mkdir) has an index, counted by
@@ -83,7 +85,8 @@ class FaultInjectionFileSystem final : public io::FileSystem {
 
   // --- Crashes --------------------------------------------------------------
   struct CrashOptions {
-    // Keep a random prefix of each file's unsynced bytes instead of none.
+    // Keep a random prefix of each file's unsynced bytes instead of none;
+    // for about one file in three, the rest of its size reads as zeros.
     bool torn = false;
     uint64_t seed = 1;
   };

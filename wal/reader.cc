@@ -101,11 +101,20 @@ bool Reader::LoadSegment() {
     if (!s.ok()) {
       // The writer syncs a new segment's header before any record in it:
       // a newest segment no longer than a header that fails is torn.
-      const bool torn_header = options_.strict_tail
-                                   ? file_size_ < SegmentHeader::kSize
-                                   : file_size_ <= SegmentHeader::kSize;
+      // So is one that is zeros from inside its header on: the header's
+      // sync never completed, so no record in it was acknowledged.
+      const uint64_t zeros = newest() ? ZeroTailStart() : file_size_;
+      const bool zero_filled = zeros < SegmentHeader::kSize;
+      const bool torn_header =
+          (options_.strict_tail ? file_size_ < SegmentHeader::kSize
+                                : file_size_ <= SegmentHeader::kSize) ||
+          zero_filled;
       if (newest() && torn_header && s.code() == absl::StatusCode::kDataLoss) {
-        tail_ = {segment, 0, file_size_, std::string(s.message())};
+        tail_ = {segment, 0, file_size_,
+                 zero_filled ? absl::StrFormat("zeros from offset %d to the "
+                                               "end (%s)",
+                                               zeros, s.message())
+                             : std::string(s.message())};
         finished_ = true;
         return false;
       }
@@ -158,12 +167,44 @@ uint64_t Reader::FindValidFragment(uint64_t from) {
   return file_size_;
 }
 
-bool Reader::Damaged(uint64_t at, std::string problem, bool truncated) {
+uint64_t Reader::ZeroTailStart() {
+  // Backwards from the end, a chunk at a time, to the last nonzero byte.
+  constexpr uint64_t kChunk = uint64_t{64} << 10;
+  std::string chunk(kChunk, '\0');
+  uint64_t end = file_size_;
+  while (end > 0) {
+    const uint64_t n = std::min(kChunk, end);
+    absl::string_view got;
+    if (!file_->Read(end - n, n, chunk.data(), &got).ok() || got.size() != n) {
+      return file_size_;
+    }
+    for (uint64_t i = n; i > 0; --i) {
+      if (got[i - 1] != 0) return end - n + i;
+    }
+    end -= n;
+  }
+  return 0;
+}
+
+bool Reader::Damaged(uint64_t at, std::string problem, bool truncated,
+                     uint64_t extent_end) {
   const uint64_t segment = segments_[index_];
   const uint64_t begin = in_record_ ? record_start_ : at;
   std::string reason = absl::StrFormat("%s at offset %d", problem, at);
   const uint64_t next = FindValidFragment(at + 1);
   if (next < file_size_) return DamagedBefore(begin, next, std::move(reason));
+  // Zeros from inside the damaged fragment to the end of the file: its size
+  // reached the disk and the rest of its data did not (an append the crash
+  // cut short), so this is a torn write even under strict_tail.
+  if (newest() && !truncated) {
+    const uint64_t zeros = ZeroTailStart();
+    if (zeros < file_size_ &&
+        zeros < std::max(extent_end, at + FragmentHeader::kSize)) {
+      truncated = true;
+      reason = absl::StrFormat("zeros from offset %d to the end (%s)",
+                               std::max(zeros, at), reason);
+    }
+  }
   if (newest() && options_.strict_tail && !truncated) {
     if (options_.best_effort) {
       skipped_.push_back({segment, begin, file_size_, reason});
@@ -287,7 +328,8 @@ bool Reader::Next(absl::string_view* record, RecordPosition* position) {
       problem = "fragment checksum mismatch";
     }
     if (!problem.empty()) {
-      if (!Damaged(pos_, std::move(problem), truncated)) return false;
+      const uint64_t extent = std::min(size, pos_ + kHeader + h.length());
+      if (!Damaged(pos_, std::move(problem), truncated, extent)) return false;
       continue;
     }
     const uint64_t at = pos_;

@@ -3,8 +3,10 @@
 //
 //  - Torn tail: damage in the newest segment with no valid fragment after
 //    it — the writer died mid-append. (With ReaderOptions::strict_tail,
-//    only a segment that ends inside a record.) Next() ends cleanly and tail()
-//    says where the whole records end; Writer::Reopen truncates the rest.
+//    only a segment that ends inside a record, or whose bytes are zeros from
+//    the damage to the end: its size reached the disk, its data did not.)
+//    Next() ends cleanly and tail() says where the whole records end;
+//    Writer::Reopen truncates the rest.
 //  - Corruption: damage with a valid fragment after it, damage in any
 //    segment but the newest, a missing segment, or a segment whose header
 //    names another number. Next() fails with DataLoss naming the segment
@@ -113,12 +115,17 @@ class Reader {
   bool newest() const { return index_ + 1 == segments_.size(); }
   // Handles damage found at `at`; true to keep reading (best effort).
   // `truncated`: the segment ends inside the fragment or record.
-  bool Damaged(uint64_t at, std::string reason, bool truncated = false);
+  // `extent_end`: where the damaged fragment ends, if its length is known.
+  bool Damaged(uint64_t at, std::string reason, bool truncated = false,
+               uint64_t extent_end = 0);
   // Damage whose extent is known: [begin, valid_from), with a valid
   // fragment at valid_from.
   bool DamagedBefore(uint64_t begin, uint64_t valid_from, std::string reason);
   // Offset of the first valid fragment at or after `from`, or the size.
   uint64_t FindValidFragment(uint64_t from);
+  // Where the run of zero bytes that ends the segment begins (the size if
+  // its last byte is not zero).
+  uint64_t ZeroTailStart();
   bool EndOfSegment();
   bool Fail(absl::Status status);
 

@@ -218,6 +218,56 @@ TEST_F(ReaderTest, ZeroedTailIsTorn) {
   EXPECT_TRUE(replay.tail.torn());
 }
 
+TEST_F(ReaderTest, ZeroFilledTailIsTornEvenUnderStrictTail) {
+  // What a crash leaves when a file's size reached the disk and its data did
+  // not: after a whole record, or inside one (its last bytes zeroed).
+  for (uint64_t cut : {uint64_t{0}, uint64_t{40}}) {
+    Write(ThreeSmall());
+    std::string bytes = ReadSegment(&fs_, "/wal", 1);
+    const uint64_t end = bytes.size() - cut;
+    std::fill(bytes.begin() + end, bytes.end(), '\0');
+    bytes += std::string(40, '\0');
+    WriteSegment(&fs_, "/wal", 1, bytes);
+    ASSERT_OK_AND_ASSIGN(Replay replay,
+                         ReadAll(&fs_, "/wal", {.strict_tail = true}));
+    EXPECT_EQ(replay.records.size(), cut == 0 ? 3u : 2u);
+    EXPECT_TRUE(replay.tail.torn());
+    // The third record starts at 2 * kSecond - header.
+    EXPECT_EQ(replay.tail.valid_end,
+              cut == 0 ? end : 2 * kSecond - SegmentHeader::kSize);
+    EXPECT_THAT(replay.tail.reason, HasSubstr("zeros from offset"));
+  }
+}
+
+TEST_F(ReaderTest, ZerosFollowedByValidDataAreStillDataLoss) {
+  Write(ThreeSmall());
+  std::string bytes = ReadSegment(&fs_, "/wal", 1);
+  // The second record zeroed: the third is valid after it.
+  std::fill(bytes.begin() + kSecond, bytes.begin() + 2 * kSecond - 28, '\0');
+  WriteSegment(&fs_, "/wal", 1, bytes);
+  EXPECT_THAT(ReadAll(&fs_, "/wal", {.strict_tail = true}),
+              StatusIs(kDataLoss, HasSubstr("valid data follows")));
+  EXPECT_THAT(Read(), StatusIs(kDataLoss, HasSubstr("valid data follows")));
+}
+
+TEST_F(ReaderTest, AllZeroNewestSegmentIsAnEmptyTornTail) {
+  Write({"a"}, /*rotate_before=*/{});
+  ASSERT_OK_AND_ASSIGN(auto writer,
+                       Writer::Create(&fs_, "/wal", 2, WriterOptions()));
+  ASSERT_OK(writer->Close());
+  WriteSegment(&fs_, "/wal", 2, std::string(300, '\0'));
+  ASSERT_OK_AND_ASSIGN(Replay replay,
+                       ReadAll(&fs_, "/wal", {.strict_tail = true}));
+  EXPECT_EQ(replay.records, std::vector<std::string>{"a"});
+  EXPECT_EQ(replay.tail.segment, 2u);
+  EXPECT_EQ(replay.tail.valid_end, 0u);
+  // Not the newest: DataLoss.
+  ASSERT_OK_AND_ASSIGN(writer,
+                       Writer::Create(&fs_, "/wal", 3, WriterOptions()));
+  ASSERT_OK(writer->Close());
+  EXPECT_THAT(Read(), StatusIs(kDataLoss));
+}
+
 TEST_F(ReaderTest, GarbageAfterAValidTailIsTornInTheNewestSegment) {
   Write(ThreeSmall());
   std::string bytes = ReadSegment(&fs_, "/wal", 1);
