@@ -261,6 +261,8 @@ absl::StatusOr<Engine::Replayed> Engine::ReplayWal(
   }
   wal::ReaderOptions ropts;
   ropts.best_effort = options_.best_effort;
+  ropts.strict_tail =
+      options_.wal_recovery == WalRecovery::kAbsoluteConsistency;
   ropts.max_record_size = options_.max_batch_bytes;
   absl::StatusOr<std::unique_ptr<wal::Reader>> reader =
       wal::Reader::Open(fs_, wal_dir_, segments, ropts);
@@ -297,6 +299,9 @@ absl::StatusOr<Engine::Replayed> Engine::ReplayWal(
   const wal::Tail& tail = (*reader)->tail();
   if (tail.torn()) {
     report_.repaired_wal_tail = true;
+    report_.wal_tail_segment = tail.segment;
+    report_.wal_tail_offset = tail.valid_end;
+    report_.wal_tail_bytes = tail.file_size - tail.valid_end;
     report_.wal_tail = absl::StrFormat(
         "%s: %d bytes cut at offset %d: %s", WalPath(tail.segment),
         tail.file_size - tail.valid_end, tail.valid_end, tail.reason);

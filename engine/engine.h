@@ -64,6 +64,20 @@
 
 namespace strata::engine {
 
+// What open does with damage at the end of the active data-WAL segment.
+enum class WalRecovery {
+  // Damage with nothing valid after it — a torn write, zeros, or a complete
+  // last record that fails its checksum — is cut off and reported
+  // (OpenReport::wal_tail; the CLI prints it). The default, as RocksDB's
+  // point-in-time recovery: under SyncPolicy::Always a damaged complete
+  // record was acknowledged, and it is lost, visibly.
+  kTolerateCorruptedTail,
+  // Only what an interrupted append leaves is cut: a tail that ends inside
+  // a record, or zeros. A complete record that fails its checks is DataLoss
+  // naming the file and offset, as in the manifest log.
+  kAbsoluteConsistency,
+};
+
 struct EngineOptions {
   // Create a database if `dir` is missing or empty. A directory holding
   // anything else is never made into one (see engine/db_dir.h).
@@ -83,6 +97,7 @@ struct EngineOptions {
   // Writers wait while this many frozen memtables await a flush.
   size_t max_frozen_memtables = 2;
   wal::SyncPolicy wal_sync = wal::SyncPolicy::Always();
+  WalRecovery wal_recovery = WalRecovery::kTolerateCorruptedTail;
   // Largest batch, encoded; larger ones are refused with InvalidArgument.
   uint64_t max_batch_bytes = uint64_t{16} << 20;
   // Flush and compact on a background thread. Off, the work runs in the
@@ -118,8 +133,13 @@ struct OpenReport {
   uint64_t wal_entries = 0;
   // Replayed entries already in tables (at or below the manifest's LSN).
   uint64_t wal_entries_flushed = 0;
-  // A torn tail of the active segment was cut off: where and why.
+  // A torn tail of the active segment was cut off (read-only: found): the
+  // bytes [wal_tail_offset, wal_tail_offset + wal_tail_bytes) of
+  // wal_tail_segment, and why.
   bool repaired_wal_tail = false;
+  uint64_t wal_tail_segment = 0;
+  uint64_t wal_tail_offset = 0;
+  uint64_t wal_tail_bytes = 0;
   std::string wal_tail;
   std::vector<wal::SkippedRange> wal_skipped;  // Best effort only.
   // Deleted by open. With background work, table orphans are deleted by

@@ -177,6 +177,42 @@ TEST(OpenTest, ZeroFilledTailsOfTheDataWalAndManifestLogAreTornTails) {
   EXPECT_THAT(engine->Get("key99"), IsOkAndHolds(std::string(50, 'v')));
 }
 
+TEST(OpenTest, WalRecoveryChoosesWhatADamagedLastRecordMeans) {
+  testing::MemFileSystem fs;
+  EngineOptions options = Small();
+  options.memtable_bytes = 1 << 20;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, options));
+    ASSERT_OK(engine->Put("first", "1"));
+    ASSERT_OK(engine->Put("last", std::string(100, 'z')));  // Synced.
+    ASSERT_OK(engine->Close());
+  }
+  // The acknowledged last record's payload is damaged later.
+  const std::string wal = "/db/wal/000001.log";
+  ASSERT_OK_AND_ASSIGN(std::string bytes, io::ReadFileToString(&fs, wal));
+  bytes[bytes.size() - 10] ^= 1;
+  ASSERT_OK(io::WriteFileSynced(&fs, wal, bytes));
+  const Tree before = TreeOf(&fs, kDir);
+
+  options.wal_recovery = WalRecovery::kAbsoluteConsistency;
+  EXPECT_THAT(Engine::Open(&fs, kDir, options),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("000001.log: fragment checksum mismatch")));
+  EXPECT_EQ(TreeOf(&fs, kDir), before);
+
+  options.wal_recovery = WalRecovery::kTolerateCorruptedTail;  // The default.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, options));
+  const OpenReport& report = engine->open_report();
+  EXPECT_TRUE(report.repaired_wal_tail);
+  EXPECT_EQ(report.wal_tail_segment, 1u);
+  EXPECT_EQ(report.wal_tail_offset + report.wal_tail_bytes, bytes.size());
+  EXPECT_GT(report.wal_tail_bytes, 100u);
+  EXPECT_THAT(engine->Get("first"), IsOkAndHolds("1"));
+  EXPECT_THAT(engine->Get("last"), StatusIs(absl::StatusCode::kNotFound));
+}
+
 TEST(OpenTest, ReadOnlyOpenChangesNothingAndRefusesWrites) {
   testing::MemFileSystem mem;
   MakeDatabase(&mem, kDir);

@@ -84,6 +84,10 @@ bool Reader::LoadSegment() {
     const std::string path = SegmentPath(segment);
     absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> file =
         fs_->NewRandomAccessFile(path);
+    if (absl::IsNotFound(file.status()) && !fs_->FileExists(dir_).ok()) {
+      return Fail(
+          absl::NotFoundError(absl::StrCat("wal: no such directory: ", dir_)));
+    }
     if (absl::IsNotFound(file.status())) {
       return Fail(absl::DataLossError(
           absl::StrCat("wal: segment file is missing: ", path)));

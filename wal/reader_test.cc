@@ -317,6 +317,29 @@ TEST_F(ReaderTest, ListedSegmentFileMissingIsDataLoss) {
                                             "/wal/000002.log")));
 }
 
+TEST_F(ReaderTest, AMissingDirectoryIsNotFound) {
+  ASSERT_OK_AND_ASSIGN(auto reader, Reader::Open(&fs_, "/nowhere", {1}));
+  absl::string_view record;
+  RecordPosition position;
+  EXPECT_FALSE(reader->Next(&record, &position));
+  EXPECT_THAT(reader->status(),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("no such directory: /nowhere")));
+}
+
+TEST_F(ReaderTest, ReopenBelowTheHeaderStartsTheSegmentAnew) {
+  // A torn header: the reader says no record ends anywhere (valid_end 0).
+  WriteSegment(&fs_, "/wal", 1, std::string(10, 'x'));
+  ASSERT_OK_AND_ASSIGN(Replay torn, Read());
+  EXPECT_EQ(torn.tail.valid_end, 0u);
+  ASSERT_OK_AND_ASSIGN(auto writer, Writer::Reopen(&fs_, "/wal", 1, 0, {}));
+  ASSERT_OK(writer->Append("fresh"));
+  ASSERT_OK(writer->Close());
+  ASSERT_OK_AND_ASSIGN(Replay replay, Read());
+  EXPECT_EQ(replay.records, std::vector<std::string>{"fresh"});
+  EXPECT_FALSE(replay.tail.torn());
+}
+
 TEST_F(ReaderTest, SegmentHeaderWithWrongNumberIsRefused) {
   Write({"a"});
   ASSERT_OK(fs_.RenameFile("/wal/000001.log", "/wal/000005.log"));

@@ -102,7 +102,10 @@ class Writer {
 
   // Continues segment `segment_number`, whose whole records end at
   // `valid_end` (Reader::tail()): torn bytes after it are truncated and the
-  // truncation synced before anything is appended.
+  // truncation synced before anything is appended. A `valid_end` below the
+  // segment header's size means the segment holds no record (the reader
+  // found its header torn or zeroed): it is created anew, durably, as by
+  // Create.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Writer>> Reopen(
       io::FileSystem* fs, std::string dir, uint64_t segment_number,
       uint64_t valid_end, WriterOptions options);
