@@ -1038,7 +1038,13 @@ EngineStats Engine::stats() const {
 }
 
 absl::StatusOr<CheckReport> Engine::Check() const {
-  std::shared_ptr<const manifest::State> state = manifest_->current();
+  // The version pins every table it lists: a compaction meanwhile deletes
+  // none of them until Check lets go.
+  const ReadView view = TakeReadView();
+  if (view.version == nullptr) {
+    return absl::FailedPreconditionError("engine: closed");
+  }
+  const std::shared_ptr<const manifest::State>& state = view.version->state;
   CheckReport report;
   absl::Status s;
   state->tables.ForEach([&](const manifest::TableMeta& t) {
@@ -1079,7 +1085,15 @@ absl::StatusOr<CheckReport> Engine::Check() const {
   std::vector<uint64_t> wals = state->frozen_wals;
   wals.push_back(state->active_wal);
   for (uint64_t w : wals) {
-    if (absl::Status e = fs_->FileExists(WalPath(w)); !e.ok()) {
+    absl::Status e = fs_->FileExists(WalPath(w));
+    if (absl::IsNotFound(e)) {
+      // A flush since the version was taken retired it (its data is in a
+      // table now): a segment is deleted only after the edit that retires
+      // it is applied, so the current state no longer lists it.
+      std::shared_ptr<const manifest::State> now = manifest_->current();
+      if (now->active_wal != w && !now->IsFrozen(w)) continue;
+    }
+    if (!e.ok()) {
       return absl::DataLossError(absl::StrCat(
           "engine: data-WAL segment listed by the manifest: ", e.message()));
     }
