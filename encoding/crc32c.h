@@ -15,6 +15,15 @@
 
 namespace strata::crc32c {
 
+// Fuzzing past the checksums (--config=fuzz_past_checksums only): every
+// checksum verification passes, so that mutated inputs reach the decoders
+// behind the checksums instead of stopping at them. Never set otherwise.
+#ifdef STRATA_FUZZING_BYPASS_CHECKSUMS
+inline constexpr bool kChecksumsBypassed = true;
+#else
+inline constexpr bool kChecksumsBypassed = false;
+#endif
+
 // The CRC32C of `data` appended to bytes whose CRC32C is `crc`.
 uint32_t Extend(uint32_t crc, absl::string_view data);
 
