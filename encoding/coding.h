@@ -151,7 +151,8 @@ class Decoder {
  public:
   // Decodes `data`, which starts at byte `base_offset` of the structure
   // named by `what` (a file and what in it, for error messages). `data` must
-  // outlive the decoder and every string_view it returns.
+  // outlive the decoder and every string_view it returns; `what` must
+  // outlive the decoder (it is kept as a view: no temporary).
   explicit Decoder(absl::string_view data, absl::string_view what = "input",
                    uint64_t base_offset = 0, DecodeLimits limits = {})
       : data_(data),

@@ -94,8 +94,8 @@ absl::Status TableReader::LoadIndex(BlockHandle handle) {
   if (absl::Status s = ReadBlock(handle, "index block", &bytes); !s.ok()) {
     return s;
   }
-  Decoder in(bytes, absl::StrCat("sst: ", path_, " index block"),
-             handle.offset);
+  const std::string what = absl::StrCat("sst: ", path_, " index block");
+  Decoder in(bytes, what, handle.offset);
   uint64_t next_offset = 0;
   while (!in.empty()) {
     IndexEntry e;
@@ -140,8 +140,8 @@ absl::Status TableReader::ReadDataBlock(size_t i, std::string* contents,
     return s;
   }
   entries->clear();
-  Decoder in(*contents, absl::StrCat("sst: ", path_, " ", name),
-             index_[i].handle.offset);
+  const std::string what = absl::StrCat("sst: ", path_, " ", name);
+  Decoder in(*contents, what, index_[i].handle.offset);
   while (!in.empty()) {
     Entry e;
     if (absl::Status s = DecodeEntry(in, &e); !s.ok()) return s;
@@ -180,8 +180,8 @@ absl::StatusOr<std::optional<Found>> TableReader::Get(absl::string_view key,
   if (absl::Status s = ReadBlock(index_[i].handle, name, &contents); !s.ok()) {
     return s;
   }
-  Decoder in(contents, absl::StrCat("sst: ", path_, " ", name),
-             index_[i].handle.offset);
+  const std::string what = absl::StrCat("sst: ", path_, " ", name);
+  Decoder in(contents, what, index_[i].handle.offset);
   while (!in.empty()) {
     Entry e;
     if (absl::Status s = DecodeEntry(in, &e); !s.ok()) return s;
