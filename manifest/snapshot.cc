@@ -205,7 +205,9 @@ absl::StatusOr<State> ReadSnapshot(io::FileSystem* fs, const std::string& dir,
   uint64_t held_at = kSnapshotHeaderSize;  // File offset of buffer[0].
   uint64_t read_at = kSnapshotHeaderSize;  // Next file offset to read.
   uint64_t next_field = 0;                 // Size of a cut field, if known.
-  window = std::max<size_t>(window, 1);
+  // No larger than the body: a small snapshot costs no megabyte.
+  window = std::max<size_t>(
+      std::min<uint64_t>(window, body_end - kSnapshotHeaderSize), 1);
   while (read_at < body_end) {
     size_t want = std::max<uint64_t>(
         window, std::min<uint64_t>(next_field, body_end - held_at));

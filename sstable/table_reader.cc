@@ -229,7 +229,7 @@ absl::Status TableReader::Verify() const {
   }
   // The whole-file checksum, read in large chunks.
   const uint64_t end = p.file_size - Footer::kSize;
-  std::string chunk(1 << 20, '\0');
+  std::string chunk(std::min<uint64_t>(uint64_t{1} << 20, end), '\0');
   uint32_t crc = 0;
   for (uint64_t off = 0; off < end;) {
     absl::string_view got;

@@ -96,6 +96,11 @@ bool Reader::LoadSegment() {
     file_ = *std::move(file);
     file_size_ = file_->Size();
     window_end_ = window_start_ = 0;
+    const uint64_t capacity = std::min<uint64_t>(kWindowSize, file_size_);
+    if (capacity > window_capacity_) {
+      window_.reset(new char[capacity]);
+      window_capacity_ = capacity;
+    }
     if (file_size_ > 0) {
       if (absl::Status s = LoadWindow(0); !s.ok()) return Fail(std::move(s));
     }

@@ -139,7 +139,10 @@ class Reader {
   bool finished_ = false;
   std::unique_ptr<io::RandomAccessFile> file_;  // The current segment.
   uint64_t file_size_ = 0;
-  std::unique_ptr<char[]> window_{new char[kWindowSize]};
+  // As large as the largest segment read so far needs, up to kWindowSize:
+  // a small log costs no megabyte.
+  std::unique_ptr<char[]> window_;
+  uint64_t window_capacity_ = 0;
   uint64_t window_start_ = 0;  // [window_start_, window_end_) of file_.
   uint64_t window_end_ = 0;
   uint32_t crc_seed_ = 0;
