@@ -48,6 +48,15 @@ void EncodeEntry(const Entry& entry, std::string* dst);
 struct BlockHandle {
   uint64_t offset = 0;
   uint64_t size = 0;
+
+  // Whether the block and its trailer end at or before `limit`, computed
+  // without overflow (the handle's fields come from the file).
+  bool EndsBy(uint64_t limit) const {
+    return size <= limit && kBlockTrailerSize <= limit - size &&
+           offset <= limit - size - kBlockTrailerSize;
+  }
+  // Where the trailer ends; meaningful once EndsBy(some limit) holds.
+  uint64_t end() const { return offset + size + kBlockTrailerSize; }
 };
 
 // The fixed footer at the end of every table:

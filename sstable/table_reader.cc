@@ -32,10 +32,8 @@ absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
   }
   // Blocks lie before the footer: data, then index, then properties.
   const Footer& f = table->footer_;
-  const uint64_t props_end =
-      f.properties.offset + f.properties.size + kBlockTrailerSize;
-  if (f.index.offset + f.index.size + kBlockTrailerSize > f.properties.offset ||
-      props_end != footer_at || f.properties.offset > footer_at) {
+  if (!f.properties.EndsBy(footer_at) || f.properties.end() != footer_at ||
+      !f.index.EndsBy(f.properties.offset)) {
     return absl::DataLossError(absl::StrFormat(
         "sst: %s footer at offset %d: block handles (index %d+%d, properties "
         "%d+%d) do not fit the %d-byte file",
@@ -63,7 +61,7 @@ absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
 absl::Status TableReader::ReadBlock(BlockHandle handle, absl::string_view name,
                                     std::string* contents) const {
   const uint64_t total = handle.size + kBlockTrailerSize;
-  if (handle.offset + total > file_->Size() || total < handle.size) {
+  if (!handle.EndsBy(file_->Size())) {
     return absl::DataLossError(absl::StrFormat(
         "sst: %s: %s at offset %d: %d bytes run past the end of the file",
         path_, name, handle.offset, total));
@@ -110,6 +108,7 @@ absl::Status TableReader::LoadIndex(BlockHandle handle) {
       if (absl::Status s = in.GetVarint64(field, value); !s.ok()) return s;
     }
     if (e.handle.offset != next_offset ||
+        !e.handle.EndsBy(footer_.index.offset) ||
         (!index_.empty() &&
          CompareInternal(index_.back().last_key, index_.back().last_lsn,
                          e.last_key, e.last_lsn) >= 0)) {
@@ -119,7 +118,7 @@ absl::Status TableReader::LoadIndex(BlockHandle handle) {
                           "%d, expected %d) or out of order",
                           index_.size(), e.handle.offset, next_offset));
     }
-    next_offset = e.handle.offset + e.handle.size + kBlockTrailerSize;
+    next_offset = e.handle.end();
     index_.push_back(std::move(e));
   }
   if (next_offset != footer_.index.offset ||

@@ -367,6 +367,27 @@ TEST_F(TableTest, ABlockThatPassesItsChecksumButDoesNotDecodeIsDataLoss) {
                                             "0: ")));
 }
 
+// Found by fuzzing past the checksums: block handles whose offset and size
+// add up past 2^64 wrapped around the bounds checks and asked for a
+// terabyte. A footer with a valid checksum and such handles is DataLoss.
+TEST_F(TableTest, BlockHandlesThatOverflowAreRefusedNotAllocated) {
+  Build({{"a", 1, EntryKind::kPut, "x"}});
+  const std::string good = Bytes();
+  const size_t footer = good.size() - Footer::kSize;
+  for (int field : {0, 1, 2, 3}) {  // Index offset, size; props offset, size.
+    std::string bytes = good;
+    std::string huge;
+    PutFixed64(&huge, ~uint64_t{0} - 3);
+    bytes.replace(footer + 8 * field, 8, huge);
+    std::string crc;
+    PutFixed32(&crc, Checksum::Of(absl::string_view(&bytes[footer], 40)));
+    bytes.replace(footer + 40, 4, crc);
+    Rewrite(bytes);
+    EXPECT_THAT(TableReader::Open(&fs_, kPath), StatusIs(kDataLoss))
+        << "footer field " << field;
+  }
+}
+
 TEST_F(TableTest, DamagedFooterIsRefusedAtOpen) {
   Build({{"k", 1, EntryKind::kPut, "v"}});
   std::string bytes = Bytes();
