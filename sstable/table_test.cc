@@ -374,17 +374,20 @@ TEST_F(TableTest, BlockHandlesThatOverflowAreRefusedNotAllocated) {
   Build({{"a", 1, EntryKind::kPut, "x"}});
   const std::string good = Bytes();
   const size_t footer = good.size() - Footer::kSize;
-  for (int field : {0, 1, 2, 3}) {  // Index offset, size; props offset, size.
+  constexpr uint64_t kTerabyte = uint64_t{1} << 40;
+  // Offset and size whose sum with the trailer wraps to 3.
+  for (int handle : {0, 1}) {  // The index's, the properties block's.
     std::string bytes = good;
-    std::string huge;
-    PutFixed64(&huge, ~uint64_t{0} - 3);
-    bytes.replace(footer + 8 * field, 8, huge);
+    std::string fields;
+    PutFixed64(&fields, uint64_t{0} - kTerabyte + 3 - kBlockTrailerSize);
+    PutFixed64(&fields, kTerabyte);
+    bytes.replace(footer + 16 * handle, 16, fields);
     std::string crc;
     PutFixed32(&crc, Checksum::Of(absl::string_view(&bytes[footer], 40)));
     bytes.replace(footer + 40, 4, crc);
     Rewrite(bytes);
     EXPECT_THAT(TableReader::Open(&fs_, kPath), StatusIs(kDataLoss))
-        << "footer field " << field;
+        << "handle " << handle;
   }
 }
 
