@@ -178,7 +178,7 @@ uint64_t Reader::FindValidFragment(uint64_t from) {
 
 uint64_t Reader::ZeroTailStart() {
   // Backwards from the end, a chunk at a time, to the last nonzero byte.
-  constexpr uint64_t kChunk = uint64_t{64} << 10;
+  const uint64_t kChunk = std::min<uint64_t>(uint64_t{64} << 10, file_size_);
   std::string chunk(kChunk, '\0');
   uint64_t end = file_size_;
   while (end > 0) {
