@@ -88,8 +88,27 @@ class Repairer {
   absl::Status ScanTables();
   void CheckTable(const std::string& name, uint64_t number);
   absl::Status ReplayWal();
-  // Replays one segment; false once replay must stop (point in time).
+  // One data-WAL segment's replay: where it is, and what it could not read.
+  struct SegmentState {
+    std::string path;
+    uint64_t size = 0;
+    size_t skips_seen = 0;  // Of the reader's skipped ranges.
+    bool damaged = false;
+    // The last unrecovered range, until a record after it gives before_lsn.
+    std::optional<size_t> open_gap;
+  };
+  // Replays one segment (if `replaying`); false once replay must stop
+  // (point in time).
   bool ReplaySegment(uint64_t number, bool replaying);
+  // Applies the segment's records until its end, or until the first damage
+  // unless salvaging: false if it stopped there.
+  bool ReplayRecords(wal::Reader& reader, SegmentState& seg);
+  // Records bytes [begin, end) of the segment as not replayed.
+  void Unrecovered(SegmentState& seg, uint64_t begin, uint64_t end,
+                   std::string reason);
+  // Records the ranges the reader skipped since the last call, each to the
+  // end of the segment if `to_end` (nothing after it is replayed).
+  void NoteSkips(const wal::Reader& reader, SegmentState& seg, bool to_end);
   void Apply(const DecodedBatch& batch);
   absl::Status WriteReplayedTable();
   absl::Status MoveAside();
@@ -237,86 +256,81 @@ absl::Status Repairer::ReplayWal() {
   return absl::OkStatus();
 }
 
-bool Repairer::ReplaySegment(uint64_t number, bool replaying) {
-  const std::string path = io::JoinPath(wal_dir_, wal::SegmentFileName(number));
-  const uint64_t size = fs_->GetFileSize(path).value_or(0);
-  ++report_.wal_segments;
-  if (!replaying) {
-    report_.unrecovered.push_back({path, 0, size, last_lsn_, 0,
-                                   "follows earlier damage (point in time)"});
-    aside_.push_back({path, "wal", "not replayed: follows earlier damage"});
-    return false;
+void Repairer::Unrecovered(SegmentState& seg, uint64_t begin, uint64_t end,
+                           std::string reason) {
+  seg.damaged = true;
+  report_.unrecovered.push_back(
+      {seg.path, begin, end, last_lsn_, 0, std::move(reason)});
+  seg.open_gap = report_.unrecovered.size() - 1;
+}
+
+void Repairer::NoteSkips(const wal::Reader& reader, SegmentState& seg,
+                         bool to_end) {
+  for (; seg.skips_seen < reader.skipped().size(); ++seg.skips_seen) {
+    const wal::SkippedRange& r = reader.skipped()[seg.skips_seen];
+    Unrecovered(seg, r.begin, to_end ? seg.size : r.end, r.reason);
   }
-  wal::ReaderOptions ropts;
-  ropts.best_effort = true;  // Damage is found here, and judged below.
-  ropts.max_record_size = options_.max_batch_bytes;
-  absl::StatusOr<std::unique_ptr<wal::Reader>> reader =
-      wal::Reader::Open(fs_, wal_dir_, {number}, ropts);
-  size_t skips_seen = 0;
-  bool damaged = false;
-  bool stopped = false;
-  std::optional<size_t> open_gap;  // An unrecovered range awaiting before_lsn.
+}
+
+bool Repairer::ReplayRecords(wal::Reader& reader, SegmentState& seg) {
+  const bool salvage = options_.salvage_wal;
   absl::string_view record;
   wal::RecordPosition pos;
   DecodedBatch batch;
-  while (reader.ok() && (*reader)->Next(&record, &pos)) {
-    for (; skips_seen < (*reader)->skipped().size(); ++skips_seen) {
-      const wal::SkippedRange& r = (*reader)->skipped()[skips_seen];
-      damaged = true;
-      report_.unrecovered.push_back({path, r.begin,
-                                     options_.salvage_wal ? r.end : size,
-                                     last_lsn_, 0, r.reason});
-      open_gap = report_.unrecovered.size() - 1;
-    }
-    if (damaged && !options_.salvage_wal) {
-      stopped = true;
-      break;
-    }
-    absl::Status s = DecodeBatch(record, path, pos.offset, &batch);
-    if (!s.ok()) {
-      damaged = true;
-      report_.unrecovered.push_back(
-          {path, pos.offset,
-           options_.salvage_wal ? pos.offset + record.size() : size, last_lsn_,
-           0, std::string(s.message())});
-      open_gap = report_.unrecovered.size() - 1;
-      if (!options_.salvage_wal) {
-        stopped = true;
-        break;
-      }
+  while (reader.Next(&record, &pos)) {
+    // A range skipped before this record: point in time stops here.
+    NoteSkips(reader, seg, /*to_end=*/!salvage);
+    if (seg.damaged && !salvage) return false;
+    if (absl::Status s = DecodeBatch(record, seg.path, pos.offset, &batch);
+        !s.ok()) {
+      Unrecovered(seg, pos.offset,
+                  salvage ? pos.offset + record.size() : seg.size,
+                  std::string(s.message()));
+      if (!salvage) return false;
       continue;
     }
-    if (open_gap.has_value()) {
-      report_.unrecovered[*open_gap].before_lsn = batch.first_lsn;
-      open_gap.reset();
+    if (seg.open_gap.has_value()) {
+      report_.unrecovered[*seg.open_gap].before_lsn = batch.first_lsn;
+      seg.open_gap.reset();
     }
     Apply(batch);
   }
-  if (!reader.ok() || !(*reader)->status().ok()) {
-    const absl::Status s = reader.ok() ? (*reader)->status() : reader.status();
-    damaged = true;
-    stopped = true;
-    report_.unrecovered.push_back(
-        {path, 0, size, last_lsn_, 0, std::string(s.message())});
-  } else if (!stopped) {
-    for (; skips_seen < (*reader)->skipped().size(); ++skips_seen) {
-      const wal::SkippedRange& r = (*reader)->skipped()[skips_seen];
-      damaged = true;
-      report_.unrecovered.push_back(
-          {path, r.begin, r.end, last_lsn_, 0, r.reason});
-    }
-    const wal::Tail& tail = (*reader)->tail();
-    if (tail.torn()) {
-      damaged = true;
-      report_.unrecovered.push_back({path, tail.valid_end, tail.file_size,
-                                     last_lsn_, 0,
-                                     absl::StrCat("torn tail: ", tail.reason)});
+  return true;
+}
+
+bool Repairer::ReplaySegment(uint64_t number, bool replaying) {
+  SegmentState seg;
+  seg.path = io::JoinPath(wal_dir_, wal::SegmentFileName(number));
+  seg.size = fs_->GetFileSize(seg.path).value_or(0);
+  ++report_.wal_segments;
+  if (!replaying) {
+    Unrecovered(seg, 0, seg.size, "follows earlier damage (point in time)");
+    aside_.push_back({seg.path, "wal", "not replayed: follows earlier damage"});
+    return false;
+  }
+  wal::ReaderOptions ropts;
+  ropts.best_effort = true;  // Damage is found here, and judged above.
+  ropts.max_record_size = options_.max_batch_bytes;
+  absl::StatusOr<std::unique_ptr<wal::Reader>> reader =
+      wal::Reader::Open(fs_, wal_dir_, {number}, ropts);
+  if (!reader.ok()) {
+    Unrecovered(seg, 0, seg.size, std::string(reader.status().message()));
+  } else if (ReplayRecords(**reader, seg)) {
+    if (!(*reader)->status().ok()) {
+      Unrecovered(seg, 0, seg.size, std::string((*reader)->status().message()));
+    } else {
+      NoteSkips(**reader, seg, /*to_end=*/false);
+      const wal::Tail& tail = (*reader)->tail();
+      if (tail.torn()) {
+        Unrecovered(seg, tail.valid_end, tail.file_size,
+                    absl::StrCat("torn tail: ", tail.reason));
+      }
     }
   }
-  if (damaged) {
-    aside_.push_back({path, "wal", "holds bytes that were not replayed"});
+  if (seg.damaged) {
+    aside_.push_back({seg.path, "wal", "holds bytes that were not replayed"});
   }
-  return options_.salvage_wal || !damaged;
+  return options_.salvage_wal || !seg.damaged;
 }
 
 void Repairer::Apply(const DecodedBatch& batch) {
