@@ -48,45 +48,59 @@ absl::StatusOr<DbDirContents> InspectDbDir(io::FileSystem* fs,
   static const RE2* const kSstName = new RE2(R"(\d{6,}\.sst(\.tmp)?)");
   static const RE2* const kManifestName =
       new RE2(R"(\d{6,}\.(snapshot|log|snapshot\.tmp))");
+  // A temporary snapshot alone is a checkpoint that never completed; only
+  // a snapshot or a log makes a manifest.
+  static const RE2* const kManifestFile = new RE2(R"(\d{6,}\.(snapshot|log))");
   static const RE2* const kAnything = new RE2(R"(.*)");
   DbDirContents out;
   absl::StatusOr<std::vector<std::string>> names = fs->ListDir(dir);
   if (absl::IsNotFound(names.status())) return out;
   if (!names.ok()) return names.status();
-  std::vector<std::string> data, foreign, manifest;
+  std::vector<std::string> data, foreign, data_dirs;
+  bool has_manifest = false;
   for (const std::string& name : *names) {
     const std::string path = io::JoinPath(dir, name);
-    const RE2* pattern = name == kWalDir        ? kWalName
-                         : name == kSstDir      ? kSstName
-                         : name == kManifestDir ? kManifestName
-                         : name == kLostDir || name == kRepairManifestDir
-                             ? kAnything
-                             : nullptr;
     if (name == kLockFile) continue;
-    if (pattern == nullptr) {
-      foreign.push_back(path);
+    if (name != kManifestDir) {
+      if (name == kWalDir || name == kSstDir || name == kLostDir) {
+        data_dirs.push_back(name);
+      } else {
+        foreign.push_back(path);
+      }
       continue;
     }
-    absl::StatusOr<SubdirScan> scan = ScanSubdir(fs, path, *pattern);
+    absl::StatusOr<SubdirScan> scan = ScanSubdir(fs, path, *kManifestName);
     if (!scan.ok()) {
       foreign.push_back(path);  // A file where Strata keeps a directory.
       continue;
     }
     Note(&foreign, std::move(scan->foreign));
-    Note(name == kManifestDir ? &manifest : &data, std::move(scan->ours));
-  }
-  // A temporary snapshot alone is a checkpoint that never completed; only
-  // a snapshot or a log makes a manifest.
-  static const RE2* const kManifestFile = new RE2(R"(\d{6,}\.(snapshot|log))");
-  bool has_manifest = false;
-  for (const std::string& path : manifest) {
-    has_manifest |=
-        RE2::FullMatch(std::string(io::BaseName(path)), *kManifestFile);
+    for (const std::string& file : scan->ours) {
+      has_manifest |=
+          RE2::FullMatch(std::string(io::BaseName(file)), *kManifestFile);
+    }
   }
   if (has_manifest) {
+    // A database: its wal/ and sst/ are not listed here (they may hold a
+    // million names); what else is there is left alone.
     out.kind = DbDirContents::Kind::kDatabase;
-    out.found = std::move(foreign);  // Left alone.
-  } else if (!foreign.empty()) {
+    out.found = std::move(foreign);
+    return out;
+  }
+  for (const std::string& name : data_dirs) {
+    const std::string path = io::JoinPath(dir, name);
+    const RE2& pattern = name == kWalDir   ? *kWalName
+                         : name == kSstDir ? *kSstName
+                                           : *kAnything;
+    absl::StatusOr<SubdirScan> scan = ScanSubdir(fs, path, pattern);
+    if (!scan.ok()) {
+      foreign.push_back(path);
+      continue;
+    }
+    Note(&foreign, std::move(scan->foreign));
+    Note(&data, std::move(scan->ours));
+  }
+  if (!foreign.empty()) {
     out.kind = DbDirContents::Kind::kForeign;
     out.found = std::move(foreign);
   } else if (!data.empty()) {

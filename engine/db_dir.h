@@ -6,7 +6,8 @@
 //
 // Strata's names in a database directory: LOCK, wal/NNNNNN.log,
 // sst/NNNNNN.sst (and sst/NNNNNN.sst.tmp of older versions), the manifest's
-// files in manifest/, and repair's lost/ and manifest.repair/.
+// files in manifest/, and repair's lost/. A database's wal/ and sst/ are not
+// listed (open costs no scan of a million table names).
 
 #ifndef STRATA_ENGINE_DB_DIR_H_
 #define STRATA_ENGINE_DB_DIR_H_
@@ -24,7 +25,6 @@ inline constexpr char kWalDir[] = "wal";
 inline constexpr char kSstDir[] = "sst";
 inline constexpr char kManifestDir[] = "manifest";
 inline constexpr char kLostDir[] = "lost";
-inline constexpr char kRepairManifestDir[] = "manifest.repair";
 
 struct DbDirContents {
   enum class Kind {
@@ -36,7 +36,8 @@ struct DbDirContents {
   };
   Kind kind = Kind::kMissing;
   // kForeign: the foreign files; kDataWithoutManifest: the data files;
-  // kDatabase: files Strata did not write, which it leaves alone.
+  // kDatabase: files Strata did not write beside its subdirectories and in
+  // manifest/, which it leaves alone.
   std::vector<std::string> found;
 };
 
