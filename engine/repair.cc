@@ -1,7 +1,6 @@
 #include "engine/repair.h"
 
 #include <algorithm>
-#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -28,22 +27,15 @@
 namespace strata::engine {
 namespace {
 
-// The number in a file name Strata writes ("000012.sst", "000003.log"), or
-// in one repair moved aside ("sst-000012.sst", "wal-000003.log.1").
-std::optional<uint64_t> NumberIn(const std::string& name, const RE2& pattern) {
+// The number in a file name repair moved aside ("sst-000012.sst",
+// "wal-000003.log.1"), of the kind `pattern` captures.
+std::optional<uint64_t> LostNumber(const std::string& name,
+                                   const RE2& pattern) {
   uint64_t n = 0;
   if (!RE2::FullMatch(name, pattern, &n)) return std::nullopt;
   return n;
 }
 
-const RE2& TableName() {
-  static const RE2* const kRe = new RE2(R"((\d{6,})\.sst)");
-  return *kRe;
-}
-const RE2& SegmentName() {
-  static const RE2* const kRe = new RE2(R"((\d{6,})\.log)");
-  return *kRe;
-}
 const RE2& LostTableName() {
   static const RE2* const kRe = new RE2(R"(sst-(\d{6,})\.sst.*)");
   return *kRe;
@@ -186,10 +178,10 @@ absl::Status Repairer::NoteLostNumbers() {
   if (absl::IsNotFound(names.status())) return absl::OkStatus();
   if (!names.ok()) return names.status();
   for (const std::string& name : *names) {
-    if (auto n = NumberIn(name, LostTableName())) {
+    if (auto n = LostNumber(name, LostTableName())) {
       max_table_ = std::max(max_table_, *n);
     }
-    if (auto n = NumberIn(name, LostSegmentName())) {
+    if (auto n = LostNumber(name, LostSegmentName())) {
       max_segment_ = std::max(max_segment_, *n);
     }
   }
@@ -200,11 +192,14 @@ absl::Status Repairer::ScanTables() {
   absl::StatusOr<std::vector<std::string>> names = fs_->ListDir(sst_dir_);
   if (absl::IsNotFound(names.status())) return absl::OkStatus();
   if (!names.ok()) return names.status();
-  static const RE2* const kAnyTable = new RE2(R"((\d{6,})\.sst.*)");
   for (const std::string& name : *names) {
-    if (auto n = NumberIn(name, *kAnyTable))
-      max_table_ = std::max(max_table_, *n);
-    if (auto n = NumberIn(name, TableName())) CheckTable(name, *n);
+    // Older versions' temporaries (".sst.tmp") hold numbers too.
+    for (const char* suffix : {".sst", ".sst.tmp"}) {
+      if (auto n = io::ParseNumberedFileName(name, suffix)) {
+        max_table_ = std::max(max_table_, *n);
+      }
+    }
+    if (auto n = io::ParseNumberedFileName(name, ".sst")) CheckTable(name, *n);
   }
   return absl::OkStatus();
 }
@@ -344,7 +339,7 @@ absl::Status Repairer::WriteReplayedTable() {
   if (replayed_.empty()) return absl::OkStatus();
   const uint64_t number = ++max_table_;
   const std::string path =
-      io::JoinPath(sst_dir_, absl::StrFormat("%06d.sst", number));
+      io::JoinPath(sst_dir_, io::NumberedFileName(number, ".sst"));
   if (absl::Status s = fs_->CreateDir(sst_dir_); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<sstable::TableWriter>> writer =
       sstable::TableWriter::Create(fs_, path, options_.table);

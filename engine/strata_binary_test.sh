@@ -83,6 +83,18 @@ run --db=db put k2 v2
 expect_exit 0 "put with a torn tail"
 expect_in err "warning: data WAL: torn tail cut" "put with a torn tail"
 
+# Under `bazel run` the default --db is ./strata-data where the user ran
+# the command (BUILD_WORKING_DIRECTORY), not the runfiles tree.
+mkdir -p user elsewhere
+(cd elsewhere && BUILD_WORKING_DIRECTORY="$work/user" "$strata" put k v >../out 2>../err)
+code=$?
+expect_exit 0 "put under bazel run"
+[ -d user/strata-data/manifest ] || fail "put under bazel run wrote elsewhere: $(ls -R elsewhere)"
+(cd elsewhere && BUILD_WORKING_DIRECTORY="$work/user" "$strata" get k >../out 2>../err)
+code=$?
+expect_exit 0 "get under bazel run"
+expect_in out "v" "get under bazel run"
+
 rm -rf "$work"
 if ((failures > 0)); then
   echo "$failures failures"

@@ -99,7 +99,8 @@ class Manifest {
   // Writes a snapshot and starts a new generation now.
   [[nodiscard]] absl::Status Checkpoint();
 
-  // OK, or the error that stopped the manifest.
+  // OK, or the error that stopped the manifest (read_only: the
+  // FailedPrecondition every change meets).
   absl::Status health() const;
   // False after a best-effort recovery that lost data, or after a failure:
   // the engine must not delete files then.
