@@ -1,5 +1,5 @@
 // Engine: a small LSN-ordered key-value store whose flushes and compactions
-// drive manifest edits end to end (../shared/DESIGN.md, docs/engine.md).
+// drive manifest edits end to end (docs/design.md, docs/engine.md).
 //
 // Layout of a DB directory:
 //   LOCK                held while open: a second process is refused
@@ -262,7 +262,7 @@ class Engine {
   // Replays the data WAL the manifest lists (or creates the first segment)
   // and opens wal_ for writing.
   absl::StatusOr<Replayed> ReplayWal(const manifest::State& state);
-  // Orphans (DESIGN.md): files no edit names and no operation owns. WAL
+  // Orphans (docs/design.md): files no edit names and no operation owns. WAL
   // segments neither active nor frozen; tables numbered below
   // state.next_table_number that `state` does not list (this engine's own
   // tables get numbers from there on), and temporaries.

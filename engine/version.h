@@ -3,7 +3,7 @@
 //
 // A Version pins one immutable manifest state. Every table a compaction
 // removes is retired: its file is deleted only once no Version made before
-// the removal is alive (DESIGN.md: a file is deleted only after the edit
+// the removal is alive (docs/design.md: a file is deleted only after the edit
 // that removed it is durable and no reader still uses it). Making a Version
 // and dropping one cost O(1) whatever the table count.
 //

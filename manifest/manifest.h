@@ -1,5 +1,5 @@
 // Manifest: the durable record of which data-WAL segments and SSTables make
-// up a database (../shared/DESIGN.md, docs/manifest_format.md).
+// up a database (docs/design.md, docs/manifest_format.md).
 //
 // Every change is an Edit: validated against the current state (invalid
 // edits are refused before anything is written), given the next sequence
