@@ -1,9 +1,9 @@
 // The manifest's state and the edits that change it.
 //
-// State is what docs/design.md lists: manifest version, last LSN, active data-WAL
-// id, frozen data-WAL ids, live SSTables (with the metadata that lets a DB
-// directory move and open without touching every table), and the next
-// SSTable id. An Edit is a batch of the reference design's operations with a
+// State is what docs/design.md lists: manifest version, last LSN, active
+// data-WAL id, frozen data-WAL ids, live SSTables (with the metadata that
+// lets a DB directory move and open without touching every table), and the
+// next SSTable id. An Edit is a batch of the reference design's operations with a
 // sequence number: one log record, applied atomically.
 //
 // Two ways to apply an edit:
