@@ -3,8 +3,8 @@
 // State is what docs/design.md lists: manifest version, last LSN, active
 // data-WAL id, frozen data-WAL ids, live SSTables (with the metadata that
 // lets a DB directory move and open without touching every table), and the
-// next SSTable id. An Edit is a batch of the reference design's operations with a
-// sequence number: one log record, applied atomically.
+// next SSTable id. An Edit is a batch of the reference design's operations with
+// a sequence number: one log record, applied atomically.
 //
 // Two ways to apply an edit:
 //  - Validate() then Apply(): what Manifest::Apply does before anything is
