@@ -134,4 +134,24 @@ absl::Status DbDirRefusal(const std::string& dir,
   return absl::InternalError("engine: unknown directory kind");
 }
 
+absl::Status CheckDbDirForOpen(io::FileSystem* fs, const std::string& dir,
+                               const OpenIntent& intent,
+                               std::vector<std::string>* foreign) {
+  absl::StatusOr<DbDirContents> contents = InspectDbDir(fs, dir);
+  if (!contents.ok()) return contents.status();
+  const absl::Status refusal = DbDirRefusal(dir, *contents);
+  if (refusal.ok()) *foreign = contents->found;
+  const bool writes = !intent.read_only;
+  if (refusal.ok() && intent.error_if_exists && writes) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "engine: a database exists at ", dir, " (error_if_exists is set)"));
+  }
+  if (absl::IsNotFound(refusal) && writes) {
+    if (intent.create_if_missing) return absl::OkStatus();  // Created next.
+    return absl::NotFoundError(
+        absl::StrCat(refusal.message(), " (create_if_missing is off)"));
+  }
+  return refusal;
+}
+
 }  // namespace strata::engine

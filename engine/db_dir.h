@@ -52,6 +52,22 @@ struct DbDirContents {
 [[nodiscard]] absl::Status DbDirRefusal(const std::string& dir,
                                         const DbDirContents& contents);
 
+// What an open asks of the directory (EngineOptions' fields of the names).
+struct OpenIntent {
+  bool create_if_missing = true;
+  bool error_if_exists = false;
+  bool read_only = false;
+};
+
+// Judges `dir` for an open, changing nothing: OK if the open may go on (a
+// database, or a missing or empty directory it may create a database in),
+// else the refusal, which names the directory and why. For a database,
+// sets *foreign to the files beside it that Strata did not write.
+[[nodiscard]] absl::Status CheckDbDirForOpen(io::FileSystem* fs,
+                                             const std::string& dir,
+                                             const OpenIntent& intent,
+                                             std::vector<std::string>* foreign);
+
 }  // namespace strata::engine
 
 #endif  // STRATA_ENGINE_DB_DIR_H_

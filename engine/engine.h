@@ -18,10 +18,10 @@
 // the frozen WAL and raises the last LSN; only after that edit is durable is
 // the WAL segment deleted. Flush() of the active memtable is one edit that
 // adds its table and raises the last LSN; its WAL segment stays active
-// (replay skips what the last LSN covers) until it holds 256 KiB of
-// records (or memtable_bytes, if less), when the same edit retires it. The
-// background thread makes the next WAL segment and the next table file ahead of
-// time, so neither a rotation nor a flush syncs a directory. Compaction
+// (replay skips what the last LSN covers) until the kept-WAL rule
+// (ShouldRetireActiveWal, below) has the same edit retire it. The
+// background thread makes the next WAL segment and the next table file ahead
+// of time, so neither a rotation nor a flush syncs a directory. Compaction
 // (size-tiered, or full on request): one edit adds the outputs and removes the
 // inputs, which are deleted once the edit is durable and no reader pins them.
 //
@@ -49,10 +49,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/build_table.h"
+#include "engine/check.h"
 #include "engine/compaction.h"
 #include "engine/memtable.h"
-#include "engine/merging_iterator.h"
+#include "engine/recovery.h"
 #include "engine/table_cache.h"
+#include "engine/table_numbers.h"
 #include "engine/version.h"
 #include "engine/write_batch.h"
 #include "io/file_system.h"
@@ -113,7 +116,9 @@ struct EngineOptions {
   // Recover what can be recovered from a damaged manifest or data WAL; the
   // engine then deletes no file.
   bool best_effort = false;
-  manifest::ManifestOptions manifest;  // Its best_effort is ours.
+  // The manifest's own options. Its best_effort and read_only fields are
+  // ignored: the engine sets them from the fields of the same names above.
+  manifest::ManifestOptions manifest;
 };
 
 struct KeyValue {
@@ -177,14 +182,6 @@ struct EngineStats {
   std::chrono::nanoseconds open_time{0};
 };
 
-// What Check verified.
-struct CheckReport {
-  uint64_t tables = 0;
-  uint64_t table_bytes = 0;
-  uint64_t entries = 0;
-  uint64_t wal_segments = 0;
-};
-
 class Engine {
  public:
   // Opens (creating if needed) the database in `dir`. `fs` must outlive the
@@ -229,10 +226,6 @@ class Engine {
   [[nodiscard]] absl::Status Close();
 
  private:
-  struct Frozen {
-    uint64_t wal = 0;
-    std::shared_ptr<MemTable> mem;
-  };
   // What a reader uses, taken at once under mu_.
   struct ReadView {
     uint64_t lsn = 0;
@@ -243,32 +236,22 @@ class Engine {
 
   Engine(io::FileSystem* fs, std::string dir, EngineOptions options);
 
-  // --- Open ---
-  // Refuses, before anything is changed, a directory that is not a
-  // database and may not become one (engine/db_dir.h).
-  // Notes the foreign files of a database in report_.
-  absl::Status CheckDirectory();
+  // --- Open and close (engine_open.cc) ---
   absl::Status Recover();
   // Creates the directory and its subdirectories and takes the LOCK.
   absl::Status PrepareDirectory();
-  // What ReplayWal read: the frozen segments' memtables, the active one's,
-  // and the newest LSN in them.
-  struct Replayed {
-    std::vector<Frozen> frozen;
-    std::shared_ptr<MemTable> active;
-    uint64_t lsn = 0;
-    uint64_t active_bytes = 0;  // Record bytes in the active segment.
-  };
-  // Replays the data WAL the manifest lists (or creates the first segment)
-  // and opens wal_ for writing.
-  absl::StatusOr<Replayed> ReplayWal(const manifest::State& state);
-  // Orphans (docs/design.md): files no edit names and no operation owns. WAL
-  // segments neither active nor frozen; tables numbered below
-  // state.next_table_number that `state` does not list (this engine's own
-  // tables get numbers from there on), and temporaries.
-  absl::Status DeleteWalOrphans(const manifest::State& state);
-  absl::StatusOr<std::vector<std::string>> DeleteTableOrphans(
-      const manifest::State& state);
+  absl::Status OpenManifest();
+  // Replays the data WAL the manifest lists (engine/recovery.h) and opens
+  // wal_ for writing after its last whole record; for a new database,
+  // creates the first segment instead.
+  absl::StatusOr<ReplayedWal> OpenDataWal();
+  wal::WriterOptions WalWriterOptions() const;
+  // Copies what the replay found into report_.
+  void NoteReplay(const ReplayedWal& replayed);
+  // Deletes WAL orphans now and table orphans now or, with background
+  // work, from the background thread (engine/recovery.h).
+  absl::Status DeleteOrphansAtOpen(
+      std::shared_ptr<const manifest::State> state);
   std::string WalPath(uint64_t number) const;
 
   // --- Writes ---
@@ -283,52 +266,35 @@ class Engine {
   // Runs flushes, then compactions if due: inline, or by the thread.
   absl::Status DoWork() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   absl::Status FlushFrozen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  absl::Status FlushOne(const Frozen& frozen)
+  absl::Status FlushOne(const FrozenMemTable& frozen)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   // Flushes the active memtable: one edit adds its table and raises the
-  // LSN; once the active WAL segment holds kMaxKeptWalBytes of records (or
-  // memtable_bytes, if less), or held damage a best-effort open skipped, the
-  // same edit makes a new segment active, retiring the old one.
+  // LSN; if ShouldRetireActiveWal(), the same edit makes a new segment
+  // active, retiring the old one.
   absl::Status FlushActive() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_, work_mu_);
-  // Writes `mem` to a new table (the spare one if there is one): the edit
-  // that adds it and raises the LSN.
-  absl::StatusOr<manifest::Edit> FlushEdit(const MemTable& mem)
+  // The kept-WAL rule: Flush() keeps the active segment, and replay skips
+  // the records the flush's LSN covers, until it holds kMaxKeptWalBytes of
+  // records (or memtable_bytes, if less) — at most that much is read at
+  // open only to be skipped — or held damage a best-effort open skipped.
+  bool ShouldRetireActiveWal() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Writes `mem` to a new table, into a spare file if there is one.
+  absl::StatusOr<manifest::TableMeta> WriteTable(const MemTable& mem)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  // Writes `mem` to table `number`: into `made_ahead` if it is set (its
-  // directory entry is durable), else into a file it creates.
-  absl::StatusOr<manifest::TableMeta> WriteMemTable(
-      uint64_t number, std::unique_ptr<io::WritableFile> made_ahead,
-      const MemTable& mem);
-  // Finishes (syncs) a table and, unless `entry_durable`, syncs its
-  // directory entry.
-  absl::StatusOr<manifest::TableMeta> FinishTable(uint64_t number,
-                                                  sstable::TableWriter* writer,
-                                                  bool entry_durable);
-  // The background thread's: once spare_tables_ is down to half of
-  // kSpareTables, makes it full again, with one directory sync.
-  void PrepareSpareTables() ABSL_LOCKS_EXCLUDED(work_mu_, mu_);
+  // The last LSN once `table` (the oldest unflushed memtable's) is live.
+  uint64_t RaisedLsn(const manifest::TableMeta& table) const;
   // Without a background thread, the caller makes the spares (the next WAL
-  // segment and table file) at the end of its step, if they are wanted: the
-  // same files and order as the thread, but deterministic.
+  // segment and table files) at the end of its step, if they are wanted:
+  // the same files and order as the thread, but deterministic.
   void PrepareSparesInline() ABSL_LOCKS_EXCLUDED(work_mu_, mu_);
-  // The next WAL segment and table files, for either of the above.
+  // The next WAL segment and table files, for the thread or the above.
   void MakeSpares() ABSL_LOCKS_EXCLUDED(work_mu_, mu_);
   // The background thread's: the manifest generations a checkpoint
   // superseded (ManifestOptions::defer_deletions).
   void DeleteObsoleteManifestFiles() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status MaybeCompact() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
+  // Runs a CompactionJob and commits it. A damaged input is kept and left
+  // out of later automatic compactions; a failed output fails the engine.
   absl::Status RunCompaction(std::vector<manifest::TableMeta> inputs)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  // Writes what `merged` keeps to a new table; nullopt if nothing is kept.
-  // On error, *output_failed says whether writing the output failed (else
-  // reading an input did).
-  absl::StatusOr<std::optional<manifest::TableMeta>> WriteCompactionOutput(
-      EntryIterator* merged, const OutsideTables& outside, bool* output_failed)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  absl::Status CompactionInputFailed(const std::set<uint64_t>& inputs,
-                                     absl::Status status)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  absl::StatusOr<uint64_t> NewTableNumber()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   // Records the first background error: the engine becomes read-only.
   absl::Status Fail(absl::Status status) ABSL_LOCKS_EXCLUDED(mu_);
@@ -353,10 +319,12 @@ class Engine {
   const std::string sst_dir_;
   const EngineOptions options_;
   mutable TableCache tables_;  // A cache: filled by const reads.
+  const TableBuilder builder_;
   VersionTracker versions_;
   std::unique_ptr<io::FileLock> lock_;
   std::unique_ptr<manifest::Manifest> manifest_;
-  OpenReport report_;       // Written by Open only.
+  std::unique_ptr<TableNumbers> numbers_;  // Set by Open.
+  OpenReport report_;                      // Written by Open only.
   bool lost_data_ = false;  // Best-effort recovery skipped something.
   // The state at open, for the background thread's scan of sst/.
   std::shared_ptr<const manifest::State> table_orphan_scan_;
@@ -367,9 +335,7 @@ class Engine {
   uint64_t wal_number_ ABSL_GUARDED_BY(write_mu_) = 0;
   // Record bytes in the active segment (its size, framing aside).
   uint64_t wal_bytes_ ABSL_GUARDED_BY(write_mu_) = 0;
-  // Flush() keeps the active segment until it holds this many record bytes
-  // (or memtable_bytes, if less): at most this much is read at open only
-  // to be skipped.
+  // See ShouldRetireActiveWal().
   static constexpr uint64_t kMaxKeptWalBytes = uint64_t{256} << 10;
   // Close checkpoints the manifest if its log holds more than this.
   static constexpr uint64_t kCheckpointAtCloseBytes = uint64_t{64} << 10;
@@ -382,28 +348,18 @@ class Engine {
 
   // Held while flushing or compacting: one at a time.
   Mutex work_mu_ ABSL_ACQUIRED_BEFORE(mu_);
-  uint64_t next_table_ ABSL_GUARDED_BY(work_mu_) = 0;
-  uint64_t reserved_end_ ABSL_GUARDED_BY(work_mu_) = 0;
   std::set<uint64_t> damaged_ ABSL_GUARDED_BY(work_mu_);
-  // Table files made ahead by the background thread: created empty under
-  // reserved numbers, their directory entries durable. A flush writes into
-  // one and so syncs no directory. Until an edit names one, it is an orphan
-  // (deleted by Close, or by the next open after a crash). Several are kept
-  // so that one directory sync serves several flushes, and a burst of
-  // flushes does not outrun the thread. Oldest number first.
-  struct SpareTable {
-    uint64_t number = 0;
-    std::unique_ptr<io::WritableFile> file;
-  };
+  // Spare table files kept ready (engine/table_numbers.h): several, so that
+  // one directory sync serves several flushes and a burst of flushes does
+  // not outrun the background thread.
   static constexpr size_t kSpareTables = 8;
-  std::deque<SpareTable> spare_tables_ ABSL_GUARDED_BY(work_mu_);
 
   // What readers see, and the background thread's signals.
   mutable Mutex mu_;
   CondVar work_cv_;  // Frozen memtables to flush, or shutdown.
   CondVar done_cv_;  // A flush ended, or a failure: stalled writers look.
   std::shared_ptr<MemTable> mem_ ABSL_GUARDED_BY(mu_);
-  std::deque<Frozen> frozen_ ABSL_GUARDED_BY(mu_);  // Oldest first.
+  std::deque<FrozenMemTable> frozen_ ABSL_GUARDED_BY(mu_);  // Oldest first.
   std::shared_ptr<const Version> current_ ABSL_GUARDED_BY(mu_);
   uint64_t visible_lsn_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
 #include "io/mutex.h"
 #include "manifest/edit.h"
 
@@ -30,6 +31,16 @@ struct Version {
   uint64_t id = 0;  // Ascending in the order versions were made.
   std::shared_ptr<const manifest::State> state;
 };
+
+// The tables of `state` whose key range holds `key`, newest (largest LSN)
+// first: where a read of `key` looks, in the order it looks.
+std::vector<const manifest::TableMeta*> TablesHolding(
+    const manifest::State& state, absl::string_view key);
+// The tables of `state` whose key range meets [start, end) (`end` empty: no
+// bound), in table-number order.
+std::vector<const manifest::TableMeta*> TablesOverlapping(
+    const manifest::State& state, absl::string_view start,
+    absl::string_view end);
 
 class VersionTracker {
  public:

@@ -145,9 +145,45 @@ TEST(ManifestCodecGoldenTest, FlushEdit) {
             "4008");  // 8: UpdateLsn 8
 }
 
+TEST(ManifestCodecGoldenTest, FreezeFlushActiveAndCompactEdits) {
+  std::string bytes;
+  Edit freeze = Edit::Freeze(1, 2);
+  freeze.sequence = 3;
+  EncodeEdit(freeze, &bytes);
+  EXPECT_EQ(absl::BytesToHexString(bytes),
+            "0803"    // 1: sequence 3
+            "2001"    // 4: AddFrozenWal 1
+            "1802");  // 3: SetActiveWal 2
+
+  TableMeta t;
+  t.number = 5;
+  Edit flush = Edit::FlushActive(t, 9, 4);
+  flush.sequence = 4;
+  bytes.clear();
+  EncodeEdit(flush, &bytes);
+  EXPECT_EQ(absl::BytesToHexString(bytes),
+            "0804"  // 1: sequence 4
+            "3214"  // 6: AddTable, 20 bytes: number 5, the rest zero
+            "0805100018002000"
+            "2a0032003800400048005000"
+            "4009"    // 8: UpdateLsn 9
+            "1804");  // 3: SetActiveWal 4
+  EXPECT_EQ(Edit::FlushActive(t, 9, std::nullopt).ops.size(), 2u);
+
+  Edit compact = Edit::Compact({t}, {1, 2});
+  compact.sequence = 5;
+  bytes.clear();
+  EncodeEdit(compact, &bytes);
+  ASSERT_EQ(compact.ops.size(), 1u);
+  Edit back;
+  ASSERT_OK(DecodeEdit(bytes, "edit", 0, &back));
+  EXPECT_EQ(std::get<Compaction>(back.ops[0]).removed,
+            (std::vector<uint64_t>{1, 2}));
+}
+
 TEST(ManifestCodecTest, UnknownOpFromANewerFormatIsRefused) {
   std::string bytes;
-  EncodeEdit(Edit::Freeze(1, 2, 3), &bytes);
+  EncodeEdit(Edit{0, {AddFrozenWal{1}, SetActiveWal{2}, UpdateLsn{3}}}, &bytes);
   TaggedWriter(&bytes).Varint(40, 1);  // An op this build does not know.
   Edit edit;
   EXPECT_THAT(DecodeEdit(bytes, "manifest/000002.log record", 64, &edit),
@@ -157,7 +193,7 @@ TEST(ManifestCodecTest, UnknownOpFromANewerFormatIsRefused) {
 
 TEST(ManifestCodecTest, SkippableUnknownFieldIsSkipped) {
   std::string bytes;
-  EncodeEdit(Edit::Freeze(1, 2, 3), &bytes);
+  EncodeEdit(Edit{0, {AddFrozenWal{1}, SetActiveWal{2}, UpdateLsn{3}}}, &bytes);
   TaggedWriter(&bytes).Bytes(41, "hint", IfUnknown::kSkip);
   Edit edit;
   ASSERT_OK(DecodeEdit(bytes, "edit", 0, &edit));

@@ -32,11 +32,11 @@ std::vector<Edit> Edits() {
   edits.push_back(Edit{0, {SetActiveWal{1}, AllocateTableId{2}}});
   edits.push_back(Edit::Flush(TestTable(1), 0, 10));
   edits.back().ops.erase(edits.back().ops.begin() + 1);  // No WAL to retire.
-  edits.push_back(Edit::Freeze(1, 2, 20));
+  edits.push_back(Edit::Freeze(1, 2));
   edits.push_back(Edit::Flush(TestTable(2), 1, 20));
   edits.push_back(Edit{0, {AllocateTableId{3}}});
   edits.push_back(Edit{0, {Compaction{{TestTable(3, 1)}, {1, 2}}}});
-  edits.push_back(Edit::Freeze(2, 3, 30));
+  edits.push_back(Edit::Freeze(2, 3));
   return edits;
 }
 

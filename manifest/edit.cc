@@ -33,19 +33,35 @@ const char* OpName(const Op& op) {
   return std::visit(Namer(), op);
 }
 
-Edit Edit::Flush(TableMeta table, uint64_t retired_wal, uint64_t lsn) {
+Edit Edit::Freeze(uint64_t old_wal, uint64_t new_wal) {
   Edit edit;
-  edit.ops.push_back(AddTable{std::move(table)});
+  edit.ops.push_back(AddFrozenWal{old_wal});
+  edit.ops.push_back(SetActiveWal{new_wal});
+  return edit;
+}
+
+Edit Edit::Flush(std::optional<TableMeta> table, uint64_t retired_wal,
+                 uint64_t lsn) {
+  Edit edit;
+  if (table.has_value()) edit.ops.push_back(AddTable{*std::move(table)});
   edit.ops.push_back(RemoveFrozenWal{retired_wal});
   edit.ops.push_back(UpdateLsn{lsn});
   return edit;
 }
 
-Edit Edit::Freeze(uint64_t old_wal, uint64_t new_wal, uint64_t lsn) {
+Edit Edit::FlushActive(TableMeta table, uint64_t lsn,
+                       std::optional<uint64_t> next_wal) {
   Edit edit;
-  edit.ops.push_back(AddFrozenWal{old_wal});
-  edit.ops.push_back(SetActiveWal{new_wal});
+  edit.ops.push_back(AddTable{std::move(table)});
   edit.ops.push_back(UpdateLsn{lsn});
+  if (next_wal.has_value()) edit.ops.push_back(SetActiveWal{*next_wal});
+  return edit;
+}
+
+Edit Edit::Compact(std::vector<TableMeta> added,
+                   std::vector<uint64_t> removed) {
+  Edit edit;
+  edit.ops.push_back(Compaction{std::move(added), std::move(removed)});
   return edit;
 }
 

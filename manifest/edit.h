@@ -19,6 +19,7 @@
 #define STRATA_MANIFEST_EDIT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -76,11 +77,24 @@ struct Edit {
   uint64_t sequence = 0;
   std::vector<Op> ops;
 
-  // A flush: the table written from `retired_wal`'s memtable becomes live,
-  // the WAL leaves the frozen list, and the last LSN rises to `lsn`.
-  static Edit Flush(TableMeta table, uint64_t retired_wal, uint64_t lsn);
-  // A freeze: `old_wal` is frozen and `new_wal` becomes active.
-  static Edit Freeze(uint64_t old_wal, uint64_t new_wal, uint64_t lsn);
+  // The edits the engine commits (engine/engine.cc builds every edit with
+  // these), each one log record:
+  //
+  // A freeze: `old_wal` joins the frozen list and `new_wal` becomes active.
+  // The last LSN stays: the frozen memtable's entries are in no table yet.
+  static Edit Freeze(uint64_t old_wal, uint64_t new_wal);
+  // A flush of a frozen memtable: its table (none if it was empty) becomes
+  // live, its WAL leaves the frozen list, and the last LSN rises to `lsn`.
+  static Edit Flush(std::optional<TableMeta> table, uint64_t retired_wal,
+                    uint64_t lsn);
+  // A flush of the active memtable: its table becomes live and the last LSN
+  // rises to `lsn`; with `next_wal`, that segment becomes active, retiring
+  // the one that held the memtable.
+  static Edit FlushActive(TableMeta table, uint64_t lsn,
+                          std::optional<uint64_t> next_wal);
+  // A compaction: `removed` leave and `added` arrive, as one op.
+  static Edit Compact(std::vector<TableMeta> added,
+                      std::vector<uint64_t> removed);
 };
 
 struct State {

@@ -47,7 +47,7 @@ State Started() {
 
 TEST(EditTest, FreezeThenFlushAreEachOneEdit) {
   State s = Started();
-  ASSERT_OK(Commit(&s, Edit::Freeze(1, 2, 100)));
+  ASSERT_OK(Commit(&s, Edit::Freeze(1, 2)));
   EXPECT_EQ(s.active_wal, 2u);
   EXPECT_THAT(s.frozen_wals, ElementsAre(1));
   ASSERT_OK(Commit(&s, Edit::Flush(Table(3), 1, 100)));
@@ -115,7 +115,8 @@ TEST(EditTest, ValidationSeesEarlierOpsOfTheSameEdit) {
 TEST(EditTest, ReplayIsIdempotent) {
   State s = Started();
   const Edit freeze = [] {
-    Edit e = Edit::Freeze(1, 2, 10);
+    Edit e = Edit::Freeze(1, 2);
+    e.ops.push_back(UpdateLsn{10});
     e.sequence = 3;
     return e;
   }();

@@ -366,7 +366,7 @@ absl::Status Manifest::ApplyCompaction(std::vector<TableMeta> added,
   return ApplyOne(Compaction{std::move(added), std::move(removed)});
 }
 
-absl::StatusOr<uint64_t> Manifest::NewTableNumber() {
+absl::StatusOr<uint64_t> Manifest::AllocateOneTableId() {
   while (true) {
     uint64_t number;
     {

@@ -78,7 +78,10 @@ class Manifest {
   // the sticky failure after a failed write or sync.
   [[nodiscard]] absl::StatusOr<uint64_t> Apply(Edit edit);
 
-  // One-op edits, as the reference design offers them.
+  // One-op edits: the reference design's API, kept for consumers porting
+  // from it (each is Apply of an edit holding that one op). The engine
+  // commits whole edits instead (Edit::Freeze, Edit::Flush, ...), so that
+  // each step of its work is one log record.
   [[nodiscard]] absl::Status SetVersion(uint64_t version);
   [[nodiscard]] absl::Status SetActiveWal(uint64_t wal);
   [[nodiscard]] absl::Status AddFrozenWal(uint64_t wal);
@@ -89,8 +92,10 @@ class Manifest {
   [[nodiscard]] absl::Status AllocateTableId(uint64_t number);
   [[nodiscard]] absl::Status ApplyCompaction(std::vector<TableMeta> added,
                                              std::vector<uint64_t> removed);
-  // Allocates the next table id durably and returns it.
-  [[nodiscard]] absl::StatusOr<uint64_t> NewTableNumber();
+  // One edit that allocates the single next table id durably; returns it.
+  // (The engine reserves ids a batch at a time instead:
+  // engine/table_numbers.h.)
+  [[nodiscard]] absl::StatusOr<uint64_t> AllocateOneTableId();
 
   // The state after every edit applied so far. Immutable; readers keep it as
   // long as they like without holding any lock of the manifest's.

@@ -132,7 +132,7 @@ void BuildLog(const std::string& dir, uint64_t edits) {
     if (seq == 1) {
       edit.ops = {SetActiveWal{1}};
     } else if (seq % 2 == 0) {
-      edit = Edit::Freeze(wal, wal + 1, seq);
+      edit = Edit::Freeze(wal, wal + 1);
       edit.sequence = seq;
       ++wal;
     } else {

@@ -50,7 +50,7 @@ class ManifestTest : public ::testing::Test {
   void Populate(Manifest& m, int tables) {
     ASSERT_OK(m.SetActiveWal(1));
     for (int i = 0; i < tables; ++i) {
-      ASSERT_OK_AND_ASSIGN(uint64_t n, m.NewTableNumber());
+      ASSERT_OK_AND_ASSIGN(uint64_t n, m.AllocateOneTableId());
       ASSERT_OK(m.AddTable(TestTable(n)));
     }
   }
@@ -76,7 +76,7 @@ TEST_F(ManifestTest, ReplayAfterReopen) {
   {
     auto m = Open();
     Populate(*m, 5);
-    ASSERT_OK(m->Apply(Edit::Freeze(1, 2, 500)).status());
+    ASSERT_OK(m->Apply(Edit::Freeze(1, 2)).status());
     before = *m->current();
   }
   auto m = Open();
@@ -89,8 +89,8 @@ TEST_F(ManifestTest, FlushAndFreezeAreEachOneEditOneRecord) {
   auto m = Open();
   Populate(*m, 1);
   const uint64_t edits = m->stats().edits;
-  ASSERT_OK(m->Apply(Edit::Freeze(1, 2, 100)).status());
-  ASSERT_OK_AND_ASSIGN(uint64_t n, m->NewTableNumber());
+  ASSERT_OK(m->Apply(Edit::Freeze(1, 2)).status());
+  ASSERT_OK_AND_ASSIGN(uint64_t n, m->AllocateOneTableId());
   ASSERT_OK(m->Apply(Edit::Flush(TestTable(n), 1, 100)).status());
   EXPECT_EQ(m->stats().edits, edits + 3);  // freeze, allocate, flush
   EXPECT_TRUE(m->current()->frozen_wals.empty());
@@ -116,7 +116,7 @@ TEST_F(ManifestTest, InvalidEditIsRefusedBeforeAnythingIsWritten) {
 TEST_F(ManifestTest, CompactionIsOneAtomicEdit) {
   auto m = Open();
   Populate(*m, 4);
-  ASSERT_OK_AND_ASSIGN(uint64_t out, m->NewTableNumber());
+  ASSERT_OK_AND_ASSIGN(uint64_t out, m->AllocateOneTableId());
   ASSERT_OK(m->ApplyCompaction({TestTable(out, 1)}, {1, 2, 3}));
   auto state = m->current();
   EXPECT_EQ(state->tables.size(), 2u);
@@ -138,11 +138,11 @@ TEST_F(ManifestTest, AllocatedIdsSurviveACrash) {
   uint64_t allocated;
   {
     auto m = Open();
-    ASSERT_OK_AND_ASSIGN(allocated, m->NewTableNumber());
+    ASSERT_OK_AND_ASSIGN(allocated, m->AllocateOneTableId());
     ASSERT_OK(fs_.SimulateCrash());
   }
   auto m = Open();
-  ASSERT_OK_AND_ASSIGN(uint64_t next, m->NewTableNumber());
+  ASSERT_OK_AND_ASSIGN(uint64_t next, m->AllocateOneTableId());
   EXPECT_GT(next, allocated);
 }
 
@@ -259,7 +259,7 @@ TEST_F(ManifestTest, ConcurrentEditsFromManyThreadsAreGroupCommitted) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < kPerThread; ++i) {
-        absl::StatusOr<uint64_t> n = m->NewTableNumber();
+        absl::StatusOr<uint64_t> n = m->AllocateOneTableId();
         ASSERT_OK(n.status());
         ASSERT_OK(m->AddTable(TestTable(*n)));
       }
@@ -309,7 +309,7 @@ TEST_F(ManifestTest, FailedGroupKeepsEveryEarlierAcknowledgedEdit) {
     ASSERT_OK(m->SetActiveWal(1));
     std::vector<uint64_t> numbers;
     for (int i = 0; i < kThreads * kPerThread; ++i) {
-      ASSERT_OK_AND_ASSIGN(uint64_t n, m->NewTableNumber());
+      ASSERT_OK_AND_ASSIGN(uint64_t n, m->AllocateOneTableId());
       numbers.push_back(n);
     }
     // Somewhere among the next groups' writes and syncs.

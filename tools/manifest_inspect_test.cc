@@ -33,7 +33,11 @@ class ManifestDumpTest : public ::testing::Test {
     ASSERT_OK(m->AddTable(apple));
     ASSERT_OK(m->Checkpoint());
     ASSERT_OK(m->AddTable(cherry));
-    ASSERT_OK(m->Apply(manifest::Edit::Freeze(1, 2, 42)).status());
+    ASSERT_OK(m->Apply(manifest::Edit{0,
+                                      {manifest::AddFrozenWal{1},
+                                       manifest::SetActiveWal{2},
+                                       manifest::UpdateLsn{42}}})
+                  .status());
   }
 
   testing::MemFileSystem fs_;

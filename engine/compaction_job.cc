@@ -1,0 +1,88 @@
+#include "engine/compaction_job.h"
+
+#include <utility>
+
+#include "engine/merging_iterator.h"
+#include "io/status_macros.h"
+
+namespace strata::engine {
+namespace {
+
+std::set<uint64_t> NumbersOf(const std::vector<manifest::TableMeta>& tables) {
+  std::set<uint64_t> numbers;
+  for (const manifest::TableMeta& t : tables) numbers.insert(t.number);
+  return numbers;
+}
+
+}  // namespace
+
+CompactionJob::CompactionJob(io::FileSystem* fs, TableCache* tables,
+                             TableNumbers* numbers, const TableBuilder* builder,
+                             const manifest::State& state,
+                             std::vector<manifest::TableMeta> inputs)
+    : fs_(fs),
+      tables_(tables),
+      numbers_(numbers),
+      builder_(builder),
+      outside_(state, NumbersOf(inputs)),
+      inputs_(std::move(inputs)),
+      input_numbers_(NumbersOf(inputs_)) {}
+
+absl::Status CompactionJob::Failed(Failure failure, absl::Status status) {
+  failure_ = failure;
+  return status;
+}
+
+absl::Status CompactionJob::Emit(const sstable::Entry& e) {
+  if (writer_ == nullptr) {  // Created on the first entry kept.
+    absl::StatusOr<uint64_t> n = numbers_->Next();
+    if (!n.ok()) return output_status_ = n.status();
+    output_number_ = *n;
+    absl::StatusOr<std::unique_ptr<sstable::TableWriter>> w =
+        builder_->Create(output_number_);
+    if (!w.ok()) return output_status_ = w.status();
+    writer_ = *std::move(w);
+  }
+  return output_status_ = writer_->Add(e);
+}
+
+absl::Status CompactionJob::Run() {
+  std::vector<std::unique_ptr<EntryIterator>> children;
+  for (const manifest::TableMeta& t : inputs_) {
+    absl::StatusOr<std::shared_ptr<const sstable::TableReader>> table =
+        tables_->Get(t.number);
+    if (!table.ok()) return Failed(Failure::kInput, table.status());
+    children.push_back(NewTableIterator(*std::move(table)));
+  }
+  std::unique_ptr<EntryIterator> merged =
+      NewMergingIterator(std::move(children));
+  const absl::Status merge =
+      MergeForCompaction(merged.get(), outside_,
+                         [this](const sstable::Entry& e) { return Emit(e); });
+  if (!merge.ok() && !output_status_.ok()) {
+    return Failed(Failure::kOutput, merge);
+  }
+  if (!merge.ok()) {
+    if (writer_ != nullptr) {
+      writer_.reset();  // Not named by any edit: ours to remove.
+      fs_->RemoveFile(builder_->TablePath(output_number_)).IgnoreError();
+    }
+    return Failed(Failure::kInput, merge);
+  }
+  if (writer_ == nullptr) return absl::OkStatus();  // Every entry dropped.
+  absl::StatusOr<manifest::TableMeta> table =
+      builder_->Finish(output_number_, writer_.get(), /*entry_durable=*/false);
+  if (!table.ok()) return Failed(Failure::kOutput, table.status());
+  output_ = *std::move(table);
+  return absl::OkStatus();
+}
+
+manifest::Edit CompactionJob::edit() const {
+  std::vector<manifest::TableMeta> added;
+  if (output_.has_value()) added.push_back(*output_);
+  return manifest::Edit::Compact(
+      std::move(added),
+      std::vector<uint64_t>(input_numbers_.begin(), input_numbers_.end()));
+}
+
+}  // namespace strata::engine

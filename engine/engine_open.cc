@@ -1,0 +1,235 @@
+// Engine: opening (the checks of the directory, the manifest, the data-WAL
+// replay and the orphan deletions, in that order) and closing. The rest of
+// the class is in engine.cc: writes, reads, versions, flushes and
+// compactions.
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/db_dir.h"
+#include "engine/engine.h"
+#include "engine/recovery.h"
+#include "io/status_macros.h"
+#include "wal/format.h"
+
+namespace strata::engine {
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(io::FileSystem* fs,
+                                                     std::string dir,
+                                                     EngineOptions options) {
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<Engine> engine(
+      new Engine(fs, std::move(dir), std::move(options)));
+  STRATA_RETURN_IF_ERROR(engine->Recover());
+  engine->report_.duration = std::chrono::steady_clock::now() - start;
+  {
+    MutexLock lock(&engine->mu_);
+    engine->stats_.open_time = engine->report_.duration;
+    // Without the thread, spares are made after the first step that
+    // wants them: open itself leaves no file but the live ones.
+    engine->spare_wanted_ = engine->options_.background_work;
+  }
+  if (engine->options_.read_only) {
+    // Frozen memtables stay in memory: nothing is written.
+  } else if (engine->options_.background_work) {
+    engine->background_ =
+        std::thread([e = engine.get()] { e->BackgroundLoop(); });
+  } else {
+    MutexLock work(&engine->work_mu_);
+    // Frozen memtables found by recovery are flushed now; a failure is
+    // recorded by Fail and leaves the engine read-only, as it would in the
+    // background.
+    engine->DoWork().IgnoreError();
+  }
+  return engine;
+}
+
+Engine::~Engine() {
+  // Errors of a close nobody asked for have no one to go to; Close()
+  // returns them.
+  Close().IgnoreError();
+}
+
+absl::Status Engine::Close() {
+  {
+    MutexLock lock(&mu_);
+    if (closed_) return absl::OkStatus();
+    closing_ = true;
+    work_cv_.SignalAll();
+    done_cv_.SignalAll();
+  }
+  if (background_.joinable()) background_.join();
+  if (numbers_ != nullptr) numbers_->DropSpares(DeletionsAllowed());
+  absl::Status s;
+  {
+    // Writers that got past CheckWritable before closing_ was set finish
+    // first: they hold write_mu_.
+    MutexLock write(&write_mu_);
+    if (wal_ != nullptr) s = wal_->Close();
+  }
+  if (manifest_ != nullptr) {
+    // A clean close leaves a long manifest log checkpointed, so the next
+    // open reads a snapshot instead of replaying thousands of edits.
+    if (health().ok() && manifest_->health().ok() &&
+        manifest_->stats().log_bytes > kCheckpointAtCloseBytes) {
+      absl::Status c = manifest_->Checkpoint();
+      if (s.ok()) s = c;
+    }
+    DeleteObsoleteManifestFiles();
+  }
+  std::shared_ptr<const Version> last;
+  {
+    MutexLock lock(&mu_);
+    closed_ = true;
+    last = std::move(current_);
+  }
+  last.reset();   // Deletes tables only this version still pinned.
+  lock_.reset();  // Another engine may open the directory now.
+  return s;
+}
+
+std::string Engine::WalPath(uint64_t number) const {
+  return io::JoinPath(wal_dir_, wal::SegmentFileName(number));
+}
+
+absl::Status Engine::PrepareDirectory() {
+  // The directory's own entry is durable before anything in it matters.
+  STRATA_RETURN_IF_ERROR(fs_->CreateDir(dir_));
+  STRATA_RETURN_IF_ERROR(fs_->SyncDir(io::DirName(dir_)));
+  absl::StatusOr<std::unique_ptr<io::FileLock>> lock =
+      fs_->LockFile(io::JoinPath(dir_, kLockFile));
+  if (!lock.ok()) {
+    return absl::Status(lock.status().code(),
+                        absl::StrCat("engine: cannot lock ", dir_, ": ",
+                                     lock.status().message()));
+  }
+  lock_ = *std::move(lock);
+  STRATA_RETURN_IF_ERROR(fs_->CreateDir(wal_dir_));
+  STRATA_RETURN_IF_ERROR(fs_->CreateDir(sst_dir_));
+  return fs_->SyncDir(dir_);
+}
+
+absl::Status Engine::OpenManifest() {
+  manifest::ManifestOptions mopts = options_.manifest;
+  mopts.best_effort = options_.best_effort;
+  mopts.read_only = options_.read_only;
+  // The background thread deletes superseded manifest generations, so a
+  // checkpoint inside a flush's edit holds no unlink.
+  mopts.defer_deletions = options_.background_work;
+  STRATA_ASSIGN_OR_RETURN(
+      manifest_,
+      manifest::Manifest::Open(fs_, io::JoinPath(dir_, kManifestDir), mopts));
+  report_.manifest = manifest_->recovery();
+  report_.created = report_.manifest.created;
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Recover() {
+  const OpenIntent intent{options_.create_if_missing, options_.error_if_exists,
+                          options_.read_only};
+  STRATA_RETURN_IF_ERROR(
+      CheckDbDirForOpen(fs_, dir_, intent, &report_.foreign_files));
+  if (!options_.read_only) STRATA_RETURN_IF_ERROR(PrepareDirectory());
+  STRATA_RETURN_IF_ERROR(OpenManifest());
+  STRATA_ASSIGN_OR_RETURN(ReplayedWal replayed, OpenDataWal());
+  // A new database's first edit changed the state.
+  std::shared_ptr<const manifest::State> state = manifest_->current();
+  const uint64_t lsn = std::max(state->last_lsn, replayed.lsn);
+  numbers_ = std::make_unique<TableNumbers>(fs_, manifest_.get(), sst_dir_,
+                                            options_.table_number_batch);
+  {
+    MutexLock write(&write_mu_);
+    last_lsn_ = lsn;
+    wal_number_ = state->active_wal;
+    wal_bytes_ = replayed.active_bytes;
+    retire_damaged_wal_ = !report_.wal_skipped.empty();
+    active_ = replayed.active;
+  }
+  {
+    MutexLock lock(&mu_);
+    visible_lsn_ = lsn;
+    mem_ = replayed.active;
+    for (FrozenMemTable& f : replayed.frozen) frozen_.push_back(std::move(f));
+    current_ = versions_.Make(state);
+  }
+  report_.deletions_allowed = DeletionsAllowed();
+  if (options_.read_only || !report_.deletions_allowed) {
+    return absl::OkStatus();
+  }
+  return DeleteOrphansAtOpen(state);
+}
+
+absl::Status Engine::DeleteOrphansAtOpen(
+    std::shared_ptr<const manifest::State> state) {
+  STRATA_ASSIGN_OR_RETURN(std::vector<std::string> wals,
+                          DeleteWalOrphans(fs_, wal_dir_, *state));
+  report_.orphans_deleted = std::move(wals);
+  if (options_.background_work) {
+    // sst/ may hold many thousands of names: the background thread scans
+    // it, so open time does not grow with the table count.
+    table_orphan_scan_ = std::move(state);
+    return absl::OkStatus();
+  }
+  STRATA_ASSIGN_OR_RETURN(std::vector<std::string> tables,
+                          DeleteTableOrphans(fs_, sst_dir_, *state));
+  report_.orphans_deleted.insert(report_.orphans_deleted.end(), tables.begin(),
+                                 tables.end());
+  return absl::OkStatus();
+}
+
+wal::WriterOptions Engine::WalWriterOptions() const {
+  wal::WriterOptions wopts;
+  wopts.sync = options_.wal_sync;
+  wopts.max_record_size = options_.max_batch_bytes;
+  // Segments rotate only on freeze, which the manifest records.
+  wopts.max_segment_size = UINT64_MAX;
+  return wopts;
+}
+
+absl::StatusOr<ReplayedWal> Engine::OpenDataWal() {
+  const manifest::State& state = *manifest_->current();
+  if (state.active_wal == 0) {  // A new database: its first segment.
+    ReplayedWal none;
+    none.active = std::make_shared<MemTable>();
+    if (options_.read_only) return none;
+    STRATA_ASSIGN_OR_RETURN(
+        wal_, wal::Writer::Create(fs_, wal_dir_, 1, WalWriterOptions()));
+    STRATA_RETURN_IF_ERROR(manifest_->SetActiveWal(1));
+    return none;
+  }
+  WalReplayOptions ropts;
+  ropts.best_effort = options_.best_effort;
+  ropts.strict_tail =
+      options_.wal_recovery == WalRecovery::kAbsoluteConsistency;
+  ropts.max_record_size = options_.max_batch_bytes;
+  STRATA_ASSIGN_OR_RETURN(ReplayedWal replayed,
+                          ReplayDataWal(fs_, wal_dir_, state, ropts));
+  NoteReplay(replayed);
+  if (options_.read_only) return replayed;  // The torn tail stays on disk.
+  STRATA_ASSIGN_OR_RETURN(
+      wal_, wal::Writer::Reopen(fs_, wal_dir_, state.active_wal,
+                                replayed.tail.valid_end, WalWriterOptions()));
+  return replayed;
+}
+
+void Engine::NoteReplay(const ReplayedWal& replayed) {
+  report_.wal_segments = replayed.segments;
+  report_.wal_records = replayed.records;
+  report_.wal_entries = replayed.entries;
+  report_.wal_entries_flushed = replayed.entries_flushed;
+  report_.wal_skipped = replayed.skipped;
+  lost_data_ = !replayed.skipped.empty();
+  const wal::Tail& tail = replayed.tail;
+  if (!tail.torn()) return;
+  report_.repaired_wal_tail = true;
+  report_.wal_tail_segment = tail.segment;
+  report_.wal_tail_offset = tail.valid_end;
+  report_.wal_tail_bytes = tail.file_size - tail.valid_end;
+  report_.wal_tail = absl::StrFormat(
+      "%s: %d bytes cut at offset %d: %s", WalPath(tail.segment),
+      tail.file_size - tail.valid_end, tail.valid_end, tail.reason);
+}
+
+}  // namespace strata::engine
