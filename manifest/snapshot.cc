@@ -9,15 +9,10 @@
 #include "encoding/coding.h"
 #include "encoding/crc32c.h"
 #include "encoding/tagged.h"
+#include "io/status_macros.h"
 #include "manifest/codec.h"
 
 namespace strata::manifest {
-namespace {
-
-constexpr uint32_t kMagic = 0x4e534d53;  // "SMSN"
-constexpr uint16_t kVersion = 1;
-
-}  // namespace
 
 std::string SnapshotFileName(uint64_t generation) {
   return io::NumberedFileName(generation, ".snapshot");
@@ -27,35 +22,80 @@ std::optional<uint64_t> ParseSnapshotFileName(absl::string_view name) {
   return io::ParseNumberedFileName(name, ".snapshot");
 }
 
+// ------------------------------------------------------- Header and trailer
+
 namespace {
 
-std::string Header(uint64_t generation) {
-  std::string h;
-  PutFixed32(&h, kMagic);
-  PutFixed16(&h, kVersion);
-  PutFixed16(&h, 0);
-  PutFixed64(&h, generation);
-  PutFixed32(&h, 0);
-  PutFixed32(&h, Checksum::Of(h));
-  return h;
-}
-
-std::string Trailer(uint64_t body_length, uint32_t body_crc) {
-  std::string t;
-  PutFixed64(&t, body_length);
-  PutFixed32(&t, crc32c::Mask(body_crc));
-  PutFixed32(&t, Checksum::Of(t));
-  return t;
-}
+// Field offsets, as drawn in snapshot.h.
+constexpr size_t kHeaderVersionAt = 4;
+constexpr size_t kHeaderGenerationAt = 8;
+constexpr size_t kHeaderCrcAt = 20;
+constexpr size_t kTrailerBodyCrcAt = 8;
+constexpr size_t kTrailerCrcAt = 12;
 
 }  // namespace
 
+void SnapshotHeader::EncodeTo(std::string* dst) const {
+  const size_t start = dst->size();
+  PutFixed32(dst, kMagic);
+  PutFixed16(dst, kVersion);
+  PutFixed16(dst, 0);
+  PutFixed64(dst, generation_);
+  PutFixed32(dst, 0);
+  PutFixed32(dst, Checksum::Of(absl::string_view(*dst).substr(start)));
+}
+
+absl::Status SnapshotHeader::DecodeFrom(absl::string_view in,
+                                        absl::string_view what,
+                                        SnapshotHeader* header) {
+  const uint32_t magic = DecodeFixed32(in.data());
+  if (magic != kMagic) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: bad magic 0x%08x at offset 0: not a manifest snapshot", what,
+        magic));
+  }
+  STRATA_RETURN_IF_ERROR(Checksum::Verify(
+      DecodeFixed32(in.data() + kHeaderCrcAt), in.substr(0, kHeaderCrcAt),
+      absl::StrCat(what, " header"), 0));
+  const uint16_t version = DecodeFixed16(in.data() + kHeaderVersionAt);
+  if (version != kVersion) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "%s: format version %d: this build reads version %d; the snapshot "
+        "was written by a newer format version",
+        what, version, kVersion));
+  }
+  *header = SnapshotHeader(DecodeFixed64(in.data() + kHeaderGenerationAt));
+  return absl::OkStatus();
+}
+
+void SnapshotTrailer::EncodeTo(std::string* dst) const {
+  const size_t start = dst->size();
+  PutFixed64(dst, body_length_);
+  PutFixed32(dst, masked_body_crc_);
+  PutFixed32(dst, Checksum::Of(absl::string_view(*dst).substr(start)));
+}
+
+absl::Status SnapshotTrailer::DecodeFrom(absl::string_view in,
+                                         absl::string_view what,
+                                         uint64_t offset,
+                                         SnapshotTrailer* trailer) {
+  STRATA_RETURN_IF_ERROR(Checksum::Verify(
+      DecodeFixed32(in.data() + kTrailerCrcAt), in.substr(0, kTrailerCrcAt),
+      absl::StrCat(what, " trailer"), offset));
+  *trailer = SnapshotTrailer(DecodeFixed64(in.data()),
+                             DecodeFixed32(in.data() + kTrailerBodyCrcAt));
+  return absl::OkStatus();
+}
+
+// ------------------------------------------------------------------ Writing
+
 std::string EncodeSnapshot(uint64_t generation, const State& state) {
-  std::string out = Header(generation);
+  std::string out;
+  SnapshotHeader(generation).EncodeTo(&out);
   EncodeState(state, &out);
   const absl::string_view body =
-      absl::string_view(out).substr(kSnapshotHeaderSize);
-  out += Trailer(body.size(), crc32c::Value(body));
+      absl::string_view(out).substr(SnapshotHeader::kSize);
+  SnapshotTrailer(body.size(), Checksum::Of(body)).EncodeTo(&out);
   return out;
 }
 
@@ -65,11 +105,11 @@ absl::StatusOr<uint64_t> WriteSnapshotFile(io::FileSystem* fs,
                                            const State& state) {
   const std::string temp =
       io::JoinPath(dir, SnapshotFileName(generation)) + ".tmp";
-  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
-      fs->NewWritableFile(temp);
-  if (!file.ok()) return file.status();
-  io::WritableFile& out = **file;
-  if (absl::Status s = out.Append(Header(generation)); !s.ok()) return s;
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> out,
+                          fs->NewWritableFile(temp));
+  std::string framing;
+  SnapshotHeader(generation).EncodeTo(&framing);
+  STRATA_RETURN_IF_ERROR(out->Append(framing));
   // Stream the body: each full piece is written, and its writeback started,
   // while the next one is encoded. The last, short piece only is written:
   // the trailer goes into its last page and the sync follows at once, so
@@ -77,18 +117,20 @@ absl::StatusOr<uint64_t> WriteSnapshotFile(io::FileSystem* fs,
   constexpr size_t kPiece = size_t{1} << 20;
   uint64_t length = 0;
   uint32_t crc = 0;
-  absl::Status s = EncodeStateInChunks(
+  STRATA_RETURN_IF_ERROR(EncodeStateInChunks(
       state, kPiece, [&](absl::string_view piece) -> absl::Status {
-        if (absl::Status w = out.Append(piece); !w.ok()) return w;
+        STRATA_RETURN_IF_ERROR(out->Append(piece));
         length += piece.size();
         crc = crc32c::Extend(crc, piece);
-        return piece.size() >= kPiece ? out.StartWriteback() : absl::OkStatus();
-      });
-  if (!s.ok()) return s;
-  if (absl::Status w = out.Append(Trailer(length, crc)); !w.ok()) return w;
-  if (absl::Status w = out.Sync(); !w.ok()) return w;
-  if (absl::Status w = out.Close(); !w.ok()) return w;
-  return kSnapshotHeaderSize + length + kSnapshotTrailerSize;
+        return piece.size() >= kPiece ? out->StartWriteback()
+                                      : absl::OkStatus();
+      }));
+  framing.clear();
+  SnapshotTrailer(length, crc32c::Mask(crc)).EncodeTo(&framing);
+  STRATA_RETURN_IF_ERROR(out->Append(framing));
+  STRATA_RETURN_IF_ERROR(out->Sync());
+  STRATA_RETURN_IF_ERROR(out->Close());
+  return SnapshotHeader::kSize + length + SnapshotTrailer::kSize;
 }
 
 absl::Status InstallSnapshotFile(io::FileSystem* fs, const std::string& dir,
@@ -101,14 +143,14 @@ absl::StatusOr<uint64_t> WriteSnapshot(io::FileSystem* fs,
                                        const std::string& dir,
                                        uint64_t generation,
                                        const State& state) {
-  absl::StatusOr<uint64_t> size = WriteSnapshotFile(fs, dir, generation, state);
-  if (!size.ok()) return size;
-  if (absl::Status s = InstallSnapshotFile(fs, dir, generation); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = fs->SyncDir(dir); !s.ok()) return s;
+  STRATA_ASSIGN_OR_RETURN(const uint64_t size,
+                          WriteSnapshotFile(fs, dir, generation, state));
+  STRATA_RETURN_IF_ERROR(InstallSnapshotFile(fs, dir, generation));
+  STRATA_RETURN_IF_ERROR(fs->SyncDir(dir));
   return size;
 }
+
+// ------------------------------------------------------------------ Reading
 
 namespace {
 
@@ -118,7 +160,7 @@ absl::Status ReadExactly(const io::RandomAccessFile& file,
                          absl::string_view what, uint64_t offset, size_t n,
                          char* dst) {
   absl::string_view got;
-  if (absl::Status s = file.Read(offset, n, dst, &got); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(file.Read(offset, n, dst, &got));
   if (got.size() != n) {
     return absl::DataLossError(absl::StrFormat(
         "%s: truncated while reading: %d bytes at offset %d, %d there", what, n,
@@ -128,122 +170,141 @@ absl::Status ReadExactly(const io::RandomAccessFile& file,
   return absl::OkStatus();
 }
 
+// Reads a snapshot's body, [SnapshotHeader::kSize, body_end), a window at a
+// time: each read extends the checksum, and the whole fields in the window
+// are decoded; a field the window cuts waits for the next read, the window
+// growing to hold it if it must. Once decoding fails, the rest is read for
+// the checksum only, so that a damaged body is reported as a checksum
+// mismatch.
+class BodyReader {
+ public:
+  BodyReader(const io::RandomAccessFile& file, absl::string_view what,
+             uint64_t body_end, size_t window)
+      : file_(file),
+        what_(what),
+        body_end_(body_end),
+        // No larger than the body: a small snapshot costs no megabyte.
+        window_(std::max<size_t>(
+            std::min<uint64_t>(window, body_end - SnapshotHeader::kSize), 1)) {}
+
+  // Reads the whole body into `decoder`. Returns an error reading the file;
+  // the decoder's verdict is decoded().
+  absl::Status Run(StateDecoder* decoder) {
+    while (read_at_ < body_end_) {
+      STRATA_RETURN_IF_ERROR(ReadMore());
+      if (!decoded_.ok()) {  // Only the checksum is still wanted.
+        held_ = 0;
+        continue;
+      }
+      DecodeWholeFields(decoder);
+    }
+    return absl::OkStatus();
+  }
+
+  uint32_t masked_crc() const { return crc32c::Mask(crc_); }
+  const absl::Status& decoded() const { return decoded_; }
+
+ private:
+  // Appends the next read to what is held.
+  absl::Status ReadMore() {
+    size_t want = std::max<uint64_t>(
+        window_, std::min<uint64_t>(next_field_, body_end_ - held_at_));
+    if (want <= held_) want = held_ + window_;
+    if (buffer_.size() < want) buffer_.resize(want);
+    const size_t n = std::min<uint64_t>(want - held_, body_end_ - read_at_);
+    STRATA_RETURN_IF_ERROR(
+        ReadExactly(file_, what_, read_at_, n, &buffer_[held_]));
+    crc_ = crc32c::Extend(crc_, absl::string_view(&buffer_[held_], n));
+    read_at_ += n;
+    held_ += n;
+    return absl::OkStatus();
+  }
+
+  // Decodes the whole fields held, keeping a cut one for the next read.
+  // What is held is decoded whole at the end of the body, or as soon as its
+  // first field is known to run past the body (a bytes length too large):
+  // the decoder reports the cut field.
+  void DecodeWholeFields(StateDecoder* decoder) {
+    const absl::string_view data(buffer_.data(), held_);
+    size_t whole =
+        read_at_ == body_end_ ? held_ : TaggedPrefix(data, &next_field_);
+    if (whole == 0 && next_field_ > body_end_ - held_at_) whole = held_;
+    decoded_ = decoder->Decode(data.substr(0, whole), held_at_);
+    std::memmove(buffer_.data(), buffer_.data() + whole, held_ - whole);
+    held_ -= whole;
+    held_at_ += whole;
+  }
+
+  const io::RandomAccessFile& file_;
+  const std::string what_;
+  const uint64_t body_end_;
+  const size_t window_;
+  std::string buffer_;
+  size_t held_ = 0;                           // Bytes in buffer_ not decoded.
+  uint64_t held_at_ = SnapshotHeader::kSize;  // File offset of buffer_[0].
+  uint64_t read_at_ = SnapshotHeader::kSize;  // Next file offset to read.
+  uint64_t next_field_ = 0;                   // Size of a cut field, if known.
+  uint32_t crc_ = 0;
+  absl::Status decoded_;
+};
+
+// Reads and checks the header and trailer of a file of `size` bytes.
+absl::StatusOr<SnapshotTrailer> ReadFraming(const io::RandomAccessFile& file,
+                                            const std::string& what,
+                                            uint64_t size,
+                                            uint64_t generation) {
+  if (size < SnapshotHeader::kSize + SnapshotTrailer::kSize) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: truncated: %d bytes, less than a header and a trailer", what,
+        size));
+  }
+  char h[SnapshotHeader::kSize];
+  STRATA_RETURN_IF_ERROR(ReadExactly(file, what, 0, sizeof(h), h));
+  SnapshotHeader header(0);
+  STRATA_RETURN_IF_ERROR(SnapshotHeader::DecodeFrom(
+      absl::string_view(h, sizeof(h)), what, &header));
+  if (header.generation() != generation) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: header at offset %d names generation %d: the file was copied or "
+        "renamed by mistake",
+        what, kHeaderGenerationAt, header.generation()));
+  }
+  const uint64_t trailer_at = size - SnapshotTrailer::kSize;
+  char t[SnapshotTrailer::kSize];
+  STRATA_RETURN_IF_ERROR(ReadExactly(file, what, trailer_at, sizeof(t), t));
+  SnapshotTrailer trailer(0, 0);
+  STRATA_RETURN_IF_ERROR(SnapshotTrailer::DecodeFrom(
+      absl::string_view(t, sizeof(t)), what, trailer_at, &trailer));
+  if (trailer.body_length() != trailer_at - SnapshotHeader::kSize) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: trailer at offset %d says the body is %d bytes, but %d are there",
+        what, trailer_at, trailer.body_length(),
+        trailer_at - SnapshotHeader::kSize));
+  }
+  return trailer;
+}
+
 }  // namespace
 
 absl::StatusOr<State> ReadSnapshot(io::FileSystem* fs, const std::string& dir,
                                    uint64_t generation, size_t window) {
   const std::string path = io::JoinPath(dir, SnapshotFileName(generation));
-  absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> opened =
-      fs->NewRandomAccessFile(path);
-  if (!opened.ok()) return opened.status();
-  const io::RandomAccessFile& file = **opened;
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> file,
+                          fs->NewRandomAccessFile(path));
   const std::string what = absl::StrCat("manifest: ", path);
-  const uint64_t size = file.Size();
-  if (size < kSnapshotHeaderSize + kSnapshotTrailerSize) {
-    return absl::DataLossError(absl::StrFormat(
-        "%s: truncated: %d bytes, less than a header and a trailer", what,
-        size));
-  }
-  char p[kSnapshotHeaderSize];
-  if (absl::Status s = ReadExactly(file, what, 0, sizeof(p), p); !s.ok()) {
-    return s;
-  }
-  const uint32_t magic = DecodeFixed32(p);
-  if (magic != kMagic) {
-    return absl::DataLossError(absl::StrFormat(
-        "%s: bad magic 0x%08x at offset 0: not a manifest snapshot", what,
-        magic));
-  }
-  if (absl::Status s = Checksum::Verify(
-          DecodeFixed32(p + 20), absl::string_view(p, 20), what + " header", 0);
-      !s.ok()) {
-    return s;
-  }
-  const uint16_t version = DecodeFixed16(p + 4);
-  if (version != kVersion) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "%s: format version %d: this build reads version %d; the snapshot "
-        "was written by a newer format version",
-        what, version, kVersion));
-  }
-  if (const uint64_t stored = DecodeFixed64(p + 8); stored != generation) {
-    return absl::DataLossError(absl::StrFormat(
-        "%s: header at offset 8 names generation %d: the file was copied or "
-        "renamed by mistake",
-        what, stored));
-  }
-  const uint64_t trailer_at = size - kSnapshotTrailerSize;
-  char t[kSnapshotTrailerSize];
-  if (absl::Status s = ReadExactly(file, what, trailer_at, sizeof(t), t);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s =
-          Checksum::Verify(DecodeFixed32(t + 12), absl::string_view(t, 12),
-                           what + " trailer", trailer_at);
-      !s.ok()) {
-    return s;
-  }
-  const uint64_t length = DecodeFixed64(t);
-  if (length != trailer_at - kSnapshotHeaderSize) {
-    return absl::DataLossError(absl::StrFormat(
-        "%s: trailer at offset %d says the body is %d bytes, but %d are there",
-        what, trailer_at, length, trailer_at - kSnapshotHeaderSize));
-  }
-
-  // The body, a window at a time: each read extends the checksum, and the
-  // whole fields in the window are decoded; a field the window cuts waits
-  // for the next read, the window growing to hold it if it must.
+  STRATA_ASSIGN_OR_RETURN(const SnapshotTrailer trailer,
+                          ReadFraming(*file, what, file->Size(), generation));
   const std::string body_what = what + " body";
-  const uint64_t body_end = trailer_at;
   State state;
   StateDecoder decoder(&state, body_what);
-  absl::Status decoded;
-  uint32_t crc = 0;
-  std::string buffer;
-  size_t held = 0;                         // Bytes in buffer not decoded.
-  uint64_t held_at = kSnapshotHeaderSize;  // File offset of buffer[0].
-  uint64_t read_at = kSnapshotHeaderSize;  // Next file offset to read.
-  uint64_t next_field = 0;                 // Size of a cut field, if known.
-  // No larger than the body: a small snapshot costs no megabyte.
-  window = std::max<size_t>(
-      std::min<uint64_t>(window, body_end - kSnapshotHeaderSize), 1);
-  while (read_at < body_end) {
-    size_t want = std::max<uint64_t>(
-        window, std::min<uint64_t>(next_field, body_end - held_at));
-    if (want <= held) want = held + window;
-    if (buffer.size() < want) buffer.resize(want);
-    const size_t n = std::min<uint64_t>(want - held, body_end - read_at);
-    if (absl::Status s = ReadExactly(file, what, read_at, n, &buffer[held]);
-        !s.ok()) {
-      return s;
-    }
-    crc = crc32c::Extend(crc, absl::string_view(&buffer[held], n));
-    read_at += n;
-    held += n;
-    if (!decoded.ok()) {  // Only the checksum is still wanted.
-      held = 0;
-      continue;
-    }
-    const absl::string_view data(buffer.data(), held);
-    // What is held is decoded whole at the end of the body, or as soon as
-    // its first field is known to run past the body (a bytes length too
-    // large): the decoder reports the cut field.
-    size_t whole = read_at == body_end ? held : TaggedPrefix(data, &next_field);
-    if (whole == 0 && next_field > body_end - held_at) whole = held;
-    decoded = decoder.Decode(data.substr(0, whole), held_at);
-    std::memmove(buffer.data(), buffer.data() + whole, held - whole);
-    held -= whole;
-    held_at += whole;
-  }
-  if (absl::Status s =
-          Checksum::Compare(DecodeFixed32(t + 8), crc32c::Mask(crc), length,
-                            body_what, kSnapshotHeaderSize);
-      !s.ok()) {
-    return s;
-  }
-  if (!decoded.ok()) return decoded;
-  if (absl::Status s = decoder.Finish(body_end); !s.ok()) return s;
+  const uint64_t body_end = file->Size() - SnapshotTrailer::kSize;
+  BodyReader body(*file, what, body_end, window);
+  STRATA_RETURN_IF_ERROR(body.Run(&decoder));
+  STRATA_RETURN_IF_ERROR(Checksum::Compare(
+      trailer.masked_body_crc(), body.masked_crc(), trailer.body_length(),
+      body_what, SnapshotHeader::kSize));
+  STRATA_RETURN_IF_ERROR(body.decoded());
+  STRATA_RETURN_IF_ERROR(decoder.Finish(body_end));
   return state;
 }
 

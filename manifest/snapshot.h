@@ -1,22 +1,8 @@
 // Snapshot files: the whole manifest state for one generation
-// (docs/manifest_format.md).
-//
-//   header, 24 bytes:
-//   0       4         6          8            16         20
-//   +-------+---------+----------+------------+----------+------------+
-//   | magic | version | reserved | generation | reserved | header crc |
-//   +-------+---------+----------+------------+----------+------------+
-//   body: EncodeState(state)
-//   trailer, 16 bytes:
-//   0             8          12
-//   +-------------+----------+-------------+
-//   | body length | body crc | trailer crc |
-//   +-------------+----------+-------------+
-//
-// magic "SMSN" (fixed32), version 1, reserved 0, crcs masked CRC32C; the
-// header crc covers header bytes 0..19, the trailer crc trailer bytes 0..11.
-// The body's length and checksum come last so that a snapshot is written in
-// one pass, streaming, whatever its size.
+// (docs/manifest_format.md): a SnapshotHeader, the body (EncodeState), a
+// SnapshotTrailer. The body's length and checksum come last so that a
+// snapshot is written in one pass, streaming, whatever its size. This header
+// is the only place the byte offsets of the header and trailer appear.
 
 #ifndef STRATA_MANIFEST_SNAPSHOT_H_
 #define STRATA_MANIFEST_SNAPSHOT_H_
@@ -27,13 +13,79 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "io/file_system.h"
 #include "manifest/edit.h"
 
 namespace strata::manifest {
 
-constexpr size_t kSnapshotHeaderSize = 24;
-constexpr size_t kSnapshotTrailerSize = 16;
+// The header, at offset 0:
+//
+//   0       4         6          8            16         20
+//   +-------+---------+----------+------------+----------+------------+
+//   | magic | version | reserved | generation | reserved | header crc |
+//   +-------+---------+----------+------------+----------+------------+
+//    fixed32  fixed16   fixed16     fixed64      fixed32     fixed32
+//
+// magic is "SMSN" read as a little-endian fixed32; reserved fields are 0;
+// the crc (masked CRC32C) covers bytes 0..19.
+class SnapshotHeader {
+ public:
+  static constexpr size_t kSize = 24;
+  static constexpr uint32_t kMagic = 0x4e534d53;  // "SMSN"
+  static constexpr uint16_t kVersion = 1;
+
+  explicit SnapshotHeader(uint64_t generation) : generation_(generation) {}
+  uint64_t generation() const { return generation_; }
+
+  // Appends the kSize bytes of this header.
+  void EncodeTo(std::string* dst) const;
+  // Decodes the first kSize bytes of `in` (the file's offset 0). DataLoss
+  // naming `what` on bad magic or checksum; FailedPrecondition for a newer
+  // format version.
+  [[nodiscard]] static absl::Status DecodeFrom(absl::string_view in,
+                                               absl::string_view what,
+                                               SnapshotHeader* header);
+
+ private:
+  uint64_t generation_;
+};
+
+// The trailer, the file's last kSize bytes:
+//
+//   0             8          12
+//   +-------------+----------+-------------+
+//   | body length | body crc | trailer crc |
+//   +-------------+----------+-------------+
+//      fixed64      fixed32     fixed32
+//
+// body crc is the masked CRC32C of the body; the trailer crc covers bytes
+// 0..11.
+class SnapshotTrailer {
+ public:
+  static constexpr size_t kSize = 16;
+
+  // `masked_body_crc`: crc32c::Mask of the body's CRC32C.
+  SnapshotTrailer(uint64_t body_length, uint32_t masked_body_crc)
+      : body_length_(body_length), masked_body_crc_(masked_body_crc) {}
+  uint64_t body_length() const { return body_length_; }
+  uint32_t masked_body_crc() const { return masked_body_crc_; }
+
+  void EncodeTo(std::string* dst) const;
+  // Decodes the first kSize bytes of `in`, read at file offset `offset`;
+  // DataLoss naming `what` and the offset on a bad checksum.
+  [[nodiscard]] static absl::Status DecodeFrom(absl::string_view in,
+                                               absl::string_view what,
+                                               uint64_t offset,
+                                               SnapshotTrailer* trailer);
+
+ private:
+  uint64_t body_length_;
+  uint32_t masked_body_crc_;
+};
+
+constexpr size_t kSnapshotHeaderSize = SnapshotHeader::kSize;
+constexpr size_t kSnapshotTrailerSize = SnapshotTrailer::kSize;
 
 // "000007.snapshot".
 std::string SnapshotFileName(uint64_t generation);

@@ -57,6 +57,38 @@ TEST(SnapshotTest, GoldenLayout) {
   EXPECT_EQ(body_crc, Checksum::Of(body));
 }
 
+TEST(SnapshotTest, HeaderAndTrailerRoundTripAndPinTheirBytes) {
+  std::string bytes;
+  SnapshotHeader(7).EncodeTo(&bytes);
+  ASSERT_EQ(bytes.size(), SnapshotHeader::kSize);
+  EXPECT_EQ(absl::BytesToHexString(bytes.substr(0, 20)),
+            "534d534e"          // magic "SMSN"
+            "0100"              // version 1
+            "0000"              // reserved
+            "0700000000000000"  // generation 7
+            "00000000");        // reserved
+  SnapshotHeader header(0);
+  ASSERT_OK(SnapshotHeader::DecodeFrom(bytes, "snap", &header));
+  EXPECT_EQ(header.generation(), 7u);
+  bytes[9] ^= 1;  // Generation damaged: the header checksum catches it.
+  EXPECT_THAT(SnapshotHeader::DecodeFrom(bytes, "snap", &header),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("snap header")));
+
+  bytes.clear();
+  SnapshotTrailer(300, 0xdeadbeef).EncodeTo(&bytes);
+  ASSERT_EQ(bytes.size(), SnapshotTrailer::kSize);
+  EXPECT_EQ(absl::BytesToHexString(bytes.substr(0, 12)),
+            "2c01000000000000"  // body length 300
+            "efbeadde");        // body crc
+  SnapshotTrailer trailer(0, 0);
+  ASSERT_OK(SnapshotTrailer::DecodeFrom(bytes, "snap", 99, &trailer));
+  EXPECT_EQ(trailer.body_length(), 300u);
+  EXPECT_EQ(trailer.masked_body_crc(), 0xdeadbeefu);
+  bytes[0] ^= 1;
+  EXPECT_THAT(SnapshotTrailer::DecodeFrom(bytes, "snap", 99, &trailer),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("snap trailer")));
+}
+
 TEST(SnapshotTest, WriteThenReadAndErrorsNameTheFile) {
   testing::MemFileSystem fs;
   ASSERT_OK(fs.CreateDir("/m"));

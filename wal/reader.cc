@@ -106,33 +106,11 @@ bool Reader::LoadSegment() {
     }
     const absl::string_view head(window_.get(), window_end_);
     SegmentHeader header(0, 0);
-    absl::Status s = SegmentHeader::DecodeFrom(head, path, &header);
-    if (!s.ok()) {
-      // The writer syncs a new segment's header before any record in it:
-      // a newest segment no longer than a header that fails is torn.
-      // So is one that is zeros from inside its header on: the header's
-      // sync never completed, so no record in it was acknowledged.
-      const uint64_t zeros = newest() ? ZeroTailStart() : file_size_;
-      const bool zero_filled = zeros < SegmentHeader::kSize;
-      const bool torn_header =
-          (options_.strict_tail ? file_size_ < SegmentHeader::kSize
-                                : file_size_ <= SegmentHeader::kSize) ||
-          zero_filled;
-      if (newest() && torn_header && s.code() == absl::StatusCode::kDataLoss) {
-        tail_ = {segment, 0, file_size_,
-                 zero_filled ? absl::StrFormat("zeros from offset %d to the "
-                                               "end (%s)",
-                                               zeros, s.message())
-                             : std::string(s.message())};
-        finished_ = true;
-        return false;
-      }
-      if (options_.best_effort && s.code() == absl::StatusCode::kDataLoss) {
-        skipped_.push_back({segment, 0, file_size_, std::string(s.message())});
-        ++index_;
-        continue;
-      }
-      return Fail(std::move(s));
+    if (absl::Status s = SegmentHeader::DecodeFrom(head, path, &header);
+        !s.ok()) {
+      if (!HeaderFailed(segment, std::move(s))) return false;
+      ++index_;
+      continue;
     }
     if (header.segment_number() != segment) {
       return Fail(absl::DataLossError(absl::StrFormat(
@@ -148,6 +126,33 @@ bool Reader::LoadSegment() {
   }
   finished_ = true;  // No segments at all.
   return false;
+}
+
+bool Reader::HeaderFailed(uint64_t segment, absl::Status s) {
+  // The writer syncs a new segment's header before any record in it: a
+  // newest segment no longer than a header that fails is torn. So is one
+  // that is zeros from inside its header on: the header's sync never
+  // completed, so no record in it was acknowledged.
+  const uint64_t zeros = newest() ? ZeroTailStart() : file_size_;
+  const bool zero_filled = zeros < SegmentHeader::kSize;
+  const bool torn_header =
+      (options_.strict_tail ? file_size_ < SegmentHeader::kSize
+                            : file_size_ <= SegmentHeader::kSize) ||
+      zero_filled;
+  if (newest() && torn_header && s.code() == absl::StatusCode::kDataLoss) {
+    tail_ = {segment, 0, file_size_,
+             zero_filled ? absl::StrFormat("zeros from offset %d to the end "
+                                           "(%s)",
+                                           zeros, s.message())
+                         : std::string(s.message())};
+    finished_ = true;
+    return false;
+  }
+  if (options_.best_effort && s.code() == absl::StatusCode::kDataLoss) {
+    skipped_.push_back({segment, 0, file_size_, std::string(s.message())});
+    return true;
+  }
+  return Fail(std::move(s));
 }
 
 uint64_t Reader::FindValidFragment(uint64_t from) {
@@ -275,80 +280,94 @@ bool Reader::EndOfSegment() {
   return true;
 }
 
-bool Reader::Next(absl::string_view* record, RecordPosition* position) {
+Reader::Step Reader::SkipBlockTrailer(uint64_t block_left) {
+  const uint64_t end = std::min(file_size_, pos_ + block_left);
+  const char* p = At(pos_);
+  if (std::all_of(p, p + (end - pos_), [](char c) { return c == 0; })) {
+    pos_ = end;
+    return Step::kAgain;
+  }
+  return Again(Damaged(pos_, "nonzero bytes in a block trailer"));
+}
+
+std::string Reader::FragmentProblem(const FragmentHeader& h,
+                                    uint64_t block_left,
+                                    bool* truncated) const {
   constexpr uint64_t kHeader = FragmentHeader::kSize;
-  while (status_.ok() && !finished_) {
-    if (!loaded_ && !LoadSegment()) return false;
-    const uint64_t size = file_size_;
-    if (pos_ < size && (pos_ < window_start_ || pos_ >= window_end_)) {
-      if (absl::Status s = LoadWindow(pos_); !s.ok()) return Fail(std::move(s));
+  if (!h.type_is_valid()) {
+    return absl::StrFormat("invalid fragment type %d", h.type());
+  }
+  if (h.length() > block_left - kHeader) {
+    return absl::StrFormat(
+        "fragment length %d overruns its block (%d bytes left)", h.length(),
+        block_left - kHeader);
+  }
+  if (pos_ + kHeader + h.length() > file_size_) {
+    const uint64_t present = file_size_ - pos_ - kHeader;
+    // A torn fragment cannot match its checksum over the bytes present; a
+    // complete one whose length field was damaged does.
+    *truncated = !h.Matches(crc_seed_, At(pos_), present);
+    return *truncated
+               ? absl::StrFormat("truncated fragment payload (%d of %d bytes)",
+                                 present, h.length())
+               : absl::StrFormat(
+                     "fragment length field damaged (%d bytes present, %d "
+                     "declared, and the checksum matches the present)",
+                     present, h.length());
+  }
+  if (!h.Matches(crc_seed_, At(pos_))) return "fragment checksum mismatch";
+  return "";
+}
+
+Reader::Step Reader::ReadFragment(Fragment* fragment) {
+  constexpr uint64_t kHeader = FragmentHeader::kSize;
+  if (!status_.ok() || finished_) return Step::kStop;
+  if (!loaded_ && !LoadSegment()) return Step::kStop;
+  const uint64_t size = file_size_;
+  if (pos_ < size && (pos_ < window_start_ || pos_ >= window_end_)) {
+    if (absl::Status s = LoadWindow(pos_); !s.ok()) {
+      return Again(Fail(std::move(s)));
     }
-    // The end comes first: a file may end inside a block trailer (the
-    // writer pads a trailer only when the next record comes), and a
-    // trailer check at the end would not advance.
-    if (pos_ == size) {
-      if (!EndOfSegment()) return false;
-      continue;
-    }
-    const uint64_t block_left = kBlockSize - pos_ % kBlockSize;
-    if (block_left < kHeader) {
-      const uint64_t end = std::min(size, pos_ + block_left);
-      const char* p = At(pos_);
-      const bool zeros =
-          std::all_of(p, p + (end - pos_), [](char c) { return c == 0; });
-      if (!zeros && !Damaged(pos_, "nonzero bytes in a block trailer")) {
-        return false;
-      }
-      if (zeros) pos_ = end;
-      continue;
-    }
-    if (size - pos_ < kHeader) {
-      if (!Damaged(pos_,
-                   absl::StrFormat("truncated fragment header (%d of %d bytes)",
-                                   size - pos_, kHeader),
-                   /*truncated=*/true)) {
-        return false;
-      }
-      continue;
-    }
-    const FragmentHeader h(At(pos_));
-    std::string problem;
-    bool truncated = false;
-    if (!h.type_is_valid()) {
-      problem = absl::StrFormat("invalid fragment type %d", h.type());
-    } else if (h.length() > block_left - kHeader) {
-      problem = absl::StrFormat(
-          "fragment length %d overruns its block (%d bytes left)", h.length(),
-          block_left - kHeader);
-    } else if (pos_ + kHeader + h.length() > size) {
-      const uint64_t present = size - pos_ - kHeader;
-      // A torn fragment cannot match its checksum over the bytes present;
-      // a complete one whose length field was damaged does.
-      truncated = !h.Matches(crc_seed_, At(pos_), present);
-      problem =
-          truncated
-              ? absl::StrFormat("truncated fragment payload (%d of %d bytes)",
-                                present, h.length())
-              : absl::StrFormat(
-                    "fragment length field damaged (%d bytes present, %d "
-                    "declared, and the checksum matches the present)",
-                    present, h.length());
-    } else if (!h.Matches(crc_seed_, At(pos_))) {
-      problem = "fragment checksum mismatch";
-    }
-    if (!problem.empty()) {
-      const uint64_t extent = std::min(size, pos_ + kHeader + h.length());
-      if (!Damaged(pos_, std::move(problem), truncated, extent)) return false;
-      continue;
-    }
-    const uint64_t at = pos_;
-    const absl::string_view payload(At(at) + kHeader, h.length());
-    const auto type = static_cast<FragmentType>(h.type());
+  }
+  // The end comes first: a file may end inside a block trailer (the writer
+  // pads a trailer only when the next record comes), and a trailer check
+  // at the end would not advance.
+  if (pos_ == size) return Again(EndOfSegment());
+  const uint64_t block_left = kBlockSize - pos_ % kBlockSize;
+  if (block_left < kHeader) return SkipBlockTrailer(block_left);
+  if (size - pos_ < kHeader) {
+    return Again(
+        Damaged(pos_,
+                absl::StrFormat("truncated fragment header (%d of %d bytes)",
+                                size - pos_, kHeader),
+                /*truncated=*/true));
+  }
+  const FragmentHeader h(At(pos_));
+  bool truncated = false;
+  std::string problem = FragmentProblem(h, block_left, &truncated);
+  if (!problem.empty()) {
+    const uint64_t extent = std::min(size, pos_ + kHeader + h.length());
+    return Again(Damaged(pos_, std::move(problem), truncated, extent));
+  }
+  fragment->type = static_cast<FragmentType>(h.type());
+  fragment->offset = pos_;
+  fragment->payload = absl::string_view(At(pos_) + kHeader, h.length());
+  pos_ += kHeader + h.length();
+  return Step::kFragment;
+}
+
+bool Reader::Next(absl::string_view* record, RecordPosition* position) {
+  Fragment f;
+  while (true) {
+    const Step step = ReadFragment(&f);
+    if (step == Step::kStop) return false;
+    if (step == Step::kAgain) continue;
     const bool starts =
-        type == FragmentType::kFull || type == FragmentType::kFirst;
+        f.type == FragmentType::kFull || f.type == FragmentType::kFirst;
     if (starts && in_record_) {
-      // The previous record lost its last fragment, yet data follows.
-      if (!DamagedBefore(record_start_, at,
+      // The previous record lost its last fragment, yet data follows: read
+      // this fragment again as the start of the next record.
+      if (!DamagedBefore(record_start_, f.offset,
                          absl::StrFormat("record at offset %d has no last "
                                          "fragment",
                                          record_start_))) {
@@ -357,26 +376,25 @@ bool Reader::Next(absl::string_view* record, RecordPosition* position) {
       continue;
     }
     if (!starts && !in_record_) {
-      if (!DamagedBefore(at, at + kHeader + h.length(),
+      if (!DamagedBefore(f.offset, pos_,
                          absl::StrFormat("fragment of type %d at offset %d "
                                          "has no first fragment",
-                                         h.type(), at))) {
+                                         static_cast<int>(f.type), f.offset))) {
         return false;
       }
       continue;
     }
-    pos_ = at + kHeader + h.length();
-    if (type == FragmentType::kFull) {
-      *record = payload;
-      *position = {segments_[index_], at};
+    if (f.type == FragmentType::kFull) {
+      *record = f.payload;
+      *position = {segments_[index_], f.offset};
       return true;
     }
-    if (type == FragmentType::kFirst) {
+    if (f.type == FragmentType::kFirst) {
       in_record_ = true;
-      record_start_ = at;
-      assembled_.assign(payload.data(), payload.size());
+      record_start_ = f.offset;
+      assembled_.assign(f.payload.data(), f.payload.size());
     } else {
-      assembled_.append(payload.data(), payload.size());
+      assembled_.append(f.payload.data(), f.payload.size());
     }
     if (assembled_.size() > options_.max_record_size) {
       return Fail(absl::FailedPreconditionError(absl::StrFormat(
@@ -384,14 +402,13 @@ bool Reader::Next(absl::string_view* record, RecordPosition* position) {
           SegmentPath(segments_[index_]), record_start_,
           options_.max_record_size)));
     }
-    if (type == FragmentType::kLast) {
+    if (f.type == FragmentType::kLast) {
       in_record_ = false;
       *record = assembled_;
       *position = {segments_[index_], record_start_};
       return true;
     }
   }
-  return false;
 }
 
 }  // namespace strata::wal

@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "io/file_system.h"
+#include "wal/format.h"
 
 namespace strata::wal {
 
@@ -112,6 +113,35 @@ class Reader {
   }
   // Loads the next segment; false when none is left or on error.
   bool LoadSegment();
+  // The segment's header failed to decode with `s`: a torn newest segment
+  // ends the log, best effort skips the segment (true: load the next);
+  // anything else fails.
+  bool HeaderFailed(uint64_t segment, absl::Status s);
+
+  // --- Fragments: ReadFragment reads the segments' fragments in order,
+  // handling the end of a segment, block trailers and damage; Next
+  // assembles records from them (as LevelDB's log reader does).
+  struct Fragment {
+    FragmentType type = FragmentType::kFull;
+    uint64_t offset = 0;
+    absl::string_view payload;  // Valid until the next ReadFragment.
+  };
+  enum class Step {
+    kFragment,  // *fragment holds the next valid fragment.
+    kAgain,     // Nothing yet (a trailer, a new segment, skipped damage).
+    kStop,      // The end of the log, or a failure (status_).
+  };
+  Step ReadFragment(Fragment* fragment);
+  static Step Again(bool keep_reading) {
+    return keep_reading ? Step::kAgain : Step::kStop;
+  }
+  // The zeros a writer leaves where fewer than a fragment header's bytes
+  // remain in a block; damage if they are not zeros.
+  Step SkipBlockTrailer(uint64_t block_left);
+  // What is wrong with the fragment whose header `h` is at pos_ (empty if
+  // nothing); *truncated if the segment ends inside it.
+  std::string FragmentProblem(const FragmentHeader& h, uint64_t block_left,
+                              bool* truncated) const;
   bool newest() const { return index_ + 1 == segments_.size(); }
   // Handles damage found at `at`; true to keep reading (best effort).
   // `truncated`: the segment ends inside the fragment or record.
