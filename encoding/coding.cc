@@ -1,6 +1,7 @@
 #include "encoding/coding.h"
 
 #include "absl/strings/str_format.h"
+#include "io/status_macros.h"
 
 namespace strata {
 
@@ -117,7 +118,7 @@ absl::Status Decoder::LengthPrefixedError(absl::string_view field) const {
 absl::Status Decoder::GetVarint32(absl::string_view field, uint32_t* v) {
   const uint64_t start = offset();
   uint64_t wide;
-  if (absl::Status s = GetVarint64(field, &wide); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(GetVarint64(field, &wide));
   if (wide > UINT32_MAX || offset() - start > kMaxVarint32Bytes) {
     rest_ = data_.substr(start - base_);
     return Error(field, "varint overflows 32 bits");
@@ -128,14 +129,14 @@ absl::Status Decoder::GetVarint32(absl::string_view field, uint32_t* v) {
 
 absl::Status Decoder::GetVarsint64(absl::string_view field, int64_t* v) {
   uint64_t raw;
-  if (absl::Status s = GetVarint64(field, &raw); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(GetVarint64(field, &raw));
   *v = ZigZagDecode64(raw);
   return absl::OkStatus();
 }
 
 absl::Status Decoder::GetVarsint32(absl::string_view field, int32_t* v) {
   uint32_t raw;
-  if (absl::Status s = GetVarint32(field, &raw); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(GetVarint32(field, &raw));
   *v = static_cast<int32_t>(ZigZagDecode64(raw));
   return absl::OkStatus();
 }
@@ -162,7 +163,7 @@ absl::Status Decoder::GetBytes(absl::string_view field, size_t n,
 absl::Status Decoder::GetCount(absl::string_view field, uint64_t* n,
                                size_t min_element_bytes) {
   const uint64_t start = offset();
-  if (absl::Status s = GetVarint64(field, n); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(GetVarint64(field, n));
   if (*n > limits_.max_count) {
     rest_ = data_.substr(start - base_);
     return Error(field, absl::StrFormat("count %d exceeds the limit of %d", *n,

@@ -20,10 +20,10 @@ void Check(bool ok) {
   if (!ok) abort();
 }
 
-// Decodes one primitive of kind `kind` and checks its round trip.
-bool DecodeOne(int kind, Decoder& in) {
+// Decodes one integer of kind `kind` (0..3) and checks its round trip.
+bool DecodeInteger(int kind, Decoder& in) {
   std::string out;
-  switch (kind % 8) {
+  switch (kind) {
     case 0: {
       uint64_t v = 0;
       if (!in.GetVarint64("v64", &v).ok()) return false;
@@ -55,6 +55,15 @@ bool DecodeOne(int kind, Decoder& in) {
       Check(DecodeFixed64(out.data()) == v);
       return true;
     }
+  }
+  return false;
+}
+
+// Decodes one primitive of kind `kind` and checks its round trip.
+bool DecodeOne(int kind, Decoder& in) {
+  if (kind % 8 < 4) return DecodeInteger(kind % 8, in);
+  std::string out;
+  switch (kind % 8) {
     case 4: {
       bool v = false;
       if (!in.GetBool("bool", &v).ok()) return false;

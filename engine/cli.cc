@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "io/status_macros.h"
 
 namespace strata::engine {
 namespace {
@@ -88,79 +89,70 @@ absl::Status Verify(const Engine& engine,
           absl::StrCat("demo: key ", key, " has the wrong value after reopen"));
     }
   }
-  absl::StatusOr<std::vector<KeyValue>> all = engine.Scan("", "");
-  if (!all.ok()) return all.status();
-  if (all->size() != model.size()) {
+  STRATA_ASSIGN_OR_RETURN(std::vector<KeyValue> all, engine.Scan("", ""));
+  if (all.size() != model.size()) {
     return absl::DataLossError(
         absl::StrFormat("demo: a full scan finds %d keys; the model holds %d",
-                        all->size(), model.size()));
+                        all.size(), model.size()));
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status RunDemo(io::FileSystem* fs, const std::string& dir,
-                     EngineOptions options, const DemoOptions& demo,
-                     std::ostream& out, std::ostream& err) {
-  absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Open(fs, dir, options);
-  if (!engine.ok()) return engine.status();
-  // The model starts from what the directory already holds.
-  absl::StatusOr<std::vector<KeyValue>> existing = (*engine)->Scan("", "");
-  if (!existing.ok()) return existing.status();
-  std::map<std::string, std::string> model;
-  for (KeyValue& kv : *existing) model[kv.key] = std::move(kv.value);
-  out << absl::StrFormat("strata demo: %s (%d keys already there)\n", dir,
-                         model.size());
+namespace {
 
+struct DemoCounts {
+  uint64_t batches = 0;
+  uint64_t puts = 0;
+  uint64_t deletes = 0;
+};
+
+// Writes the demo's random batches, keeping `model` in step.
+absl::StatusOr<DemoCounts> WriteDemoBatches(
+    Engine* engine, const DemoOptions& demo,
+    std::map<std::string, std::string>* model, std::ostream& err) {
   Rng rng(demo.seed);
-  const auto start = Clock::now();
-  const uint64_t batches = (demo.operations + demo.batch - 1) / demo.batch;
+  DemoCounts counts;
+  counts.batches = (demo.operations + demo.batch - 1) / demo.batch;
   Progress progress(err, demo.progress_in_place);
-  uint64_t puts = 0, deletes = 0;
-  for (uint64_t b = 0; b < batches; ++b) {
+  for (uint64_t b = 0; b < counts.batches; ++b) {
     WriteBatch batch;
     for (uint64_t i = 0; i < demo.batch; ++i) {
       const std::string key = DemoKey(rng.Uniform(demo.keys));
       if (rng.Uniform(10) < 3) {
         batch.Delete(key);
-        model.erase(key);
-        ++deletes;
+        model->erase(key);
+        ++counts.deletes;
       } else {
         std::string value = Value(rng, demo.value_size);
         batch.Put(key, value);
-        model[key] = std::move(value);
-        ++puts;
+        (*model)[key] = std::move(value);
+        ++counts.puts;
       }
     }
-    if (absl::Status s = (*engine)->Write(batch); !s.ok()) return s;
-    if ((b + 1) % (batches / 20 + 1) == 0 || b + 1 == batches) {
-      progress.Report(absl::StrFormat("writing batches: %d/%d (%d%%)", b + 1,
-                                      batches, (b + 1) * 100 / batches),
-                      b + 1, batches);
+    STRATA_RETURN_IF_ERROR(engine->Write(batch));
+    if ((b + 1) % (counts.batches / 20 + 1) == 0 || b + 1 == counts.batches) {
+      progress.Report(
+          absl::StrFormat("writing batches: %d/%d (%d%%)", b + 1,
+                          counts.batches, (b + 1) * 100 / counts.batches),
+          b + 1, counts.batches);
     }
   }
   progress.Finish();
-  if (absl::Status s = (*engine)->Flush(); !s.ok()) return s;
-  const auto written = Clock::now();
-  const EngineStats before = (*engine)->stats();
-  if (absl::Status s = (*engine)->Close(); !s.ok()) return s;
-  engine->reset();
+  return counts;
+}
 
-  engine = Engine::Open(fs, dir, options);
-  if (!engine.ok()) return engine.status();
-  const OpenReport& report = (*engine)->open_report();
-  err << "verifying every key against the model\n";
-  if (absl::Status s = Verify(**engine, model); !s.ok()) return s;
-  absl::StatusOr<CheckReport> check = (*engine)->Check();
-  if (!check.ok()) return check.status();
-
+void PrintDemoSummary(const DemoCounts& counts, double write_seconds,
+                      const EngineStats& before, const OpenReport& report,
+                      size_t keys, const CheckReport& check,
+                      std::ostream& out) {
+  const uint64_t ops = counts.puts + counts.deletes;
   out << absl::StrFormat(
       "operations: %d (%d puts, %d deletes) in %d batches, %.2f s "
       "(%.0f ops/s)\n",
-      puts + deletes, puts, deletes, batches, Seconds(written - start),
-      (puts + deletes) / Seconds(written - start));
+      ops, counts.puts, counts.deletes, counts.batches, write_seconds,
+      ops / write_seconds);
   out << absl::StrFormat(
       "flushes: %d, compactions: %d, live tables: %d (%d bytes)\n",
       before.flushes, before.compactions, before.live_tables,
@@ -174,9 +166,80 @@ absl::Status RunDemo(io::FileSystem* fs, const std::string& dir,
   out << absl::StrFormat(
       "reopen: %.2f ms (%d WAL records replayed); verified %d live keys and "
       "%d tables\n",
-      Millis(report.duration), report.wal_records, model.size(), check->tables);
-  return (*engine)->Close();
+      Millis(report.duration), report.wal_records, keys, check.tables);
 }
+
+}  // namespace
+
+absl::Status RunDemo(io::FileSystem* fs, const std::string& dir,
+                     EngineOptions options, const DemoOptions& demo,
+                     std::ostream& out, std::ostream& err) {
+  std::map<std::string, std::string> model;
+  DemoCounts counts;
+  EngineStats before;
+  double write_seconds = 0;
+  {
+    STRATA_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
+                            Engine::Open(fs, dir, options));
+    // The model starts from what the directory already holds.
+    STRATA_ASSIGN_OR_RETURN(std::vector<KeyValue> existing,
+                            engine->Scan("", ""));
+    for (KeyValue& kv : existing) model[kv.key] = std::move(kv.value);
+    out << absl::StrFormat("strata demo: %s (%d keys already there)\n", dir,
+                           model.size());
+    const auto start = Clock::now();
+    STRATA_ASSIGN_OR_RETURN(counts,
+                            WriteDemoBatches(engine.get(), demo, &model, err));
+    STRATA_RETURN_IF_ERROR(engine->Flush());
+    write_seconds = Seconds(Clock::now() - start);
+    before = engine->stats();
+    STRATA_RETURN_IF_ERROR(engine->Close());
+  }
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
+                          Engine::Open(fs, dir, options));
+  err << "verifying every key against the model\n";
+  STRATA_RETURN_IF_ERROR(Verify(*engine, model));
+  STRATA_ASSIGN_OR_RETURN(CheckReport check, engine->Check());
+  PrintDemoSummary(counts, write_seconds, before, engine->open_report(),
+                   model.size(), check, out);
+  return engine->Close();
+}
+
+namespace {
+
+struct WorkloadCounters {
+  std::atomic<uint64_t> done{0}, reads{0}, found{0}, writes{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mu;
+  absl::Status first_error;  // Guarded by error_mu until the threads end.
+};
+
+// Thread `t` of a workload: `n` random reads and writes.
+void RunWorkloadThread(Engine* engine, const WorkloadOptions& w, int t,
+                       uint64_t n, WorkloadCounters* c) {
+  Rng rng(w.seed * 1000 + t);
+  for (uint64_t i = 0; i < n && !c->failed; ++i) {
+    std::string key = absl::StrFormat("%0*d", w.key_size, rng.Uniform(w.keys));
+    absl::Status s;
+    if (static_cast<int>(rng.Uniform(100)) < w.read_percent) {
+      absl::StatusOr<std::string> v = engine->Get(key);
+      if (v.ok()) ++c->found;
+      if (!v.ok() && !absl::IsNotFound(v.status())) s = v.status();
+      ++c->reads;
+    } else {
+      s = engine->Put(key, Value(rng, w.value_size));
+      ++c->writes;
+    }
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> lock(c->error_mu);
+      if (c->first_error.ok()) c->first_error = s;
+      c->failed = true;
+    }
+    ++c->done;
+  }
+}
+
+}  // namespace
 
 absl::Status RunWorkload(Engine* engine, const WorkloadOptions& w,
                          std::ostream& out, std::ostream& err) {
@@ -186,57 +249,33 @@ absl::Status RunWorkload(Engine* engine, const WorkloadOptions& w,
         "workload: need --threads >= 1, --keys >= 1, --key_size >= 8 and "
         "--read_percent in 0..100");
   }
-  std::atomic<uint64_t> done{0}, reads{0}, found{0}, writes{0};
-  std::atomic<bool> failed{false};
-  absl::Status first_error;
-  std::mutex error_mu;
+  WorkloadCounters c;
   const uint64_t per_thread = w.operations / w.threads;
   const auto start = Clock::now();
   std::vector<std::thread> threads;
   for (int t = 0; t < w.threads; ++t) {
-    threads.emplace_back([&, t] {
-      Rng rng(w.seed * 1000 + t);
-      for (uint64_t i = 0; i < per_thread && !failed; ++i) {
-        std::string key =
-            absl::StrFormat("%0*d", w.key_size, rng.Uniform(w.keys));
-        absl::Status s;
-        if (static_cast<int>(rng.Uniform(100)) < w.read_percent) {
-          absl::StatusOr<std::string> v = engine->Get(key);
-          if (v.ok()) ++found;
-          if (!v.ok() && !absl::IsNotFound(v.status())) s = v.status();
-          ++reads;
-        } else {
-          s = engine->Put(key, Value(rng, w.value_size));
-          ++writes;
-        }
-        if (!s.ok()) {
-          std::lock_guard<std::mutex> lock(error_mu);
-          if (first_error.ok()) first_error = s;
-          failed = true;
-        }
-        ++done;
-      }
-    });
+    threads.emplace_back(
+        [&, t] { RunWorkloadThread(engine, w, t, per_thread, &c); });
   }
   const uint64_t total = per_thread * w.threads;
   Progress progress(err, w.progress_in_place);
-  while (done < total && !failed) {
+  while (c.done < total && !c.failed) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const double secs = Seconds(Clock::now() - start);
-    const uint64_t now_done = done.load();
+    const uint64_t now_done = c.done.load();
     progress.Report(absl::StrFormat("workload: %d/%d ops, %.0f ops/s", now_done,
                                     total, now_done / secs),
                     now_done, total);
   }
   for (auto& t : threads) t.join();
   progress.Finish();
-  if (!first_error.ok()) return first_error;
+  STRATA_RETURN_IF_ERROR(c.first_error);
   const double secs = Seconds(Clock::now() - start);
   out << absl::StrFormat(
       "workload: %d ops in %.2f s on %d threads: %.0f ops/s (%d reads, %d "
       "found; %d writes, %.0f writes/s)\n",
-      total, secs, w.threads, total / secs, reads.load(), found.load(),
-      writes.load(), writes / secs);
+      total, secs, w.threads, total / secs, c.reads.load(), c.found.load(),
+      c.writes.load(), c.writes / secs);
   PrintStats(*engine, out);
   return absl::OkStatus();
 }
@@ -249,29 +288,28 @@ absl::Status RunSimpleCommand(Engine* engine, const std::string& command,
     return absl::InvalidArgumentError(absl::StrCat("usage: strata ", usage));
   };
   if (command == "put") {
-    if (absl::Status s = need(2, "put KEY VALUE"); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(need(2, "put KEY VALUE"));
     return engine->Put(args[0], args[1]);
   }
   if (command == "get") {
-    if (absl::Status s = need(1, "get KEY"); !s.ok()) return s;
-    absl::StatusOr<std::string> value = engine->Get(args[0]);
-    if (!value.ok()) return value.status();
-    out << *value << "\n";
+    STRATA_RETURN_IF_ERROR(need(1, "get KEY"));
+    STRATA_ASSIGN_OR_RETURN(std::string value, engine->Get(args[0]));
+    out << value << "\n";
     return absl::OkStatus();
   }
   if (command == "delete") {
-    if (absl::Status s = need(1, "delete KEY"); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(need(1, "delete KEY"));
     return engine->Delete(args[0]);
   }
   if (command == "scan") {
     if (args.size() > 2) {
       return absl::InvalidArgumentError("usage: strata scan [START [END]]");
     }
-    absl::StatusOr<std::vector<KeyValue>> pairs =
+    STRATA_ASSIGN_OR_RETURN(
+        std::vector<KeyValue> pairs,
         engine->Scan(args.empty() ? "" : args[0],
-                     args.size() < 2 ? "" : args[1], scan_limit);
-    if (!pairs.ok()) return pairs.status();
-    for (const KeyValue& kv : *pairs) {
+                     args.size() < 2 ? "" : args[1], scan_limit));
+    for (const KeyValue& kv : pairs) {
       out << absl::CHexEscape(kv.key) << "\t" << absl::CHexEscape(kv.value)
           << "\n";
     }
@@ -284,13 +322,11 @@ absl::Status RunSimpleCommand(Engine* engine, const std::string& command,
     return absl::OkStatus();
   }
   if (command == "check") {
-    absl::StatusOr<CheckReport> report = engine->Check();
-    if (!report.ok()) return report.status();
+    STRATA_ASSIGN_OR_RETURN(CheckReport report, engine->Check());
     out << absl::StrFormat(
         "ok: %d tables (%d bytes, %d entries) verified; %d WAL segments "
         "present\n",
-        report->tables, report->table_bytes, report->entries,
-        report->wal_segments);
+        report.tables, report.table_bytes, report.entries, report.wal_segments);
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(
@@ -365,9 +401,8 @@ void PrintOpenWarnings(const OpenReport& report, std::ostream& err) {
 absl::Status RunRepair(io::FileSystem* fs, const std::string& dir,
                        const RepairOptions& options, bool json,
                        std::ostream& out) {
-  absl::StatusOr<RepairReport> report = Repair(fs, dir, options);
-  if (!report.ok()) return report.status();
-  out << (json ? RepairReportJson(*report) : RepairReportText(*report));
+  STRATA_ASSIGN_OR_RETURN(RepairReport report, Repair(fs, dir, options));
+  out << (json ? RepairReportJson(report) : RepairReportText(report));
   return absl::OkStatus();
 }
 

@@ -4,6 +4,8 @@
 #include <map>
 #include <string>
 
+#include "io/status_macros.h"
+
 namespace strata::engine {
 
 uint32_t TierOf(uint64_t file_size, const CompactionOptions& options) {
@@ -70,7 +72,7 @@ absl::Status MergeForCompaction(
         !outside.MayHoldOlder(e.key, e.lsn)) {
       continue;  // Nothing left for the tombstone to hide.
     }
-    if (absl::Status s = emit(e); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(emit(e));
   }
   return input->status();
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "io/status_macros.h"
 #include "re2/re2.h"
 
 namespace strata::engine {
@@ -19,10 +20,9 @@ struct SubdirScan {
 absl::StatusOr<SubdirScan> ScanSubdir(io::FileSystem* fs,
                                       const std::string& path,
                                       const RE2& ours) {
-  absl::StatusOr<std::vector<std::string>> names = fs->ListDir(path);
-  if (!names.ok()) return names.status();
+  STRATA_ASSIGN_OR_RETURN(std::vector<std::string> names, fs->ListDir(path));
   SubdirScan scan;
-  for (const std::string& name : *names) {
+  for (const std::string& name : names) {
     (RE2::FullMatch(name, ours) ? scan.ours : scan.foreign)
         .push_back(io::JoinPath(path, name));
   }
@@ -40,18 +40,57 @@ std::string Describe(const std::vector<std::string>& paths) {
       paths.size() - kNamed, " more");
 }
 
-}  // namespace
-
-absl::StatusOr<DbDirContents> InspectDbDir(io::FileSystem* fs,
-                                           const std::string& dir) {
-  static const RE2* const kWalName = new RE2(R"(\d{6,}\.log)");
-  static const RE2* const kSstName = new RE2(R"(\d{6,}\.sst(\.tmp)?)");
+// Whether manifest/ at `path` holds a manifest; its foreign files (or
+// `path` itself, if it is not a directory) go to *foreign.
+bool ScanManifestDir(io::FileSystem* fs, const std::string& path,
+                     std::vector<std::string>* foreign) {
   static const RE2* const kManifestName =
       new RE2(R"(\d{6,}\.(snapshot|log|snapshot\.tmp))");
   // A temporary snapshot alone is a checkpoint that never completed; only
   // a snapshot or a log makes a manifest.
   static const RE2* const kManifestFile = new RE2(R"(\d{6,}\.(snapshot|log))");
+  absl::StatusOr<SubdirScan> scan = ScanSubdir(fs, path, *kManifestName);
+  if (!scan.ok()) {
+    foreign->push_back(path);  // A file where Strata keeps a directory.
+    return false;
+  }
+  Note(foreign, std::move(scan->foreign));
+  bool has_manifest = false;
+  for (const std::string& file : scan->ours) {
+    has_manifest |=
+        RE2::FullMatch(std::string(io::BaseName(file)), *kManifestFile);
+  }
+  return has_manifest;
+}
+
+// Scans the data subdirectories (wal/, sst/, lost/) found in `dir`: their
+// Strata files go to *data, anything else to *foreign.
+void ScanDataDirs(io::FileSystem* fs, const std::string& dir,
+                  const std::vector<std::string>& names,
+                  std::vector<std::string>* data,
+                  std::vector<std::string>* foreign) {
+  static const RE2* const kWalName = new RE2(R"(\d{6,}\.log)");
+  static const RE2* const kSstName = new RE2(R"(\d{6,}\.sst(\.tmp)?)");
   static const RE2* const kAnything = new RE2(R"(.*)");
+  for (const std::string& name : names) {
+    const std::string path = io::JoinPath(dir, name);
+    const RE2& pattern = name == kWalDir   ? *kWalName
+                         : name == kSstDir ? *kSstName
+                                           : *kAnything;
+    absl::StatusOr<SubdirScan> scan = ScanSubdir(fs, path, pattern);
+    if (!scan.ok()) {
+      foreign->push_back(path);
+      continue;
+    }
+    Note(foreign, std::move(scan->foreign));
+    Note(data, std::move(scan->ours));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<DbDirContents> InspectDbDir(io::FileSystem* fs,
+                                           const std::string& dir) {
   DbDirContents out;
   absl::StatusOr<std::vector<std::string>> names = fs->ListDir(dir);
   if (absl::IsNotFound(names.status())) return out;
@@ -59,25 +98,13 @@ absl::StatusOr<DbDirContents> InspectDbDir(io::FileSystem* fs,
   std::vector<std::string> data, foreign, data_dirs;
   bool has_manifest = false;
   for (const std::string& name : *names) {
-    const std::string path = io::JoinPath(dir, name);
     if (name == kLockFile) continue;
-    if (name != kManifestDir) {
-      if (name == kWalDir || name == kSstDir || name == kLostDir) {
-        data_dirs.push_back(name);
-      } else {
-        foreign.push_back(path);
-      }
-      continue;
-    }
-    absl::StatusOr<SubdirScan> scan = ScanSubdir(fs, path, *kManifestName);
-    if (!scan.ok()) {
-      foreign.push_back(path);  // A file where Strata keeps a directory.
-      continue;
-    }
-    Note(&foreign, std::move(scan->foreign));
-    for (const std::string& file : scan->ours) {
-      has_manifest |=
-          RE2::FullMatch(std::string(io::BaseName(file)), *kManifestFile);
+    if (name == kManifestDir) {
+      has_manifest |= ScanManifestDir(fs, io::JoinPath(dir, name), &foreign);
+    } else if (name == kWalDir || name == kSstDir || name == kLostDir) {
+      data_dirs.push_back(name);
+    } else {
+      foreign.push_back(io::JoinPath(dir, name));
     }
   }
   if (has_manifest) {
@@ -87,19 +114,7 @@ absl::StatusOr<DbDirContents> InspectDbDir(io::FileSystem* fs,
     out.found = std::move(foreign);
     return out;
   }
-  for (const std::string& name : data_dirs) {
-    const std::string path = io::JoinPath(dir, name);
-    const RE2& pattern = name == kWalDir   ? *kWalName
-                         : name == kSstDir ? *kSstName
-                                           : *kAnything;
-    absl::StatusOr<SubdirScan> scan = ScanSubdir(fs, path, pattern);
-    if (!scan.ok()) {
-      foreign.push_back(path);
-      continue;
-    }
-    Note(&foreign, std::move(scan->foreign));
-    Note(&data, std::move(scan->ours));
-  }
+  ScanDataDirs(fs, dir, data_dirs, &data, &foreign);
   if (!foreign.empty()) {
     out.kind = DbDirContents::Kind::kForeign;
     out.found = std::move(foreign);
@@ -137,10 +152,9 @@ absl::Status DbDirRefusal(const std::string& dir,
 absl::Status CheckDbDirForOpen(io::FileSystem* fs, const std::string& dir,
                                const OpenIntent& intent,
                                std::vector<std::string>* foreign) {
-  absl::StatusOr<DbDirContents> contents = InspectDbDir(fs, dir);
-  if (!contents.ok()) return contents.status();
-  const absl::Status refusal = DbDirRefusal(dir, *contents);
-  if (refusal.ok()) *foreign = contents->found;
+  STRATA_ASSIGN_OR_RETURN(DbDirContents contents, InspectDbDir(fs, dir));
+  const absl::Status refusal = DbDirRefusal(dir, contents);
+  if (refusal.ok()) *foreign = contents.found;
   const bool writes = !intent.read_only;
   if (refusal.ok() && intent.error_if_exists && writes) {
     return absl::AlreadyExistsError(absl::StrCat(

@@ -14,6 +14,7 @@
 #include "engine/db_dir.h"
 #include "engine/memtable.h"
 #include "engine/write_batch.h"
+#include "io/status_macros.h"
 #include "manifest/edit.h"
 #include "manifest/load.h"
 #include "manifest/snapshot.h"
@@ -58,12 +59,12 @@ class Repairer {
 
   absl::StatusOr<RepairReport> Run() {
     ReadOldManifest();
-    if (absl::Status s = NoteLostNumbers(); !s.ok()) return s;
-    if (absl::Status s = ScanTables(); !s.ok()) return s;
-    if (absl::Status s = ReplayWal(); !s.ok()) return s;
-    if (absl::Status s = WriteReplayedTable(); !s.ok()) return s;
-    if (absl::Status s = MoveAside(); !s.ok()) return s;
-    if (absl::Status s = InstallManifest(); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(NoteLostNumbers());
+    STRATA_RETURN_IF_ERROR(ScanTables());
+    STRATA_RETURN_IF_ERROR(ReplayWal());
+    STRATA_RETURN_IF_ERROR(WriteReplayedTable());
+    STRATA_RETURN_IF_ERROR(MoveAside());
+    STRATA_RETURN_IF_ERROR(InstallManifest());
     return std::move(report_);
   }
 
@@ -340,18 +341,18 @@ absl::Status Repairer::WriteReplayedTable() {
   const uint64_t number = ++max_table_;
   const std::string path =
       io::JoinPath(sst_dir_, io::NumberedFileName(number, ".sst"));
-  if (absl::Status s = fs_->CreateDir(sst_dir_); !s.ok()) return s;
-  absl::StatusOr<std::unique_ptr<sstable::TableWriter>> writer =
-      sstable::TableWriter::Create(fs_, path, options_.table);
-  if (!writer.ok()) return writer.status();
+  STRATA_RETURN_IF_ERROR(fs_->CreateDir(sst_dir_));
+  STRATA_ASSIGN_OR_RETURN(
+      std::unique_ptr<sstable::TableWriter> writer,
+      sstable::TableWriter::Create(fs_, path, options_.table));
   absl::Status s;
   replayed_.ForEach([&](const sstable::Entry& e) {
-    if (s.ok()) s = (*writer)->Add(e);
+    if (s.ok()) s = writer->Add(e);
   });
   if (!s.ok()) return s;
-  absl::StatusOr<sstable::TableProperties> p = (*writer)->Finish();  // Syncs.
+  absl::StatusOr<sstable::TableProperties> p = writer->Finish();  // Syncs.
   if (!p.ok()) return p.status();
-  if (absl::Status d = fs_->SyncDir(sst_dir_); !d.ok()) return d;
+  STRATA_RETURN_IF_ERROR(fs_->SyncDir(sst_dir_));
   tables_.push_back(MetaFromProperties(
       number, *p, TierOf(p->file_size, CompactionOptions())));
   report_.tables_rebuilt.push_back(
@@ -372,22 +373,21 @@ absl::StatusOr<std::string> Repairer::LostPath(const std::string& prefix,
 
 absl::Status Repairer::MoveAside() {
   if (aside_.empty()) return absl::OkStatus();
-  if (absl::Status s = fs_->CreateDir(lost_dir_); !s.ok()) return s;
-  if (absl::Status s = fs_->SyncDir(dir_); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(fs_->CreateDir(lost_dir_));
+  STRATA_RETURN_IF_ERROR(fs_->SyncDir(dir_));
   std::set<std::string> sources;
   for (const Aside& a : aside_) {
-    absl::StatusOr<std::string> to =
-        LostPath(a.prefix, std::string(io::BaseName(a.path)));
-    if (!to.ok()) return to.status();
-    if (absl::Status s = fs_->RenameFile(a.path, *to); !s.ok()) return s;
-    report_.moved.push_back({a.path, *to, a.reason});
+    STRATA_ASSIGN_OR_RETURN(
+        std::string to, LostPath(a.prefix, std::string(io::BaseName(a.path))));
+    STRATA_RETURN_IF_ERROR(fs_->RenameFile(a.path, to));
+    report_.moved.push_back({a.path, to, a.reason});
     sources.insert(io::DirName(a.path));
   }
   // The new locations first: a crash between the two syncs leaves a file
   // in both places, never in neither.
-  if (absl::Status s = fs_->SyncDir(lost_dir_); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(fs_->SyncDir(lost_dir_));
   for (const std::string& d : sources) {
-    if (absl::Status s = fs_->SyncDir(d); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(fs_->SyncDir(d));
   }
   aside_.clear();
   return absl::OkStatus();
@@ -399,10 +399,9 @@ absl::Status Repairer::InstallManifest() {
   const uint64_t active = max_segment_ + 1;
   wal::WriterOptions wopts;
   {
-    absl::StatusOr<std::unique_ptr<wal::Writer>> w =
-        wal::Writer::Create(fs_, wal_dir_, active, wopts);
-    if (!w.ok()) return w.status();
-    if (absl::Status s = (*w)->Close(); !s.ok()) return s;
+    STRATA_ASSIGN_OR_RETURN(std::unique_ptr<wal::Writer> w,
+                            wal::Writer::Create(fs_, wal_dir_, active, wopts));
+    STRATA_RETURN_IF_ERROR(w->Close());
   }
   // The old manifest goes aside, whole.
   absl::StatusOr<std::vector<std::string>> old = fs_->ListDir(manifest_dir_);
@@ -411,7 +410,7 @@ absl::Status Repairer::InstallManifest() {
       aside_.push_back({io::JoinPath(manifest_dir_, name), "manifest",
                         "the old manifest, replaced by repair"});
     }
-    if (absl::Status s = MoveAside(); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(MoveAside());
   }
   manifest::Edit edit;
   edit.sequence = 1;
@@ -424,13 +423,12 @@ absl::Status Repairer::InstallManifest() {
     edit.ops.push_back(manifest::AddTable{std::move(t)});
   }
   manifest::State state;
-  if (absl::Status s = manifest::Validate(state, edit); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(manifest::Validate(state, edit));
   manifest::Apply(std::move(edit), &state);
-  if (absl::Status s = fs_->CreateDir(manifest_dir_); !s.ok()) return s;
-  if (absl::Status s = fs_->SyncDir(dir_); !s.ok()) return s;
-  absl::StatusOr<uint64_t> written =
-      manifest::WriteSnapshot(fs_, manifest_dir_, 1, state);
-  if (!written.ok()) return written.status();
+  STRATA_RETURN_IF_ERROR(fs_->CreateDir(manifest_dir_));
+  STRATA_RETURN_IF_ERROR(fs_->SyncDir(dir_));
+  STRATA_ASSIGN_OR_RETURN(
+      uint64_t written, manifest::WriteSnapshot(fs_, manifest_dir_, 1, state));
   report_.last_lsn = state.last_lsn;
   report_.next_table_number = state.next_table_number;
   report_.active_wal = active;
@@ -458,9 +456,8 @@ std::string JsonString(absl::string_view s) {
 
 absl::StatusOr<RepairReport> Repair(io::FileSystem* fs, const std::string& dir,
                                     RepairOptions options) {
-  absl::StatusOr<DbDirContents> contents = InspectDbDir(fs, dir);
-  if (!contents.ok()) return contents.status();
-  const absl::Status refusal = DbDirRefusal(dir, *contents);
+  STRATA_ASSIGN_OR_RETURN(DbDirContents contents, InspectDbDir(fs, dir));
+  const absl::Status refusal = DbDirRefusal(dir, contents);
   if (absl::IsNotFound(refusal) || absl::IsFailedPrecondition(refusal)) {
     return refusal;
   }

@@ -23,6 +23,7 @@
 #include "engine/cli.h"
 #include "engine/engine.h"
 #include "io/posix_file_system.h"
+#include "io/status_macros.h"
 
 ABSL_FLAG(std::string, db, "",
           "database directory (default: ./strata-data where the command was "
@@ -91,10 +92,9 @@ absl::Status Run(const std::string& command,
     demo.progress_in_place = isatty(STDERR_FILENO) == 1;
     return engine::RunDemo(fs, dir, options, demo, std::cout, std::cerr);
   }
-  absl::StatusOr<std::unique_ptr<engine::Engine>> db =
-      engine::Engine::Open(fs, dir, options);
-  if (!db.ok()) return db.status();
-  engine::PrintOpenWarnings((*db)->open_report(), std::cerr);
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<engine::Engine> db,
+                          engine::Engine::Open(fs, dir, options));
+  engine::PrintOpenWarnings(db->open_report(), std::cerr);
   absl::Status s;
   if (command == "workload") {
     engine::WorkloadOptions w;
@@ -105,12 +105,12 @@ absl::Status Run(const std::string& command,
     w.value_size = absl::GetFlag(FLAGS_value_size);
     w.read_percent = absl::GetFlag(FLAGS_read_percent);
     w.progress_in_place = isatty(STDERR_FILENO) == 1;
-    s = engine::RunWorkload(db->get(), w, std::cout, std::cerr);
+    s = engine::RunWorkload(db.get(), w, std::cout, std::cerr);
   } else {
-    s = engine::RunSimpleCommand(db->get(), command, args,
+    s = engine::RunSimpleCommand(db.get(), command, args,
                                  absl::GetFlag(FLAGS_limit), std::cout);
   }
-  absl::Status closed = (*db)->Close();
+  absl::Status closed = db->Close();
   return s.ok() ? closed : s;
 }
 

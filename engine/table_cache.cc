@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "io/status_macros.h"
 #include "sstable/format.h"
 
 namespace strata::engine {
@@ -18,10 +19,9 @@ absl::StatusOr<std::shared_ptr<const sstable::TableReader>> TableCache::Get(
     if (it != open_.end()) return it->second;
   }
   // Opened without the lock: two callers may both open it; one copy wins.
-  absl::StatusOr<std::unique_ptr<sstable::TableReader>> opened =
-      sstable::TableReader::Open(fs_, TablePath(number));
-  if (!opened.ok()) return opened.status();
-  std::shared_ptr<const sstable::TableReader> reader = std::move(*opened);
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<sstable::TableReader> opened,
+                          sstable::TableReader::Open(fs_, TablePath(number)));
+  std::shared_ptr<const sstable::TableReader> reader = std::move(opened);
   MutexLock lock(&mu_);
   return open_.emplace(number, std::move(reader)).first->second;
 }

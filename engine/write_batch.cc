@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_format.h"
 #include "encoding/coding.h"
+#include "io/status_macros.h"
 
 namespace strata::engine {
 
@@ -39,9 +40,7 @@ absl::Status DecodeBatch(absl::string_view record, absl::string_view what,
   const std::string name = absl::StrFormat("%s batch", what);
   Decoder in(record, name, offset);
   absl::string_view version;
-  if (absl::Status s = in.GetBytes("format version", 1, &version); !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(in.GetBytes("format version", 1, &version));
   if (static_cast<uint8_t>(version[0]) != kBatchFormatVersion) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "engine: %s at offset %d: format version %d is not %d (written by a "
@@ -49,12 +48,9 @@ absl::Status DecodeBatch(absl::string_view record, absl::string_view what,
         name, offset, static_cast<uint8_t>(version[0]), kBatchFormatVersion));
   }
   uint64_t count;
-  if (absl::Status s = in.GetVarint64("first lsn", &batch->first_lsn);
-      !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(in.GetVarint64("first lsn", &batch->first_lsn));
   // An op takes at least a kind byte and a key length.
-  if (absl::Status s = in.GetCount("op count", &count, 2); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(in.GetCount("op count", &count, 2));
   if (count == 0) return in.Error("op count", "a batch holds no operation");
   batch->entries.clear();
   batch->entries.reserve(count);
@@ -62,20 +58,16 @@ absl::Status DecodeBatch(absl::string_view record, absl::string_view what,
     sstable::Entry e;
     e.lsn = batch->first_lsn + i;
     absl::string_view kind;
-    if (absl::Status s = in.GetBytes("op kind", 1, &kind); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(in.GetBytes("op kind", 1, &kind));
     e.kind = static_cast<sstable::EntryKind>(kind[0]);
     if (e.kind != sstable::EntryKind::kPut &&
         e.kind != sstable::EntryKind::kDelete) {
       return in.Error("op kind", absl::StrFormat("unknown kind %d",
                                                  static_cast<int>(kind[0])));
     }
-    if (absl::Status s = in.GetLengthPrefixed("key", &e.key); !s.ok()) {
-      return s;
-    }
+    STRATA_RETURN_IF_ERROR(in.GetLengthPrefixed("key", &e.key));
     if (e.kind == sstable::EntryKind::kPut) {
-      if (absl::Status s = in.GetLengthPrefixed("value", &e.value); !s.ok()) {
-        return s;
-      }
+      STRATA_RETURN_IF_ERROR(in.GetLengthPrefixed("value", &e.value));
     }
     batch->entries.push_back(e);
   }

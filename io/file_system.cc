@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "io/status_macros.h"
 
 namespace strata::io {
 
@@ -49,26 +50,21 @@ std::optional<uint64_t> ParseNumberedFileName(absl::string_view name,
 
 absl::Status WriteFileSynced(FileSystem* fs, const std::string& path,
                              absl::string_view data) {
-  absl::StatusOr<std::unique_ptr<WritableFile>> file =
-      fs->NewWritableFile(path);
-  if (!file.ok()) return file.status();
-  if (absl::Status s = (*file)->Append(data); !s.ok()) return s;
-  if (absl::Status s = (*file)->Sync(); !s.ok()) return s;
-  return (*file)->Close();
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
+                          fs->NewWritableFile(path));
+  STRATA_RETURN_IF_ERROR(file->Append(data));
+  STRATA_RETURN_IF_ERROR(file->Sync());
+  return file->Close();
 }
 
 absl::StatusOr<std::string> ReadFileToString(FileSystem* fs,
                                              const std::string& path) {
-  absl::StatusOr<std::unique_ptr<RandomAccessFile>> file =
-      fs->NewRandomAccessFile(path);
-  if (!file.ok()) return file.status();
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file,
+                          fs->NewRandomAccessFile(path));
   // One allocation of the known size, not a string doubling as it grows.
-  std::string contents((*file)->Size(), '\0');
+  std::string contents(file->Size(), '\0');
   absl::string_view got;
-  if (absl::Status s = (*file)->Read(0, contents.size(), contents.data(), &got);
-      !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(file->Read(0, contents.size(), contents.data(), &got));
   if (got.data() != contents.data()) {
     std::copy(got.begin(), got.end(), contents.begin());
   }

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "io/status_macros.h"
 
 namespace strata::io {
 namespace {
@@ -50,7 +51,7 @@ class PosixWritableFile final : public WritableFile {
   PosixWritableFile(std::string path, int fd, uint64_t size)
       : path_(std::move(path)), fd_(fd), size_(size) {}
   ~PosixWritableFile() override {
-    if (fd_ >= 0) (void)Close();
+    if (fd_ >= 0) Close().IgnoreError();
   }
 
   absl::Status Append(absl::string_view data) override {
@@ -60,7 +61,7 @@ class PosixWritableFile final : public WritableFile {
       buffer_.append(data.data(), data.size());
       return absl::OkStatus();
     }
-    if (absl::Status s = Flush(); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(Flush());
     if (data.size() < kWriteBufferSize) {
       buffer_.append(data.data(), data.size());
       return absl::OkStatus();
@@ -76,19 +77,19 @@ class PosixWritableFile final : public WritableFile {
   }
 
   absl::Status Sync() override {
-    if (absl::Status s = Flush(); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(Flush());
     if (::fsync(fd_) != 0) return PosixError("fsync", path_, errno);
     return absl::OkStatus();
   }
 
   absl::Status DataSync() override {
-    if (absl::Status s = Flush(); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(Flush());
     if (::fdatasync(fd_) != 0) return PosixError("fdatasync", path_, errno);
     return absl::OkStatus();
   }
 
   absl::Status StartWriteback() override {
-    if (absl::Status s = Flush(); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(Flush());
     // Errors here are not the caller's concern: Sync reports real ones.
     (void)::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
     return absl::OkStatus();

@@ -8,8 +8,9 @@
 // changed or recorded first (the engine's Fail, a message with more
 // context), the code says so by hand instead.
 //
-// A status ignored on purpose is ignored with .IgnoreError() and a comment
-// saying why; never with a cast to void.
+// A status ignored on purpose is ignored with .IgnoreError() (where the
+// reason is not plain, a comment says it); a cast to void is kept for C
+// calls and other non-status values.
 
 #ifndef STRATA_IO_STATUS_MACROS_H_
 #define STRATA_IO_STATUS_MACROS_H_

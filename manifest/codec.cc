@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "encoding/tagged.h"
+#include "io/status_macros.h"
 
 namespace strata::manifest {
 namespace {
@@ -223,67 +224,72 @@ void EncodeEdit(const Edit& edit, std::string* dst) {
   for (const Op& op : edit.ops) std::visit(encoder, op);
 }
 
+namespace {
+
+// Decodes one op field `f` of an edit into edit->ops.
+absl::Status DecodeOp(TaggedReader* r, const TaggedField& f, const Decoder& in,
+                      Edit* edit) {
+  using namespace edit_field;
+  uint64_t v = 0;
+  auto varint_op = [&](auto make) -> absl::Status {
+    STRATA_RETURN_IF_ERROR(r->Varint(f, &v));
+    edit->ops.push_back(make(v));
+    return absl::OkStatus();
+  };
+  switch (f.number) {
+    case kSetVersion:
+      return varint_op([](uint64_t x) { return SetVersion{x}; });
+    case kSetActiveWal:
+      return varint_op([](uint64_t x) { return SetActiveWal{x}; });
+    case kAddFrozenWal:
+      return varint_op([](uint64_t x) { return AddFrozenWal{x}; });
+    case kRemoveFrozenWal:
+      return varint_op([](uint64_t x) { return RemoveFrozenWal{x}; });
+    case kRemoveTable:
+      return varint_op([](uint64_t x) { return RemoveTable{x}; });
+    case kUpdateLsn:
+      return varint_op([](uint64_t x) { return UpdateLsn{x}; });
+    case kAllocateTableId:
+      return varint_op([](uint64_t x) { return AllocateTableId{x}; });
+    case kAddTable: {
+      absl::string_view table;
+      AddTable op;
+      STRATA_RETURN_IF_ERROR(r->Bytes(f, &table));
+      STRATA_RETURN_IF_ERROR(DecodeTable(table, in, f.offset, &op.table));
+      edit->ops.push_back(std::move(op));
+      return absl::OkStatus();
+    }
+    case kCompaction: {
+      absl::string_view body;
+      Compaction op;
+      STRATA_RETURN_IF_ERROR(r->Bytes(f, &body));
+      STRATA_RETURN_IF_ERROR(DecodeCompaction(body, in, f.offset, &op));
+      edit->ops.push_back(std::move(op));
+      return absl::OkStatus();
+    }
+    default:
+      return r->Unknown(f);
+  }
+}
+
+}  // namespace
+
 absl::Status DecodeEdit(absl::string_view bytes, absl::string_view what,
                         uint64_t offset, Edit* edit) {
-  using namespace edit_field;
   Decoder in(bytes, what, offset);
   TaggedReader r(&in);
   TaggedField f;
   bool has_sequence = false;
   edit->ops.reserve(4);
   while (r.Next(&f)) {
-    absl::Status s;
-    uint64_t v = 0;
-    switch (f.number) {
-      case kSequence:
-        s = r.Varint(f, &edit->sequence);
-        has_sequence = true;
-        break;
-      case kSetVersion:
-        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(SetVersion{v});
-        break;
-      case kSetActiveWal:
-        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(SetActiveWal{v});
-        break;
-      case kAddFrozenWal:
-        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(AddFrozenWal{v});
-        break;
-      case kRemoveFrozenWal:
-        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(RemoveFrozenWal{v});
-        break;
-      case kRemoveTable:
-        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(RemoveTable{v});
-        break;
-      case kUpdateLsn:
-        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(UpdateLsn{v});
-        break;
-      case kAllocateTableId:
-        if ((s = r.Varint(f, &v)).ok()) edit->ops.push_back(AllocateTableId{v});
-        break;
-      case kAddTable: {
-        absl::string_view table;
-        AddTable op;
-        if ((s = r.Bytes(f, &table)).ok() &&
-            (s = DecodeTable(table, in, f.offset, &op.table)).ok()) {
-          edit->ops.push_back(std::move(op));
-        }
-        break;
-      }
-      case kCompaction: {
-        absl::string_view body;
-        Compaction op;
-        if ((s = r.Bytes(f, &body)).ok() &&
-            (s = DecodeCompaction(body, in, f.offset, &op)).ok()) {
-          edit->ops.push_back(std::move(op));
-        }
-        break;
-      }
-      default:
-        s = r.Unknown(f);
+    if (f.number == edit_field::kSequence) {
+      STRATA_RETURN_IF_ERROR(r.Varint(f, &edit->sequence));
+      has_sequence = true;
+    } else {
+      STRATA_RETURN_IF_ERROR(DecodeOp(&r, f, in, edit));
     }
-    if (!s.ok()) return s;
   }
-  if (!r.status().ok()) return r.status();
+  STRATA_RETURN_IF_ERROR(r.status());
   if (!has_sequence) return in.Error("edit", "has no sequence (field 1)");
   return absl::OkStatus();
 }
@@ -315,16 +321,17 @@ absl::Status EncodeStateInChunks(
 }
 
 void EncodeState(const State& state, std::string* dst) {
-  (void)EncodeStateInChunks(state, SIZE_MAX, [&](absl::string_view piece) {
+  // Appending to a string cannot fail, so neither can this.
+  EncodeStateInChunks(state, SIZE_MAX, [&](absl::string_view piece) {
     dst->append(piece.data(), piece.size());
     return absl::OkStatus();
-  });
+  }).IgnoreError();
 }
 
 absl::Status DecodeState(absl::string_view bytes, absl::string_view what,
                          uint64_t offset, State* state, DecodeLimits limits) {
   StateDecoder decoder(state, what, limits);
-  if (absl::Status s = decoder.Decode(bytes, offset); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(decoder.Decode(bytes, offset));
   return decoder.Finish(offset + bytes.size());
 }
 

@@ -57,18 +57,6 @@ class StateDecoder {
   const DecodeLimits limits_;
 };
 
-// For the WAL's typed wrapper: wal::TypedWriter<EditCodec>.
-struct EditCodec {
-  using Value = Edit;
-  static void Encode(const Edit& edit, std::string* dst) {
-    EncodeEdit(edit, dst);
-  }
-  static absl::Status Decode(absl::string_view bytes, absl::string_view what,
-                             Edit* edit) {
-    return DecodeEdit(bytes, what, 0, edit);
-  }
-};
-
 }  // namespace strata::manifest
 
 #endif  // STRATA_MANIFEST_CODEC_H_

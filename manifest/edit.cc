@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_format.h"
+#include "io/status_macros.h"
 
 namespace strata::manifest {
 
@@ -141,10 +142,10 @@ class Overlay {
 
   absl::Status operator()(const Compaction& op) {
     for (uint64_t number : op.removed) {
-      if (absl::Status s = Remove(number); !s.ok()) return s;
+      STRATA_RETURN_IF_ERROR(Remove(number));
     }
     for (const TableMeta& table : op.added) {
-      if (absl::Status s = Add(table); !s.ok()) return s;
+      STRATA_RETURN_IF_ERROR(Add(table));
     }
     return absl::OkStatus();
   }
@@ -270,7 +271,7 @@ absl::Status Validate(const State& state, const Edit& edit) {
   Overlay overlay(state);
   for (size_t i = 0; i < edit.ops.size(); ++i) {
     overlay.set_index(i, OpName(edit.ops[i]));
-    if (absl::Status s = overlay.Check(edit.ops[i]); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(overlay.Check(edit.ops[i]));
   }
   return absl::OkStatus();
 }

@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "io/status_macros.h"
 #include "manifest/codec.h"
 #include "manifest/snapshot.h"
 #include "wal/format.h"
@@ -87,10 +88,9 @@ absl::Status CheckEdit(const State& state, const Edit& edit, Where where) {
 
 absl::StatusOr<Listing> ListManifestDir(io::FileSystem* fs,
                                         const std::string& dir) {
-  absl::StatusOr<std::vector<std::string>> names = fs->ListDir(dir);
-  if (!names.ok()) return names.status();
+  STRATA_ASSIGN_OR_RETURN(std::vector<std::string> names, fs->ListDir(dir));
   Listing listing;
-  for (const std::string& name : *names) {
+  for (const std::string& name : names) {
     if (std::optional<uint64_t> g = ParseSnapshotFileName(name)) {
       listing.snapshots.insert(*g);
     } else if (std::optional<uint64_t> g = wal::ParseSegmentFileName(name)) {
@@ -102,47 +102,33 @@ absl::StatusOr<Listing> ListManifestDir(io::FileSystem* fs,
   return listing;
 }
 
-absl::StatusOr<Loaded> Load(io::FileSystem* fs, const std::string& dir,
-                            bool best_effort, const EditVisitor& visit) {
-  Loaded out;
-  absl::StatusOr<Listing> listing = ListManifestDir(fs, dir);
-  if (!listing.ok()) return listing.status();
-  out.listing = *std::move(listing);
-  if (out.listing.snapshots.empty()) {
-    if (!out.listing.logs.empty()) {
-      return absl::DataLossError(absl::StrFormat(
-          "manifest: %s: log %s exists but no snapshot does", dir,
-          wal::SegmentFileName(*out.listing.logs.begin())));
-    }
-    out.empty = true;
-    return out;
-  }
-  std::vector<uint64_t> logs;
-  uint64_t rebuild_at = 0;
-  if (absl::Status s = ChooseStart(fs, dir, &out, &logs, &rebuild_at);
-      !s.ok()) {
-    return s;
-  }
-  out.report.generation = out.generation;
-  out.report.snapshot_sequence = out.state.last_sequence;
+namespace {
 
+// Replays `logs` onto out->state: every edit decoded, checked against the
+// state and applied in order. With best effort, DataLoss ends the replay
+// with what came before it (out->report.lost_data).
+absl::StatusOr<Loaded> ReplayLogs(io::FileSystem* fs, const std::string& dir,
+                                  const std::vector<uint64_t>& logs,
+                                  uint64_t rebuild_at, bool best_effort,
+                                  const EditVisitor& visit, Loaded* out_ptr) {
+  Loaded& out = *out_ptr;
   // Only truncation at the end of the newest log is a torn write: every
   // record was synced before it was acknowledged.
-  absl::StatusOr<std::unique_ptr<wal::Reader>> reader =
-      wal::Reader::Open(fs, dir, logs, {.strict_tail = true});
-  if (!reader.ok()) return reader.status();
+  STRATA_ASSIGN_OR_RETURN(
+      std::unique_ptr<wal::Reader> reader,
+      wal::Reader::Open(fs, dir, logs, {.strict_tail = true}));
   absl::string_view record;
   wal::RecordPosition pos;
   absl::Status damage;
   uint64_t segment = 0;
   std::string file, what;
-  while ((*reader)->Next(&record, &pos)) {
+  while (reader->Next(&record, &pos)) {
     if (rebuild_at != 0 && !out.rebuilt_snapshot && pos.segment == rebuild_at) {
       out.rebuilt_snapshot = out.state;  // End of the previous log.
     }
     if (pos.segment != segment) {  // Named once per log, not per record.
       segment = pos.segment;
-      file = (*reader)->SegmentPath(segment);
+      file = reader->SegmentPath(segment);
       what = absl::StrCat("manifest: ", file, " record");
     }
     Edit edit;
@@ -157,17 +143,17 @@ absl::StatusOr<Loaded> Load(io::FileSystem* fs, const std::string& dir,
     Apply(std::move(edit), &out.state);
     ++out.report.edits_replayed;
   }
-  if (damage.ok()) damage = (*reader)->status();
+  if (damage.ok()) damage = reader->status();
   if (!damage.ok()) {
     if (!best_effort || !absl::IsDataLoss(damage)) return damage;
     out.report.lost_data = true;
     out.report.loss = std::string(damage.message());
     out.rebuilt_snapshot.reset();  // A prefix, not the snapshot's state.
-    return out;
+    return std::move(out);
   }
   if (rebuild_at != 0 && !out.rebuilt_snapshot)
     out.rebuilt_snapshot = out.state;
-  const wal::Tail& tail = (*reader)->tail();
+  const wal::Tail& tail = reader->tail();
   if (!logs.empty() && logs.back() == out.generation) {
     out.newest_log_end = tail.valid_end;
   }
@@ -175,10 +161,35 @@ absl::StatusOr<Loaded> Load(io::FileSystem* fs, const std::string& dir,
     out.report.repaired_torn_tail = true;
     out.report.torn_tail = absl::StrFormat(
         "%s: %d bytes after offset %d cut off: %s",
-        (*reader)->SegmentPath(tail.segment), tail.file_size - tail.valid_end,
+        reader->SegmentPath(tail.segment), tail.file_size - tail.valid_end,
         tail.valid_end, tail.reason);
   }
-  return out;
+  return std::move(out);
+}
+
+}  // namespace
+
+absl::StatusOr<Loaded> Load(io::FileSystem* fs, const std::string& dir,
+                            bool best_effort, const EditVisitor& visit) {
+  Loaded out;
+  STRATA_ASSIGN_OR_RETURN(Listing listing, ListManifestDir(fs, dir));
+  out.listing = std::move(listing);
+  if (out.listing.snapshots.empty()) {
+    if (!out.listing.logs.empty()) {
+      return absl::DataLossError(absl::StrFormat(
+          "manifest: %s: log %s exists but no snapshot does", dir,
+          wal::SegmentFileName(*out.listing.logs.begin())));
+    }
+    out.empty = true;
+    return out;
+  }
+  std::vector<uint64_t> logs;
+  uint64_t rebuild_at = 0;
+  STRATA_RETURN_IF_ERROR(ChooseStart(fs, dir, &out, &logs, &rebuild_at));
+  out.report.generation = out.generation;
+  out.report.snapshot_sequence = out.state.last_sequence;
+
+  return ReplayLogs(fs, dir, logs, rebuild_at, best_effort, visit, &out);
 }
 
 }  // namespace strata::manifest

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "io/status_macros.h"
 #include "manifest/codec.h"
 #include "manifest/snapshot.h"
 #include "wal/format.h"
@@ -28,35 +29,34 @@ Manifest::Manifest(io::FileSystem* fs, std::string dir, ManifestOptions options)
 
 Manifest::~Manifest() {
   MutexLock lock(&mu_);
-  if (log_ != nullptr) (void)log_->Close();
+  if (log_ != nullptr) log_->Close().IgnoreError();
 }
 
 absl::StatusOr<std::unique_ptr<Manifest>> Manifest::Open(
     io::FileSystem* fs, std::string dir, ManifestOptions options) {
   std::unique_ptr<Manifest> m(new Manifest(fs, std::move(dir), options));
   if (options.read_only) {
-    if (absl::Status s = m->LoadReadOnly(); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(m->LoadReadOnly());
     return m;
   }
-  if (absl::Status s = fs->CreateDir(m->dir_); !s.ok()) return s;
-  if (absl::Status s = fs->SyncDir(io::DirName(m->dir_)); !s.ok()) return s;
-  if (absl::Status s = m->Recover(); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(fs->CreateDir(m->dir_));
+  STRATA_RETURN_IF_ERROR(fs->SyncDir(io::DirName(m->dir_)));
+  STRATA_RETURN_IF_ERROR(m->Recover());
   return m;
 }
 
 absl::Status Manifest::LoadReadOnly() {
-  absl::StatusOr<Loaded> loaded = Load(fs_, dir_, options_.best_effort);
-  if (!loaded.ok()) return loaded.status();
-  if (loaded->empty) {
+  STRATA_ASSIGN_OR_RETURN(Loaded loaded, Load(fs_, dir_, options_.best_effort));
+  if (loaded.empty) {
     return absl::NotFoundError(
         absl::StrCat("manifest: ", dir_, " holds no manifest"));
   }
-  recovery_ = loaded->report;
+  recovery_ = loaded.report;
   MutexLock lock(&mu_);
-  committed_ = std::move(loaded->state);
-  generation_ = loaded->generation;
+  committed_ = std::move(loaded.state);
+  generation_ = loaded.generation;
   stats_.generation = generation_;
-  stats_.log_bytes = loaded->newest_log_end.value_or(0);
+  stats_.log_bytes = loaded.newest_log_end.value_or(0);
   stats_.snapshot_bytes =
       fs_->GetFileSize(io::JoinPath(dir_, SnapshotFileName(generation_)))
           .value_or(0);
@@ -67,39 +67,35 @@ absl::Status Manifest::LoadReadOnly() {
 }
 
 absl::Status Manifest::StartFresh() {
-  absl::StatusOr<uint64_t> size = WriteSnapshot(fs_, dir_, 1, State());
-  if (!size.ok()) return size.status();
-  absl::StatusOr<std::unique_ptr<wal::Writer>> log =
-      wal::Writer::Create(fs_, dir_, 1, LogOptions());
-  if (!log.ok()) return log.status();
+  STRATA_ASSIGN_OR_RETURN(uint64_t size, WriteSnapshot(fs_, dir_, 1, State()));
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<wal::Writer> log,
+                          wal::Writer::Create(fs_, dir_, 1, LogOptions()));
   recovery_.created = true;
   recovery_.generation = 1;
   MutexLock lock(&mu_);
-  log_ = *std::move(log);
+  log_ = std::move(log);
   stats_.log_bytes = log_->stats().segment_bytes;
   generation_ = 1;
   oldest_generation_ = 1;
   stats_.generation = 1;
-  stats_.snapshot_bytes = *size;
+  stats_.snapshot_bytes = size;
   Publish();
   return absl::OkStatus();
 }
 
 absl::Status Manifest::Recover() {
-  absl::StatusOr<Loaded> loaded = Load(fs_, dir_, options_.best_effort);
-  if (!loaded.ok()) return loaded.status();
-  if (loaded->empty) return StartFresh();
-  recovery_ = loaded->report;
-  const uint64_t g = loaded->generation;
-  if (loaded->rebuilt_snapshot.has_value()) {
+  STRATA_ASSIGN_OR_RETURN(Loaded loaded, Load(fs_, dir_, options_.best_effort));
+  if (loaded.empty) return StartFresh();
+  recovery_ = loaded.report;
+  const uint64_t g = loaded.generation;
+  if (loaded.rebuilt_snapshot.has_value()) {
     // The damaged snapshot is written again from what it should hold.
-    absl::StatusOr<uint64_t> size =
-        WriteSnapshot(fs_, dir_, g, *loaded->rebuilt_snapshot);
-    if (!size.ok()) return size.status();
+    STRATA_ASSIGN_OR_RETURN(
+        uint64_t size, WriteSnapshot(fs_, dir_, g, *loaded.rebuilt_snapshot));
   }
   MutexLock lock(&mu_);
-  committed_ = loaded->state;
-  accepted_ = std::move(loaded->state);
+  committed_ = loaded.state;
+  accepted_ = std::move(loaded.state);
   generation_ = g;
   stats_.generation = g;
   if (recovery_.lost_data) {
@@ -107,24 +103,25 @@ absl::Status Manifest::Recover() {
     checkpointing_ = true;
     return CheckpointLocked();
   }
-  absl::StatusOr<std::unique_ptr<wal::Writer>> log =
-      loaded->newest_log_end.has_value()
-          ? wal::Writer::Reopen(fs_, dir_, g, *loaded->newest_log_end,
+  STRATA_ASSIGN_OR_RETURN(
+      std::unique_ptr<wal::Writer> log,
+      loaded.newest_log_end.has_value()
+          ? wal::Writer::Reopen(fs_, dir_, g, *loaded.newest_log_end,
                                 LogOptions())
-          : wal::Writer::Create(fs_, dir_, g, LogOptions());
-  if (!log.ok()) return log.status();
-  log_ = *std::move(log);
+          : wal::Writer::Create(fs_, dir_, g, LogOptions()));
+  log_ = std::move(log);
   // The whole log, edits of earlier processes included, so that the
   // checkpoint threshold holds across any number of restarts.
   stats_.log_bytes = log_->stats().segment_bytes;
   stats_.snapshot_bytes =
       fs_->GetFileSize(io::JoinPath(dir_, SnapshotFileName(g))).value_or(0);
-  for (const std::string& temp : loaded->listing.temporaries) {
-    (void)fs_->RemoveFile(io::JoinPath(dir_, temp));
+  for (const std::string& temp : loaded.listing.temporaries) {
+    fs_->RemoveFile(io::JoinPath(dir_, temp)).IgnoreError();
   }
-  if (loaded->abandoned_log.has_value()) {
-    (void)fs_->RemoveFile(
-        io::JoinPath(dir_, wal::SegmentFileName(*loaded->abandoned_log)));
+  if (loaded.abandoned_log.has_value()) {
+    fs_->RemoveFile(
+           io::JoinPath(dir_, wal::SegmentFileName(*loaded.abandoned_log)))
+        .IgnoreError();
   }
   DeleteGenerationsBefore(g - 1);
   oldest_generation_ = g > 1 ? g - 1 : g;
@@ -153,7 +150,7 @@ absl::StatusOr<uint64_t> Manifest::Apply(Edit edit) {
     MutexLock lock(&mu_);
     while (checkpointing_) idle_cv_.Wait(&mu_);
     if (!failure_.ok()) return failure_;
-    if (absl::Status s = Validate(accepted_, edit); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(Validate(accepted_, edit));
     edit.sequence = accepted_.last_sequence + 1;
     EncodeEdit(edit, &record);
     if (record.size() > LogOptions().max_record_size) {
@@ -173,20 +170,29 @@ absl::StatusOr<uint64_t> Manifest::Apply(Edit edit) {
 
   MutexLock lock(&mu_);
   if (!s.ok()) {
-    // The log failed: this edit, and every one queued after it, is not
-    // known to be durable. None is applied; the manifest stops. Groups
-    // commit in order and the log's failure is sticky, so every edit before
-    // this one that is still pending was in an earlier group that is
-    // durable: its caller, told so, applies it. Those stay.
-    if (failure_.ok()) failure_ = s;
-    while (!pending_.empty() && pending_.back().sequence >= sequence) {
-      pending_.pop_back();
-    }
-    accepted_ = committed_;
-    for (const Edit& e : pending_) manifest::Apply(e, &accepted_);
-    if (pending_.empty()) idle_cv_.SignalAll();
+    DropFrom(sequence, s);
     return s;
   }
+  CommitThrough(sequence);
+  return sequence;
+}
+
+void Manifest::DropFrom(uint64_t sequence, const absl::Status& s) {
+  // The log failed: this edit, and every one queued after it, is not known
+  // to be durable. None is applied; the manifest stops. Groups commit in
+  // order and the log's failure is sticky, so every edit before this one
+  // that is still pending was in an earlier group that is durable: its
+  // caller, told so, applies it. Those stay.
+  if (failure_.ok()) failure_ = s;
+  while (!pending_.empty() && pending_.back().sequence >= sequence) {
+    pending_.pop_back();
+  }
+  accepted_ = committed_;
+  for (const Edit& e : pending_) manifest::Apply(e, &accepted_);
+  if (pending_.empty()) idle_cv_.SignalAll();
+}
+
+void Manifest::CommitThrough(uint64_t sequence) {
   // Everything up to `sequence` is durable (groups commit in order).
   bool applied = false;
   while (!pending_.empty() && pending_.front().sequence <= sequence) {
@@ -204,10 +210,9 @@ absl::StatusOr<uint64_t> Manifest::Apply(Edit edit) {
     if (!checkpointing_ && CheckpointDue()) {
       checkpointing_ = true;
       // A failed checkpoint stops the manifest; this edit is durable.
-      (void)CheckpointLocked();
+      CheckpointLocked().IgnoreError();
     }
   }
-  return sequence;
 }
 
 bool Manifest::CheckpointDue() const {
@@ -256,7 +261,7 @@ absl::Status Manifest::CheckpointLocked() {
   }
   if (s.ok()) {
     // Every edit of the old log is synced: nothing is pending.
-    if (log_ != nullptr) (void)log_->Close();
+    if (log_ != nullptr) log_->Close().IgnoreError();
     log_ = *std::move(log);
     generation_ = next;
     stats_.generation = next;
@@ -302,11 +307,11 @@ void Manifest::DeleteGenerationsBefore(uint64_t generation) {
   if (!listing.ok()) return;
   for (uint64_t g : listing->snapshots) {
     if (g >= generation) break;
-    (void)fs_->RemoveFile(io::JoinPath(dir_, SnapshotFileName(g)));
+    fs_->RemoveFile(io::JoinPath(dir_, SnapshotFileName(g))).IgnoreError();
   }
   for (uint64_t g : listing->logs) {
     if (g >= generation) break;
-    (void)fs_->RemoveFile(io::JoinPath(dir_, wal::SegmentFileName(g)));
+    fs_->RemoveFile(io::JoinPath(dir_, wal::SegmentFileName(g))).IgnoreError();
   }
 }
 

@@ -145,6 +145,14 @@ class Manifest {
   void DeleteGenerationsBefore(uint64_t generation);
   void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool CheckpointDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After the log's commit of the edit with `sequence` failed with `s`:
+  // drops it and every edit queued after it, and stops the manifest.
+  void DropFrom(uint64_t sequence, const absl::Status& s)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After the edit with `sequence` is durable: applies it and every edit
+  // before it to the committed state, publishes it, and checkpoints if due
+  // and nothing is pending.
+  void CommitThrough(uint64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ApplyOne(Op op);
 
   io::FileSystem* const fs_;

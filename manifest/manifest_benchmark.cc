@@ -144,9 +144,9 @@ void BuildLog(const std::string& dir, uint64_t edits) {
     Apply(edit, &state);
     record.clear();
     EncodeEdit(edit, &record);
-    (void)writer->Append(record);
+    writer->Append(record).IgnoreError();
   }
-  (void)writer->Close();
+  writer->Close().IgnoreError();
 }
 
 void BM_OpenReplaying(benchmark::State& state) {
@@ -187,8 +187,9 @@ void BM_Checkpoint(benchmark::State& state) {
   const uint64_t tables = state.range(0);
   const bool defer = state.range(1) == 1;
   { auto m = *Manifest::Open(io::PosixFileSystem(), dir.manifest()); }
-  (void)WriteSnapshot(io::PosixFileSystem(), dir.manifest(), 1,
-                      StateWithTables(tables));
+  WriteSnapshot(io::PosixFileSystem(), dir.manifest(), 1,
+                StateWithTables(tables))
+      .IgnoreError();
   auto m = *Manifest::Open(
       io::PosixFileSystem(), dir.manifest(),
       {.checkpoint_log_bytes = UINT64_MAX, .defer_deletions = defer});
@@ -226,8 +227,9 @@ void BM_RawWriteSyncSnapshotBytes(benchmark::State& state) {
     }
     state.PauseTiming();
     if (n > 1) {
-      (void)io::PosixFileSystem()->RemoveFile(
-          absl::StrCat(dir.path(), "/raw", n - 1));
+      io::PosixFileSystem()
+          ->RemoveFile(absl::StrCat(dir.path(), "/raw", n - 1))
+          .IgnoreError();
     }
     state.ResumeTiming();
   }
@@ -245,7 +247,7 @@ void BM_OpenFromSnapshot(benchmark::State& state) {
   const uint64_t tables = state.range(0);
   { auto m = *Manifest::Open(io::PosixFileSystem(), dir.manifest()); }
   const State full = StateWithTables(tables);
-  (void)WriteSnapshot(io::PosixFileSystem(), dir.manifest(), 1, full);
+  WriteSnapshot(io::PosixFileSystem(), dir.manifest(), 1, full).IgnoreError();
   std::string encoded;
   EncodeState(full, &encoded);
   double heap_per_table = 0;

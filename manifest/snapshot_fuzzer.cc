@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Check(WriteSnapshot(&fs, "/m", 1, State()).ok());
   Check(strata::io::WriteFileSynced(&fs, "/m/000001.log", rest).ok());
-  (void)Load(&fs, "/m", /*best_effort=*/false);
-  (void)Load(&fs, "/m", /*best_effort=*/true);
+  Load(&fs, "/m", /*best_effort=*/false).IgnoreError();
+  Load(&fs, "/m", /*best_effort=*/true).IgnoreError();
   return 0;
 }

@@ -4,6 +4,7 @@
 #include "absl/strings/str_format.h"
 #include "encoding/crc32c.h"
 #include "io/file_system.h"
+#include "io/status_macros.h"
 
 namespace strata::sstable {
 
@@ -23,12 +24,10 @@ void EncodeEntry(const Entry& entry, std::string* dst) {
 }
 
 absl::Status DecodeEntry(Decoder& in, Entry* entry) {
-  if (absl::Status s = in.GetLengthPrefixed("key", &entry->key); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = in.GetVarint64("lsn", &entry->lsn); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(in.GetLengthPrefixed("key", &entry->key));
+  STRATA_RETURN_IF_ERROR(in.GetVarint64("lsn", &entry->lsn));
   absl::string_view kind;
-  if (absl::Status s = in.GetBytes("kind", 1, &kind); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(in.GetBytes("kind", 1, &kind));
   switch (static_cast<uint8_t>(kind[0])) {
     case static_cast<uint8_t>(EntryKind::kPut):
       entry->kind = EntryKind::kPut;
@@ -70,11 +69,8 @@ absl::Status Footer::DecodeFrom(absl::string_view in, absl::string_view file,
         "or truncated",
         what, magic, offset + 44, kMagic));
   }
-  if (absl::Status s = Checksum::Verify(DecodeFixed32(in.data() + 40),
-                                        in.substr(0, 40), what, offset);
-      !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(Checksum::Verify(DecodeFixed32(in.data() + 40),
+                                          in.substr(0, 40), what, offset));
   const uint32_t version = DecodeFixed32(in.data() + 36);
   if (version != kFormatVersion) {
     return absl::FailedPreconditionError(absl::StrFormat(

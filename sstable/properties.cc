@@ -2,8 +2,25 @@
 
 #include "encoding/coding.h"
 #include "encoding/tagged.h"
+#include "io/status_macros.h"
 
 namespace strata::sstable {
+namespace {
+
+// Field numbers of the properties block (docs/sstable_format.md). Never
+// reuse one: a reader skips a field it does not know only if it may.
+namespace field {
+constexpr uint32_t kEntries = 1;
+constexpr uint32_t kTombstones = 2;
+constexpr uint32_t kSmallestKey = 3;
+constexpr uint32_t kLargestKey = 4;
+constexpr uint32_t kSmallestLsn = 5;
+constexpr uint32_t kLargestLsn = 6;
+constexpr uint32_t kDataSize = 7;
+constexpr uint32_t kDataBlocks = 8;
+}  // namespace field
+
+}  // namespace
 
 bool operator==(const TableProperties& a, const TableProperties& b) {
   return a.entries == b.entries && a.tombstones == b.tombstones &&
@@ -15,14 +32,14 @@ bool operator==(const TableProperties& a, const TableProperties& b) {
 
 void EncodeProperties(const TableProperties& p, std::string* dst) {
   TaggedWriter w(dst);
-  w.Varint(1, p.entries);
-  w.Varint(2, p.tombstones);
-  w.Bytes(3, p.smallest_key);
-  w.Bytes(4, p.largest_key);
-  w.Varint(5, p.smallest_lsn);
-  w.Varint(6, p.largest_lsn);
-  w.Varint(7, p.data_size);
-  w.Varint(8, p.data_blocks);
+  w.Varint(field::kEntries, p.entries);
+  w.Varint(field::kTombstones, p.tombstones);
+  w.Bytes(field::kSmallestKey, p.smallest_key);
+  w.Bytes(field::kLargestKey, p.largest_key);
+  w.Varint(field::kSmallestLsn, p.smallest_lsn);
+  w.Varint(field::kLargestLsn, p.largest_lsn);
+  w.Varint(field::kDataSize, p.data_size);
+  w.Varint(field::kDataBlocks, p.data_blocks);
 }
 
 absl::Status DecodeProperties(absl::string_view bytes, absl::string_view what,
@@ -33,34 +50,34 @@ absl::Status DecodeProperties(absl::string_view bytes, absl::string_view what,
   while (r.Next(&f)) {
     absl::Status s;
     switch (f.number) {
-      case 1:
+      case field::kEntries:
         s = r.Varint(f, &p->entries);
         break;
-      case 2:
+      case field::kTombstones:
         s = r.Varint(f, &p->tombstones);
         break;
-      case 3:
+      case field::kSmallestKey:
         s = r.Bytes(f, &p->smallest_key);
         break;
-      case 4:
+      case field::kLargestKey:
         s = r.Bytes(f, &p->largest_key);
         break;
-      case 5:
+      case field::kSmallestLsn:
         s = r.Varint(f, &p->smallest_lsn);
         break;
-      case 6:
+      case field::kLargestLsn:
         s = r.Varint(f, &p->largest_lsn);
         break;
-      case 7:
+      case field::kDataSize:
         s = r.Varint(f, &p->data_size);
         break;
-      case 8:
+      case field::kDataBlocks:
         s = r.Varint(f, &p->data_blocks);
         break;
       default:
         s = r.Unknown(f);
     }
-    if (!s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(s);
   }
   return r.status();
 }

@@ -56,7 +56,7 @@ uint64_t BuildTable(const std::string& path, uint64_t* file_size) {
   std::string key;
   while (writer->EstimatedSize() < kTableBytes) {
     FillKey(n, &key);
-    (void)writer->Put(key, n + 1, value);
+    writer->Put(key, n + 1, value).IgnoreError();
     ++n;
   }
   *file_size = writer->Finish()->file_size;

@@ -7,29 +7,23 @@
 #include "absl/strings/str_format.h"
 #include "encoding/coding.h"
 #include "encoding/crc32c.h"
+#include "io/status_macros.h"
 
 namespace strata::sstable {
 
 absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
     io::FileSystem* fs, std::string path) {
-  absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> file =
-      fs->NewRandomAccessFile(path);
-  if (!file.ok()) return file.status();
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> file,
+                          fs->NewRandomAccessFile(path));
   std::unique_ptr<TableReader> table(
-      new TableReader(*std::move(file), std::move(path)));
+      new TableReader(std::move(file), std::move(path)));
   const uint64_t size = table->file_->Size();
   const uint64_t footer_at = size < Footer::kSize ? 0 : size - Footer::kSize;
   char buf[Footer::kSize];
   absl::string_view got;
-  if (absl::Status s = table->file_->Read(footer_at, sizeof(buf), buf, &got);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s =
-          Footer::DecodeFrom(got, table->path_, footer_at, &table->footer_);
-      !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(table->file_->Read(footer_at, sizeof(buf), buf, &got));
+  STRATA_RETURN_IF_ERROR(
+      Footer::DecodeFrom(got, table->path_, footer_at, &table->footer_));
   // Blocks lie before the footer: data, then index, then properties.
   const Footer& f = table->footer_;
   if (!f.properties.EndsBy(footer_at) || f.properties.end() != footer_at ||
@@ -41,20 +35,14 @@ absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
         f.properties.offset, f.properties.size, size));
   }
   std::string props;
-  if (absl::Status s =
-          table->ReadBlock(f.properties, "properties block", &props);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = DecodeProperties(
-          props, absl::StrCat("sst: ", table->path_, " properties block"),
-          f.properties.offset, &table->properties_);
-      !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(
+      table->ReadBlock(f.properties, "properties block", &props));
+  STRATA_RETURN_IF_ERROR(DecodeProperties(
+      props, absl::StrCat("sst: ", table->path_, " properties block"),
+      f.properties.offset, &table->properties_));
   table->properties_.file_size = size;
   table->properties_.file_checksum = f.file_checksum;
-  if (absl::Status s = table->LoadIndex(f.index); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(table->LoadIndex(f.index));
   return table;
 }
 
@@ -68,11 +56,8 @@ absl::Status TableReader::ReadBlock(BlockHandle handle, absl::string_view name,
   }
   contents->resize(total);
   absl::string_view got;
-  if (absl::Status s =
-          file_->Read(handle.offset, total, contents->data(), &got);
-      !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(
+      file_->Read(handle.offset, total, contents->data(), &got));
   if (got.size() != total) {
     return absl::DataLossError(absl::StrFormat(
         "sst: %s: %s at offset %d: short read", path_, name, handle.offset));
@@ -89,23 +74,19 @@ absl::Status TableReader::ReadBlock(BlockHandle handle, absl::string_view name,
 
 absl::Status TableReader::LoadIndex(BlockHandle handle) {
   std::string bytes;
-  if (absl::Status s = ReadBlock(handle, "index block", &bytes); !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(ReadBlock(handle, "index block", &bytes));
   const std::string what = absl::StrCat("sst: ", path_, " index block");
   Decoder in(bytes, what, handle.offset);
   uint64_t next_offset = 0;
   while (!in.empty()) {
     IndexEntry e;
     absl::string_view key;
-    if (absl::Status s = in.GetLengthPrefixed("last key", &key); !s.ok()) {
-      return s;
-    }
+    STRATA_RETURN_IF_ERROR(in.GetLengthPrefixed("last key", &key));
     e.last_key.assign(key.data(), key.size());
     for (auto [field, value] : {std::pair{"last lsn", &e.last_lsn},
                                 {"block offset", &e.handle.offset},
                                 {"block size", &e.handle.size}}) {
-      if (absl::Status s = in.GetVarint64(field, value); !s.ok()) return s;
+      STRATA_RETURN_IF_ERROR(in.GetVarint64(field, value));
     }
     if (e.handle.offset != next_offset ||
         !e.handle.EndsBy(footer_.index.offset) ||
@@ -135,15 +116,13 @@ absl::Status TableReader::LoadIndex(BlockHandle handle) {
 absl::Status TableReader::ReadDataBlock(size_t i, std::string* contents,
                                         std::vector<Entry>* entries) const {
   const std::string name = absl::StrFormat("data block %d", i);
-  if (absl::Status s = ReadBlock(index_[i].handle, name, contents); !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle, name, contents));
   entries->clear();
   const std::string what = absl::StrCat("sst: ", path_, " ", name);
   Decoder in(*contents, what, index_[i].handle.offset);
   while (!in.empty()) {
     Entry e;
-    if (absl::Status s = DecodeEntry(in, &e); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(DecodeEntry(in, &e));
     if (!entries->empty() &&
         CompareInternal(entries->back().key, entries->back().lsn, e.key,
                         e.lsn) >= 0) {
@@ -176,14 +155,12 @@ absl::StatusOr<std::optional<Found>> TableReader::Get(absl::string_view key,
   // block's checksum was verified, and Verify() checks the order.
   std::string contents;
   const std::string name = absl::StrFormat("data block %d", i);
-  if (absl::Status s = ReadBlock(index_[i].handle, name, &contents); !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle, name, &contents));
   const std::string what = absl::StrCat("sst: ", path_, " ", name);
   Decoder in(contents, what, index_[i].handle.offset);
   while (!in.empty()) {
     Entry e;
-    if (absl::Status s = DecodeEntry(in, &e); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(DecodeEntry(in, &e));
     if (CompareInternal(e.key, e.lsn, key, max_lsn) < 0) continue;
     if (e.key != key) return std::nullopt;
     return Found{e.lsn, e.kind, std::string(e.value)};
@@ -233,9 +210,7 @@ absl::Status TableReader::Verify() const {
   for (uint64_t off = 0; off < end;) {
     absl::string_view got;
     const size_t n = std::min<uint64_t>(chunk.size(), end - off);
-    if (absl::Status s = file_->Read(off, n, chunk.data(), &got); !s.ok()) {
-      return s;
-    }
+    STRATA_RETURN_IF_ERROR(file_->Read(off, n, chunk.data(), &got));
     if (got.size() != n) {
       return absl::DataLossError(
           absl::StrFormat("sst: %s: short read at offset %d", path_, off));

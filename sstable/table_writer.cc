@@ -7,15 +7,15 @@
 #include "absl/strings/str_format.h"
 #include "encoding/coding.h"
 #include "encoding/crc32c.h"
+#include "io/status_macros.h"
 
 namespace strata::sstable {
 
 absl::StatusOr<std::unique_ptr<TableWriter>> TableWriter::Create(
     io::FileSystem* fs, std::string path, TableWriterOptions options) {
-  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
-      fs->NewWritableFile(path);
-  if (!file.ok()) return file.status();
-  return Create(*std::move(file), std::move(path), options);
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file,
+                          fs->NewWritableFile(path));
+  return Create(std::move(file), std::move(path), options);
 }
 
 absl::StatusOr<std::unique_ptr<TableWriter>> TableWriter::Create(
@@ -113,12 +113,12 @@ absl::StatusOr<TableProperties> TableWriter::Finish() {
   finished_ = true;
   props_.largest_key = last_key_;
   Footer footer;
-  if (absl::Status s = FlushBlock(); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(FlushBlock());
   AppendBlock(index_, &footer.index);
   std::string props;
   EncodeProperties(props_, &props);
   AppendBlock(props, &footer.properties);
-  if (absl::Status s = Drain(/*force=*/true); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(Drain(/*force=*/true));
   footer.file_checksum = crc32c::Mask(file_crc_);
   std::string tail;
   footer.EncodeTo(&tail);
@@ -133,9 +133,7 @@ absl::StatusOr<TableProperties> TableWriter::Finish() {
 
 absl::Status InstallTable(io::FileSystem* fs, const std::string& temp_path,
                           const std::string& final_path) {
-  if (absl::Status s = fs->RenameFile(temp_path, final_path); !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(fs->RenameFile(temp_path, final_path));
   return fs->SyncDir(io::DirName(final_path));
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "io/status_macros.h"
 
 namespace strata::testing {
 
@@ -43,9 +44,7 @@ absl::Status RemoveTree(io::FileSystem* fs, const std::string& path) {
   absl::StatusOr<std::vector<std::string>> children = fs->ListDir(path);
   if (!children.ok()) return fs->RemoveFile(path);
   for (const std::string& child : *children) {
-    if (absl::Status s = RemoveTree(fs, io::JoinPath(path, child)); !s.ok()) {
-      return s;
-    }
+    STRATA_RETURN_IF_ERROR(RemoveTree(fs, io::JoinPath(path, child)));
   }
   return fs->RemoveDir(path);
 }
@@ -194,14 +193,14 @@ size_t FaultInjectionFileSystem::PendingDirOps() const {
 absl::StatusOr<std::unique_ptr<io::WritableFile>>
 FaultInjectionFileSystem::OpenForWrite(const std::string& path, bool truncate) {
   MutexLock lock(&mu_);
-  if (absl::Status s = BeforeOp(FsOp::kCreate, path); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kCreate, path));
   const bool existed = base_->FileExists(path).ok();
   // What a crash must restore if the re-creation is not synced.
   std::optional<std::string> old_durable;
   if (existed && truncate) old_durable = DurableContents(path);
-  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
-      truncate ? base_->NewWritableFile(path) : base_->NewAppendableFile(path);
-  if (!file.ok()) return file.status();
+  STRATA_ASSIGN_OR_RETURN(
+      std::unique_ptr<io::WritableFile> file,
+      truncate ? base_->NewWritableFile(path) : base_->NewAppendableFile(path));
   std::shared_ptr<FileState> state = StateFor(path);
   if (!existed) {
     state->synced_size = 0;
@@ -212,7 +211,7 @@ FaultInjectionFileSystem::OpenForWrite(const std::string& path, bool truncate) {
     state->cut_at = 0;
     state->cut_tail = *std::move(old_durable);
   }
-  return std::make_unique<File>(this, path, *std::move(file), state, epoch_);
+  return std::make_unique<File>(this, path, std::move(file), state, epoch_);
 }
 
 absl::StatusOr<std::unique_ptr<io::WritableFile>>
@@ -228,9 +227,9 @@ FaultInjectionFileSystem::NewAppendableFile(const std::string& path) {
 absl::Status FaultInjectionFileSystem::FileAppend(File& file,
                                                   absl::string_view data) {
   MutexLock lock(&mu_);
-  if (absl::Status s = CheckEpoch(file.epoch_, file.path_); !s.ok()) return s;
-  if (absl::Status s = BeforeOp(FsOp::kWrite, file.path_); !s.ok()) return s;
-  if (absl::Status s = file.base_->Append(data); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(CheckEpoch(file.epoch_, file.path_));
+  STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kWrite, file.path_));
+  STRATA_RETURN_IF_ERROR(file.base_->Append(data));
   return file.base_->Flush();
 }
 
@@ -251,10 +250,10 @@ absl::Status FaultInjectionFileSystem::FileSync(File& file, bool data_only) {
   }
   if (hook != nullptr) (*hook)(file.path_);
   MutexLock lock(&mu_);
-  if (absl::Status s = CheckEpoch(file.epoch_, file.path_); !s.ok()) return s;
-  if (absl::Status s = BeforeOp(FsOp::kSync, file.path_); !s.ok()) return s;
-  absl::Status s = data_only ? file.base_->DataSync() : file.base_->Sync();
-  if (!s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(CheckEpoch(file.epoch_, file.path_));
+  STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kSync, file.path_));
+  STRATA_RETURN_IF_ERROR(data_only ? file.base_->DataSync()
+                                   : file.base_->Sync());
   file.state_->synced_size = file.base_->Size();
   file.state_->cut_at.reset();
   file.state_->cut_tail.clear();
@@ -273,9 +272,9 @@ FaultInjectionFileSystem::NewRandomAccessFile(const std::string& path) {
 
 absl::Status FaultInjectionFileSystem::CreateDir(const std::string& path) {
   MutexLock lock(&mu_);
-  if (absl::Status s = BeforeOp(FsOp::kCreateDir, path); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kCreateDir, path));
   const bool existed = base_->FileExists(path).ok();
-  if (absl::Status s = base_->CreateDir(path); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(base_->CreateDir(path));
   if (!existed) {
     dir_ops_.push_back(
         DirOp{FsOp::kCreateDir, path, "", std::nullopt, {io::DirName(path)}});
@@ -285,7 +284,7 @@ absl::Status FaultInjectionFileSystem::CreateDir(const std::string& path) {
 
 absl::Status FaultInjectionFileSystem::RemoveDir(const std::string& path) {
   MutexLock lock(&mu_);
-  if (absl::Status s = BeforeOp(FsOp::kRemove, path); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kRemove, path));
   return base_->RemoveDir(path);
 }
 
@@ -306,9 +305,9 @@ absl::StatusOr<uint64_t> FaultInjectionFileSystem::GetFileSize(
 absl::Status FaultInjectionFileSystem::RenameFile(const std::string& from,
                                                   const std::string& to) {
   MutexLock lock(&mu_);
-  if (absl::Status s = BeforeOp(FsOp::kRename, from); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kRename, from));
   std::optional<std::string> replaced = DurableContents(to);
-  if (absl::Status s = base_->RenameFile(from, to); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(base_->RenameFile(from, to));
   std::shared_ptr<FileState> state = StateFor(from);
   files_.erase(from);
   files_[to] = std::move(state);
@@ -322,9 +321,9 @@ absl::Status FaultInjectionFileSystem::RenameFile(const std::string& from,
 
 absl::Status FaultInjectionFileSystem::RemoveFile(const std::string& path) {
   MutexLock lock(&mu_);
-  if (absl::Status s = BeforeOp(FsOp::kRemove, path); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kRemove, path));
   std::optional<std::string> durable = DurableContents(path);
-  if (absl::Status s = base_->RemoveFile(path); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(base_->RemoveFile(path));
   files_.erase(path);
   dir_ops_.push_back(
       DirOp{FsOp::kRemove, path, "", std::move(durable), {io::DirName(path)}});
@@ -334,9 +333,9 @@ absl::Status FaultInjectionFileSystem::RemoveFile(const std::string& path) {
 absl::Status FaultInjectionFileSystem::TruncateFile(const std::string& path,
                                                     uint64_t size) {
   MutexLock lock(&mu_);
-  if (absl::Status s = BeforeOp(FsOp::kTruncate, path); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kTruncate, path));
   std::optional<std::string> durable = DurableContents(path);
-  if (absl::Status s = base_->TruncateFile(path, size); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(base_->TruncateFile(path, size));
   std::shared_ptr<FileState> state = StateFor(path);
   if (durable.has_value() && size < durable->size() &&
       !state->cut_at.has_value()) {
@@ -349,8 +348,8 @@ absl::Status FaultInjectionFileSystem::TruncateFile(const std::string& path,
 
 absl::Status FaultInjectionFileSystem::SyncDir(const std::string& dir) {
   MutexLock lock(&mu_);
-  if (absl::Status s = BeforeOp(FsOp::kDirSync, dir); !s.ok()) return s;
-  if (absl::Status s = base_->SyncDir(dir); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kDirSync, dir));
+  STRATA_RETURN_IF_ERROR(base_->SyncDir(dir));
   for (DirOp& op : dir_ops_) op.unsynced_dirs.erase(dir);
   dir_ops_.erase(
       std::remove_if(dir_ops_.begin(), dir_ops_.end(),
@@ -378,9 +377,7 @@ absl::Status FaultInjectionFileSystem::UndoDirOp(const DirOp& op) {
       files_.erase(op.path);
       return io::WriteFileSynced(base_, op.path, op.replaced.value_or(""));
     case FsOp::kRename: {
-      if (absl::Status s = base_->RenameFile(op.path, op.from); !s.ok()) {
-        return s;
-      }
+      STRATA_RETURN_IF_ERROR(base_->RenameFile(op.path, op.from));
       auto it = files_.find(op.path);
       if (it != files_.end()) {
         files_[op.from] = std::move(it->second);
@@ -412,10 +409,9 @@ absl::Status FaultInjectionFileSystem::DropUnsynced(const std::string& path,
   }
   // The file's size reached the disk and the rest of its data did not: it
   // reads as zeros from `keep` on.
-  absl::StatusOr<std::string> bytes = io::ReadFileToString(base_, path);
-  if (!bytes.ok()) return bytes.status();
-  std::fill(bytes->begin() + keep, bytes->end(), '\0');
-  return io::WriteFileSynced(base_, path, *bytes);
+  STRATA_ASSIGN_OR_RETURN(std::string bytes, io::ReadFileToString(base_, path));
+  std::fill(bytes.begin() + keep, bytes.end(), '\0');
+  return io::WriteFileSynced(base_, path, bytes);
 }
 
 absl::Status FaultInjectionFileSystem::SimulateCrash(CrashOptions options) {
@@ -427,9 +423,7 @@ absl::Status FaultInjectionFileSystem::SimulateCrash(CrashOptions options) {
   dir_ops_.clear();
   uint64_t rng = options.seed | 1;
   for (auto& [path, state] : files_) {
-    if (absl::Status s = DropUnsynced(path, *state, options, rng); !s.ok()) {
-      return s;
-    }
+    STRATA_RETURN_IF_ERROR(DropUnsynced(path, *state, options, rng));
   }
   files_.clear();  // Everything left is durable now.
   fail_at_.clear();

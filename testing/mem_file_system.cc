@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "io/status_macros.h"
 
 namespace strata::testing {
 namespace {
@@ -138,7 +139,7 @@ absl::StatusOr<std::shared_ptr<Contents>> MemFileSystem::Find(
 absl::StatusOr<std::unique_ptr<io::WritableFile>> MemFileSystem::OpenForWrite(
     const std::string& path, bool truncate) {
   MutexLock lock(&mu_);
-  if (absl::Status s = CheckParentExists(path); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(CheckParentExists(path));
   if (dirs_.count(path) > 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("memfs: open ", path, ": is a directory"));
@@ -164,21 +165,19 @@ MemFileSystem::NewAppendableFile(const std::string& path) {
 
 absl::StatusOr<std::unique_ptr<io::SequentialFile>>
 MemFileSystem::NewSequentialFile(const std::string& path) {
-  absl::StatusOr<std::shared_ptr<Contents>> contents = Find(path);
-  if (!contents.ok()) return contents.status();
-  return std::make_unique<MemSequentialFile>(*std::move(contents));
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<Contents> contents, Find(path));
+  return std::make_unique<MemSequentialFile>(std::move(contents));
 }
 
 absl::StatusOr<std::unique_ptr<io::RandomAccessFile>>
 MemFileSystem::NewRandomAccessFile(const std::string& path) {
-  absl::StatusOr<std::shared_ptr<Contents>> contents = Find(path);
-  if (!contents.ok()) return contents.status();
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<Contents> contents, Find(path));
   uint64_t size;
   {
-    MutexLock lock(&(*contents)->mu);
-    size = (*contents)->data.size();
+    MutexLock lock(&contents->mu);
+    size = contents->data.size();
   }
-  return std::make_unique<MemRandomAccessFile>(*std::move(contents), size);
+  return std::make_unique<MemRandomAccessFile>(std::move(contents), size);
 }
 
 absl::Status MemFileSystem::CreateDir(const std::string& raw) {
@@ -189,7 +188,7 @@ absl::Status MemFileSystem::CreateDir(const std::string& raw) {
     return absl::AlreadyExistsError(
         absl::StrCat("memfs: mkdir ", path, ": exists and is not a directory"));
   }
-  if (absl::Status s = CheckParentExists(path); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(CheckParentExists(path));
   dirs_.insert(path);
   return absl::OkStatus();
 }
@@ -239,10 +238,9 @@ absl::Status MemFileSystem::FileExists(const std::string& path) {
 }
 
 absl::StatusOr<uint64_t> MemFileSystem::GetFileSize(const std::string& path) {
-  absl::StatusOr<std::shared_ptr<Contents>> contents = Find(path);
-  if (!contents.ok()) return contents.status();
-  MutexLock lock(&(*contents)->mu);
-  return (*contents)->data.size();
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<Contents> contents, Find(path));
+  MutexLock lock(&contents->mu);
+  return contents->data.size();
 }
 
 absl::Status MemFileSystem::RenameFile(const std::string& from,
@@ -250,7 +248,7 @@ absl::Status MemFileSystem::RenameFile(const std::string& from,
   MutexLock lock(&mu_);
   auto it = files_.find(from);
   if (it == files_.end()) return NotFound("rename", from);
-  if (absl::Status s = CheckParentExists(to); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(CheckParentExists(to));
   std::shared_ptr<Contents> contents = std::move(it->second);
   files_.erase(it);
   files_[to] = std::move(contents);
@@ -265,10 +263,9 @@ absl::Status MemFileSystem::RemoveFile(const std::string& path) {
 
 absl::Status MemFileSystem::TruncateFile(const std::string& path,
                                          uint64_t size) {
-  absl::StatusOr<std::shared_ptr<Contents>> contents = Find(path);
-  if (!contents.ok()) return contents.status();
-  MutexLock lock(&(*contents)->mu);
-  (*contents)->data.resize(size, '\0');
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<Contents> contents, Find(path));
+  MutexLock lock(&contents->mu);
+  contents->data.resize(size, '\0');
   return absl::OkStatus();
 }
 
@@ -281,7 +278,7 @@ absl::Status MemFileSystem::SyncDir(const std::string& raw) {
 absl::StatusOr<std::unique_ptr<io::FileLock>> MemFileSystem::LockFile(
     const std::string& path) {
   MutexLock lock(&mu_);
-  if (absl::Status s = CheckParentExists(path); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(CheckParentExists(path));
   if (!locked_.insert(path).second) {
     return absl::FailedPreconditionError(absl::StrCat(
         "memfs: lock ", path, ": held by another user of the directory"));

@@ -11,7 +11,7 @@ class MemUnderTest final : public FileSystemUnderTest {
  public:
   io::FileSystem* fs() override { return &fs_; }
   std::string root() override { return "/db"; }
-  MemUnderTest() { (void)fs_.CreateDir("/db"); }
+  MemUnderTest() { fs_.CreateDir("/db").IgnoreError(); }
 
  private:
   MemFileSystem fs_;
@@ -22,7 +22,7 @@ class FaultOverMemUnderTest final : public FileSystemUnderTest {
  public:
   io::FileSystem* fs() override { return &fault_; }
   std::string root() override { return "/db"; }
-  FaultOverMemUnderTest() { (void)fault_.CreateDir("/db"); }
+  FaultOverMemUnderTest() { fault_.CreateDir("/db").IgnoreError(); }
 
  private:
   MemFileSystem mem_;

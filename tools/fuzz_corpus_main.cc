@@ -33,8 +33,8 @@ class Seeds {
  public:
   Seeds(const std::string& out, const std::string& fuzzer)
       : dir_(io::JoinPath(out, fuzzer)) {
-    (void)io::PosixFileSystem()->CreateDir(out);
-    (void)io::PosixFileSystem()->CreateDir(dir_);
+    io::PosixFileSystem()->CreateDir(out).IgnoreError();
+    io::PosixFileSystem()->CreateDir(dir_).IgnoreError();
   }
   void Add(const std::string& bytes) {
     const std::string path = io::JoinPath(dir_, absl::StrCat("seed-", n_++));
@@ -107,14 +107,14 @@ manifest::State StateAfter(const std::vector<manifest::Edit>& edits) {
 // A WAL segment holding `records`, as the writer frames them.
 std::string Segment(const std::vector<std::string>& records) {
   MemFileSystem fs;
-  (void)fs.CreateDir("/w");
+  fs.CreateDir("/w").IgnoreError();
   wal::WriterOptions options;
   options.fixed_nonce = 5;
   {
     auto writer = wal::Writer::Create(&fs, "/w", 1, options);
     if (!writer.ok()) return "";
-    for (const std::string& r : records) (void)(*writer)->Append(r);
-    (void)(*writer)->Close();
+    for (const std::string& r : records) (*writer)->Append(r).IgnoreError();
+    (*writer)->Close().IgnoreError();
   }
   return io::ReadFileToString(&fs, "/w/000001.log").value_or("");
 }

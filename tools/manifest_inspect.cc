@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "io/status_macros.h"
 #include "manifest/load.h"
 #include "re2/re2.h"
 #include "tools/table_dump.h"
@@ -202,19 +203,18 @@ absl::Status DumpManifest(io::FileSystem* fs, const std::string& dir,
 
 absl::Status CheckManifest(io::FileSystem* fs, const std::string& dir,
                            std::string* summary) {
-  absl::StatusOr<manifest::Loaded> loaded =
-      manifest::Load(fs, dir, /*best_effort=*/false);
-  if (!loaded.ok()) return loaded.status();
-  if (loaded->empty) {
+  STRATA_ASSIGN_OR_RETURN(manifest::Loaded loaded,
+                          manifest::Load(fs, dir, /*best_effort=*/false));
+  if (loaded.empty) {
     return absl::NotFoundError(
         absl::StrCat("manifest_check: ", dir, " holds no manifest"));
   }
   *summary = absl::StrFormat(
       "ok: %s: generation %d, %d edits after its snapshot, last edit %d, %d "
       "live tables\n%s",
-      dir, loaded->generation, loaded->report.edits_replayed,
-      loaded->state.last_sequence, loaded->state.tables.size(),
-      RecoveryNotes(loaded->report));
+      dir, loaded.generation, loaded.report.edits_replayed,
+      loaded.state.last_sequence, loaded.state.tables.size(),
+      RecoveryNotes(loaded.report));
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "io/status_macros.h"
 #include "re2/re2.h"
 
 namespace strata::tools {
@@ -89,7 +90,7 @@ absl::Status DumpTable(const sstable::TableReader& table,
     }
   }
   if (options.verify) {
-    if (absl::Status s = table.Verify(); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(table.Verify());
   }
   if (options.json) {
     PropertiesJson(table.path(), table.properties(), out);

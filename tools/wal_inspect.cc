@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "engine/write_batch.h"
+#include "io/status_macros.h"
 #include "tools/table_dump.h"
 #include "wal/reader.h"
 
@@ -85,31 +86,27 @@ void RenderEnd(const wal::Reader& reader, uint64_t records,
 
 absl::Status DumpWal(io::FileSystem* fs, const std::string& dir,
                      const WalDumpOptions& options, std::string* out) {
-  absl::StatusOr<std::vector<uint64_t>> segments = wal::ListSegments(fs, dir);
-  if (!segments.ok()) return segments.status();
-  if (segments->empty()) {
+  STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> segments,
+                          wal::ListSegments(fs, dir));
+  if (segments.empty()) {
     return absl::NotFoundError(absl::StrCat("wal_dump: no segment in ", dir));
   }
   wal::ReaderOptions ropts;
   ropts.best_effort = options.best_effort;
-  absl::StatusOr<std::unique_ptr<wal::Reader>> reader =
-      wal::Reader::Open(fs, dir, *segments, ropts);
-  if (!reader.ok()) return reader.status();
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<wal::Reader> reader,
+                          wal::Reader::Open(fs, dir, segments, ropts));
   absl::string_view record;
   wal::RecordPosition pos;
   engine::DecodedBatch batch;
   uint64_t records = 0;
-  while ((*reader)->Next(&record, &pos)) {
-    if (absl::Status s = engine::DecodeBatch(
-            record, (*reader)->SegmentPath(pos.segment), pos.offset, &batch);
-        !s.ok()) {
-      return s;
-    }
+  while (reader->Next(&record, &pos)) {
+    STRATA_RETURN_IF_ERROR(engine::DecodeBatch(
+        record, reader->SegmentPath(pos.segment), pos.offset, &batch));
     RenderBatch(pos, batch, options, out);
     ++records;
   }
-  if (!(*reader)->status().ok()) return (*reader)->status();
-  RenderEnd(**reader, records, options, out);
+  if (!reader->status().ok()) return reader->status();
+  RenderEnd(*reader, records, options, out);
   return absl::OkStatus();
 }
 

@@ -7,6 +7,7 @@
 #include "encoding/coding.h"
 #include "encoding/crc32c.h"
 #include "io/file_system.h"
+#include "io/status_macros.h"
 
 namespace strata::wal {
 namespace {
@@ -38,25 +39,20 @@ absl::Status SegmentHeader::DecodeFrom(absl::string_view in,
   uint32_t magic = 0, crc = 0;
   uint16_t version = 0, reserved = 0;
   uint64_t number = 0, nonce = 0;
-  if (absl::Status s = d.GetFixed32("magic", &magic); !s.ok()) return s;
-  if (absl::Status s = d.GetFixed16("version", &version); !s.ok()) return s;
-  if (absl::Status s = d.GetFixed16("reserved", &reserved); !s.ok()) return s;
-  if (absl::Status s = d.GetFixed64("segment number", &number); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = d.GetFixed64("nonce", &nonce); !s.ok()) return s;
-  if (absl::Status s = d.GetFixed32("checksum", &crc); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(d.GetFixed32("magic", &magic));
+  STRATA_RETURN_IF_ERROR(d.GetFixed16("version", &version));
+  STRATA_RETURN_IF_ERROR(d.GetFixed16("reserved", &reserved));
+  STRATA_RETURN_IF_ERROR(d.GetFixed64("segment number", &number));
+  STRATA_RETURN_IF_ERROR(d.GetFixed64("nonce", &nonce));
+  STRATA_RETURN_IF_ERROR(d.GetFixed32("checksum", &crc));
   if (magic != kMagic) {
     return absl::DataLossError(absl::StrFormat(
         "%s: bad magic 0x%08x at offset 0 (expected 0x%08x): not a WAL "
         "segment",
         what, magic, kMagic));
   }
-  if (absl::Status s =
-          Checksum::Verify(crc, in.substr(0, kCrcCoveredBytes), what, 0);
-      !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(
+      Checksum::Verify(crc, in.substr(0, kCrcCoveredBytes), what, 0));
   if (version != kFormatVersion) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "%s: format version %d at offset 4: this build reads version %d; "

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "encoding/coding.h"
+#include "io/status_macros.h"
 #include "wal/format.h"
 
 namespace strata::wal {
@@ -13,10 +14,9 @@ namespace strata::wal {
 absl::StatusOr<std::vector<uint64_t>> ListSegments(io::FileSystem* fs,
                                                    const std::string& dir,
                                                    uint64_t first) {
-  absl::StatusOr<std::vector<std::string>> names = fs->ListDir(dir);
-  if (!names.ok()) return names.status();
+  STRATA_ASSIGN_OR_RETURN(std::vector<std::string> names, fs->ListDir(dir));
   std::vector<uint64_t> numbers;
-  for (const std::string& name : *names) {
+  for (const std::string& name : names) {
     std::optional<uint64_t> number = ParseSegmentFileName(name);
     if (number.has_value() && *number >= first) numbers.push_back(*number);
   }
@@ -63,10 +63,7 @@ absl::Status Reader::LoadWindow(uint64_t offset) {
   const uint64_t start = offset - offset % kBlockSize;
   const uint64_t length = std::min<uint64_t>(kWindowSize, file_size_ - start);
   absl::string_view got;
-  if (absl::Status s = file_->Read(start, length, window_.get(), &got);
-      !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(file_->Read(start, length, window_.get(), &got));
   if (got.size() != length) {
     return absl::DataLossError(absl::StrFormat(
         "wal: %s: file shrank while being read (%d of %d bytes at offset %d)",

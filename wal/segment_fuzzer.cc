@@ -99,26 +99,33 @@ Read ReadSegment(strata::io::FileSystem* fs, bool strict) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  Program program(data, size);
-  strata::testing::MemFileSystem fs;
-  if (!fs.CreateDir(kDir).ok()) return 0;
-  std::vector<std::string> records;
+namespace {
+
+// Writes the program's records to a new segment; returns the size of the
+// segment after each.
+std::vector<uint64_t> WriteRecords(Program& program,
+                                   strata::testing::MemFileSystem* fs,
+                                   std::vector<std::string>* records) {
   std::vector<uint64_t> ends;
-  {
-    auto writer = Writer::Create(&fs, kDir, 1, Options());
-    Check(writer.ok());
-    const size_t count = program.Take(1) % 17;
-    for (size_t i = 0; i < count; ++i) {
-      const uint64_t raw = program.Take(2);
-      records.push_back(
-          Record(i, raw < 0xf000 ? raw % 2048 : (raw - 0xf000) * 16));
-      Check((*writer)->Append(records.back()).ok());
-      ends.push_back(fs.GetFileSize(kPath).value_or(0));
-    }
-    Check((*writer)->Close().ok());
+  auto writer = Writer::Create(fs, kDir, 1, Options());
+  Check(writer.ok());
+  const size_t count = program.Take(1) % 17;
+  for (size_t i = 0; i < count; ++i) {
+    const uint64_t raw = program.Take(2);
+    records->push_back(
+        Record(i, raw < 0xf000 ? raw % 2048 : (raw - 0xf000) * 16));
+    Check((*writer)->Append(records->back()).ok());
+    ends.push_back(fs->GetFileSize(kPath).value_or(0));
   }
-  std::string bytes = *strata::io::ReadFileToString(&fs, kPath);
+  Check((*writer)->Close().ok());
+  return ends;
+}
+
+// Cuts the segment at the program's length and damages it as the program
+// says; returns the cut and whether anything was damaged.
+std::pair<uint64_t, bool> CutAndDamage(Program& program,
+                                       strata::testing::MemFileSystem* fs) {
+  std::string bytes = *strata::io::ReadFileToString(fs, kPath);
   const uint64_t cut = program.Take(4) % (bytes.size() + 1);
   bytes.resize(cut);
   const uint64_t damage = program.Take(1);
@@ -133,7 +140,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     damaged = true;
   }
   bytes += raw;
-  Check(strata::io::WriteFileSynced(&fs, kPath, bytes).ok());
+  Check(strata::io::WriteFileSynced(fs, kPath, bytes).ok());
+  return {cut, damaged};
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Program program(data, size);
+  strata::testing::MemFileSystem fs;
+  if (!fs.CreateDir(kDir).ok()) return 0;
+  std::vector<std::string> records;
+  const std::vector<uint64_t> ends = WriteRecords(program, &fs, &records);
+  const auto [cut, damaged] = CutAndDamage(program, &fs);
 
   size_t whole = 0;
   while (whole < ends.size() && ends[whole] <= cut) ++whole;

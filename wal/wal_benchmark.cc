@@ -116,10 +116,10 @@ void BM_Replay256MiB(benchmark::State& state) {
         io::PosixFileSystem(), dir.path(), 1,
         {.sync = SyncPolicy::Never(), .max_segment_size = uint64_t{64} << 20});
     for (uint64_t written = 0; written < kTotal; written += record.size()) {
-      (void)writer->Append(record);
+      writer->Append(record).IgnoreError();
       ++records;
     }
-    (void)writer->Close();
+    writer->Close().IgnoreError();
   }
   auto segments = *ListSegments(io::PosixFileSystem(), dir.path());
   uint64_t file_bytes = 0;
@@ -136,7 +136,7 @@ void BM_Replay256MiB(benchmark::State& state) {
         auto file = *io::PosixFileSystem()->NewRandomAccessFile(
             io::JoinPath(dir.path(), SegmentFileName(s)));
         absl::string_view got;
-        (void)file->Read(0, file->Size(), buffer.get(), &got);
+        file->Read(0, file->Size(), buffer.get(), &got).IgnoreError();
         benchmark::DoNotOptimize(got.data());
       }
       continue;

@@ -1,6 +1,7 @@
 #include "wal/wal_test_util.h"
 
 #include "gtest/gtest.h"
+#include "io/status_macros.h"
 #include "testing/status_matchers.h"
 #include "wal/format.h"
 
@@ -8,21 +9,20 @@ namespace strata::wal {
 
 absl::StatusOr<Replay> ReadAll(io::FileSystem* fs, const std::string& dir,
                                ReaderOptions options) {
-  absl::StatusOr<std::vector<uint64_t>> segments = ListSegments(fs, dir);
-  if (!segments.ok()) return segments.status();
-  absl::StatusOr<std::unique_ptr<Reader>> reader =
-      Reader::Open(fs, dir, *segments, options);
-  if (!reader.ok()) return reader.status();
+  STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> segments,
+                          ListSegments(fs, dir));
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader,
+                          Reader::Open(fs, dir, segments, options));
   Replay replay;
   absl::string_view record;
   RecordPosition position;
-  while ((*reader)->Next(&record, &position)) {
+  while (reader->Next(&record, &position)) {
     replay.records.emplace_back(record);
     replay.positions.push_back(position);
   }
-  if (!(*reader)->status().ok()) return (*reader)->status();
-  replay.tail = (*reader)->tail();
-  replay.skipped = (*reader)->skipped();
+  if (!reader->status().ok()) return reader->status();
+  replay.tail = reader->tail();
+  replay.skipped = reader->skipped();
   return replay;
 }
 

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "absl/strings/str_format.h"
+#include "io/status_macros.h"
 #include "wal/format.h"
 
 namespace strata::wal {
@@ -39,12 +40,10 @@ absl::StatusOr<std::unique_ptr<Writer>> Writer::Create(io::FileSystem* fs,
                                                        WriterOptions options) {
   std::unique_ptr<Writer> writer(new Writer(fs, std::move(dir), options));
   if (!fs->FileExists(writer->dir_).ok()) {
-    if (absl::Status s = fs->CreateDir(writer->dir_); !s.ok()) return s;
-    if (absl::Status s = fs->SyncDir(io::DirName(writer->dir_)); !s.ok()) {
-      return s;
-    }
+    STRATA_RETURN_IF_ERROR(fs->CreateDir(writer->dir_));
+    STRATA_RETURN_IF_ERROR(fs->SyncDir(io::DirName(writer->dir_)));
   }
-  if (absl::Status s = writer->StartSegment(segment_number); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(writer->StartSegment(segment_number));
   writer->PublishInitialState();
   return writer;
 }
@@ -55,10 +54,10 @@ absl::StatusOr<std::unique_ptr<Writer>> Writer::Reopen(io::FileSystem* fs,
                                                        uint64_t valid_end,
                                                        WriterOptions options) {
   std::unique_ptr<Writer> writer(new Writer(fs, std::move(dir), options));
-  absl::Status s = valid_end < SegmentHeader::kSize
-                       ? writer->StartSegment(segment_number)
-                       : writer->ContinueSegment(segment_number, valid_end);
-  if (!s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(
+      valid_end < SegmentHeader::kSize
+          ? writer->StartSegment(segment_number)
+          : writer->ContinueSegment(segment_number, valid_end));
   writer->PublishInitialState();
   return writer;
 }
@@ -69,26 +68,24 @@ void Writer::PublishInitialState() {
   stats_ = leader_stats_;
 }
 
-Writer::~Writer() { (void)Close(); }
+Writer::~Writer() { Close().IgnoreError(); }
 
 absl::Status Writer::StartSegment(uint64_t number) {
   const std::string path = io::JoinPath(dir_, SegmentFileName(number));
-  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
-      fs_->NewWritableFile(path);
-  if (!file.ok()) return file.status();
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file,
+                          fs_->NewWritableFile(path));
   const SegmentHeader header(number,
                              options_.fixed_nonce.value_or(RandomNonce()));
   std::string bytes;
   header.EncodeTo(&bytes);
-  if (absl::Status s = (*file)->Append(bytes); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(file->Append(bytes));
   if (options_.durable_create) {
-    if (absl::Status s = (*file)->Sync(); !s.ok()) return s;
-    if (absl::Status s = fs_->SyncDir(dir_); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(file->Sync());
+    STRATA_RETURN_IF_ERROR(fs_->SyncDir(dir_));
     leader_stats_.syncs += 2;
-  } else if (absl::Status s = (*file)->Flush(); !s.ok()) {
-    return s;
-  }
-  file_ = *std::move(file);
+  } else
+    STRATA_RETURN_IF_ERROR(file->Flush());
+  file_ = std::move(file);
   segment_ = number;
   crc_seed_ = FragmentCrcSeed(header.nonce());
   block_offset_ = SegmentHeader::kSize;
@@ -102,7 +99,7 @@ absl::Status Writer::StartSegment(uint64_t number) {
 }
 
 absl::Status Writer::NextSegment() {
-  if (absl::Status s = file_->Close(); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(file_->Close());
   std::unique_ptr<io::WritableFile> spare;
   uint64_t nonce = 0;
   {
@@ -168,43 +165,33 @@ absl::Status Writer::PrepareNextSegment() {
 
 absl::Status Writer::ContinueSegment(uint64_t number, uint64_t valid_end) {
   const std::string path = io::JoinPath(dir_, SegmentFileName(number));
-  absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> reader =
-      fs_->NewRandomAccessFile(path);
-  if (!reader.ok()) return reader.status();
-  if (valid_end > (*reader)->Size()) {
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> reader,
+                          fs_->NewRandomAccessFile(path));
+  if (valid_end > reader->Size()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "wal: reopen %s: valid end %d is past the file's %d bytes", path,
-        valid_end, (*reader)->Size()));
+        valid_end, reader->Size()));
   }
   char scratch[SegmentHeader::kSize];
   absl::string_view bytes;
-  if (absl::Status s = (*reader)->Read(0, sizeof(scratch), scratch, &bytes);
-      !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(reader->Read(0, sizeof(scratch), scratch, &bytes));
   SegmentHeader header(0, 0);
-  if (absl::Status s = SegmentHeader::DecodeFrom(bytes, path, &header);
-      !s.ok()) {
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(SegmentHeader::DecodeFrom(bytes, path, &header));
   if (header.segment_number() != number) {
     return absl::DataLossError(absl::StrFormat(
         "wal: %s: header names segment %d", path, header.segment_number()));
   }
-  const bool torn = valid_end < (*reader)->Size();
+  const bool torn = valid_end < reader->Size();
   if (torn) {
-    if (absl::Status s = fs_->TruncateFile(path, valid_end); !s.ok()) {
-      return s;
-    }
+    STRATA_RETURN_IF_ERROR(fs_->TruncateFile(path, valid_end));
   }
-  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
-      fs_->NewAppendableFile(path);
-  if (!file.ok()) return file.status();
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file,
+                          fs_->NewAppendableFile(path));
   if (torn) {
-    if (absl::Status s = (*file)->Sync(); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(file->Sync());
     ++leader_stats_.syncs;
   }
-  file_ = *std::move(file);
+  file_ = std::move(file);
   segment_ = number;
   crc_seed_ = FragmentCrcSeed(header.nonce());
   block_offset_ = valid_end % kBlockSize;
@@ -272,7 +259,7 @@ absl::Status Writer::Sync() {
 absl::StatusOr<uint64_t> Writer::Rotate() {
   Waiter w;
   w.rotate = true;
-  if (absl::Status s = Commit(&w); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(Commit(&w));
   return w.new_segment;
 }
 
@@ -467,7 +454,7 @@ bool Writer::PeriodicSyncDue() const {
 
 absl::Status Writer::SyncSegment() {
   const auto start = std::chrono::steady_clock::now();
-  if (absl::Status s = file_->DataSync(); !s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(file_->DataSync());
   ++leader_stats_.syncs;
   unsynced_bytes_ = 0;
   last_sync_ = std::chrono::steady_clock::now();
@@ -489,14 +476,14 @@ absl::Status Writer::WriteGroup(absl::Span<Waiter* const> group) {
     // A full segment is closed before more records go in.
     const uint64_t size = file_->Size();
     if (size > SegmentHeader::kSize && size >= options_.max_segment_size) {
-      if (absl::Status s = SyncSegment(); !s.ok()) return s;
-      if (absl::Status s = NextSegment(); !s.ok()) return s;
+      STRATA_RETURN_IF_ERROR(SyncSegment());
+      STRATA_RETURN_IF_ERROR(NextSegment());
     }
     buffer_.clear();
     for (Waiter* w : group) {
       for (absl::string_view r : w->records) AddRecord(r);
     }
-    if (absl::Status s = file_->Append(buffer_); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(file_->Append(buffer_));
     leader_stats_.bytes += buffer_.size();
     leader_stats_.segment_bytes += buffer_.size();
     leader_stats_.records += records;
@@ -509,12 +496,11 @@ absl::Status Writer::WriteGroup(absl::Span<Waiter* const> group) {
                      (options_.sync.mode == SyncPolicy::Mode::kPeriodic &&
                       PeriodicSyncDue()));
   if (sync) {
-    if (absl::Status s = SyncSegment(); !s.ok()) return s;
-  } else if (absl::Status s = file_->Flush(); !s.ok()) {
-    return s;
-  }
+    STRATA_RETURN_IF_ERROR(SyncSegment());
+  } else
+    STRATA_RETURN_IF_ERROR(file_->Flush());
   if (rotate) {
-    if (absl::Status s = NextSegment(); !s.ok()) return s;
+    STRATA_RETURN_IF_ERROR(NextSegment());
     for (Waiter* w : group) w->new_segment = segment_;
   }
   return absl::OkStatus();

@@ -16,7 +16,6 @@
 #include "testing/status_matchers.h"
 #include "wal/format.h"
 #include "wal/reader.h"
-#include "wal/typed.h"
 #include "wal/wal_test_util.h"
 
 namespace strata::wal {
@@ -359,44 +358,6 @@ TEST_F(WriterTest, EnqueueFixesLogOrderAndWaitReportsEachResult) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_OK(writer->Wait(std::move(ta)));
   EXPECT_THAT(Records(), ElementsAre("a1", "a2", "b1"));
-}
-
-// A typed codec: a pair of integers.
-struct PairCodec {
-  using Value = std::pair<uint64_t, uint64_t>;
-  static void Encode(const Value& v, std::string* dst) {
-    PutVarint64(dst, v.first);
-    PutVarint64(dst, v.second);
-  }
-  static absl::Status Decode(absl::string_view bytes, absl::string_view what,
-                             Value* v) {
-    Decoder in(bytes, what);
-    if (absl::Status s = in.GetVarint64("first", &v->first); !s.ok()) return s;
-    if (absl::Status s = in.GetVarint64("second", &v->second); !s.ok()) {
-      return s;
-    }
-    return in.ExpectEnd();
-  }
-};
-
-TEST_F(WriterTest, TypedWriterAndReaderRoundTrip) {
-  auto writer = Create();
-  TypedWriter<PairCodec> typed(writer.get());
-  ASSERT_OK(typed.Append({1, 2}));
-  ASSERT_OK(typed.Append({300, 400}));
-  ASSERT_OK(writer->Append("\x05"));  // Not a pair: decoding must say where.
-  ASSERT_OK_AND_ASSIGN(auto reader, Reader::Open(&fs_, "/db/wal", {1}));
-  TypedReader<PairCodec> in(reader.get());
-  PairCodec::Value v;
-  RecordPosition pos;
-  ASSERT_TRUE(in.Next(&v, &pos));
-  EXPECT_EQ(v, PairCodec::Value(1, 2));
-  ASSERT_TRUE(in.Next(&v, &pos));
-  EXPECT_EQ(v, PairCodec::Value(300, 400));
-  EXPECT_FALSE(in.Next(&v, &pos));
-  EXPECT_THAT(in.status(),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("/db/wal/000001.log record at offset")));
 }
 
 }  // namespace
