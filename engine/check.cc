@@ -65,6 +65,7 @@ absl::StatusOr<CheckReport> CheckFiles(const CheckTarget& target,
     ++report.tables;
     report.table_bytes += t.file_size;
     report.entries += t.entries;
+    if (target.progress) target.progress(report.tables, pinned.tables.size());
   });
   STRATA_RETURN_IF_ERROR(s);
   std::vector<uint64_t> wals = pinned.frozen_wals;

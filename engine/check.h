@@ -21,6 +21,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "engine/progress.h"
 #include "io/file_system.h"
 #include "manifest/edit.h"
 
@@ -40,6 +41,8 @@ struct CheckTarget {
   std::string wal_dir;
   // The manifest's newest state, asked about a WAL segment found missing.
   std::function<std::shared_ptr<const manifest::State>()> current;
+  // Called after each table, with tables verified of the tables listed.
+  ProgressFn progress;
 };
 
 [[nodiscard]] absl::StatusOr<CheckReport> CheckFiles(

@@ -1,13 +1,16 @@
 #include "engine/cli.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <thread>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "encoding/escaping.h"
 #include "io/status_macros.h"
 
 namespace strata::engine {
@@ -118,7 +121,9 @@ absl::StatusOr<DemoCounts> WriteDemoBatches(
   Progress progress(err, demo.progress_in_place);
   for (uint64_t b = 0; b < counts.batches; ++b) {
     WriteBatch batch;
-    for (uint64_t i = 0; i < demo.batch; ++i) {
+    // The last batch is short: exactly demo.operations in all.
+    const uint64_t n = std::min(demo.batch, demo.operations - b * demo.batch);
+    for (uint64_t i = 0; i < n; ++i) {
       const std::string key = DemoKey(rng.Uniform(demo.keys));
       if (rng.Uniform(10) < 3) {
         batch.Delete(key);
@@ -280,82 +285,243 @@ absl::Status RunWorkload(Engine* engine, const WorkloadOptions& w,
   return absl::OkStatus();
 }
 
+namespace {
+
+struct CommandInfo {
+  const char* name;
+  size_t min_args;
+  size_t max_args;
+  const char* usage;
+  const char* help;
+};
+
+constexpr CommandInfo kCommands[] = {
+    {"demo", 0, 0, "demo [--ops=N] [--value_size=N]",
+     "Writes N random operations (default 300000), flushes, reopens and\n"
+     "verifies every key against an in-memory model."},
+    {"put", 2, 2, "put KEY VALUE",
+     "Sets KEY to VALUE. A VALUE of - is read from stdin, raw bytes."},
+    {"get", 1, 1, "get KEY [--raw]",
+     "Prints the value of KEY (exit 1 if it has none). --raw prints its\n"
+     "bytes exactly, with no newline."},
+    {"delete", 1, 1, "delete KEY", "Deletes KEY."},
+    {"scan", 0, 2, "scan [START [END]] [--limit=N]",
+     "Prints live pairs with keys in [START, END), KEY<tab>VALUE a line."},
+    {"flush", 0, 0, "flush",
+     "Writes the memtables to tables and says what it wrote."},
+    {"compact", 0, 0, "compact",
+     "Flushes, then merges every table into one, dropping shadowed\n"
+     "versions and tombstones; says what it merged."},
+    {"stats", 0, 0, "stats",
+     "Prints the database's figures and this process's counters."},
+    {"check", 0, 0, "check",
+     "Verifies every live table (size, every block, whole-file checksum)\n"
+     "and that the listed WAL segments exist."},
+    {"repair", 0, 0, "repair [--json] [--salvage_wal]",
+     "Rebuilds the manifest from the tables and the data WAL; damaged or\n"
+     "superseded files are moved to lost/, never deleted."},
+    {"workload", 0, 0,
+     "workload [--threads=N] [--ops=N] [--keys=N] [--read_percent=P]",
+     "Random reads and writes from several threads; prints throughput."},
+};
+
+const CommandInfo* FindCommand(const std::string& name) {
+  for (const CommandInfo& c : kCommands) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+// A key or value argument: hex-decoded with --hex; "-" for a value reads
+// `in` to its end.
+absl::StatusOr<std::string> Argument(const std::string& arg, const char* what,
+                                     bool value, const CommandOptions& o) {
+  if (value && arg == "-" && o.in != nullptr) {
+    std::string bytes((std::istreambuf_iterator<char>(*o.in)),
+                      std::istreambuf_iterator<char>());
+    if (o.in->bad()) {
+      return absl::DataLossError("strata: reading the value from stdin failed");
+    }
+    return bytes;
+  }
+  if (!o.hex) return arg;
+  std::optional<std::string> bytes = ParseHex(arg);
+  if (!bytes.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--hex: ", what, " \"", arg, "\" is not hex"));
+  }
+  return *std::move(bytes);
+}
+
+std::string Show(absl::string_view bytes, const CommandOptions& o) {
+  return o.hex ? HexBytes(bytes) : EscapeBytes(bytes);
+}
+
+// Progress lines for compact and check, if the options ask for them.
+ProgressFn ProgressTo(const CommandOptions& o, Progress* progress,
+                      const char* what) {
+  if (o.progress == nullptr) return {};
+  return [progress, what](uint64_t done, uint64_t total) {
+    progress->Report(absl::StrFormat("%s: %d/%d (%d%%)", what, done, total,
+                                     total == 0 ? 100 : done * 100 / total),
+                     done, total);
+  };
+}
+
+absl::Status RunFlush(Engine* engine, std::ostream& out) {
+  const EngineStats before = engine->stats();
+  const auto start = Clock::now();
+  STRATA_RETURN_IF_ERROR(engine->Flush());
+  const EngineStats after = engine->stats();
+  out << absl::StrFormat(
+      "flush: %d memtables written to tables in %.1f ms; %d compactions "
+      "followed; %d live tables (%d bytes)\n",
+      after.flushes - before.flushes, Millis(Clock::now() - start),
+      after.compactions - before.compactions, after.live_tables,
+      after.live_table_bytes);
+  return absl::OkStatus();
+}
+
+absl::Status RunCompact(Engine* engine, const CommandOptions& o,
+                        std::ostream& out) {
+  const EngineStats before = engine->stats();
+  const auto start = Clock::now();
+  Progress progress(o.progress != nullptr ? *o.progress : out,
+                    o.progress_in_place);
+  STRATA_RETURN_IF_ERROR(
+      engine->Compact(ProgressTo(o, &progress, "compact: entries merged")));
+  if (o.progress != nullptr) progress.Finish();
+  const EngineStats after = engine->stats();
+  out << absl::StrFormat(
+      "compact: %d tables (%d bytes) became %d (%d bytes) in %.1f ms; %d "
+      "memtables flushed first\n",
+      before.live_tables, before.live_table_bytes, after.live_tables,
+      after.live_table_bytes, Millis(Clock::now() - start),
+      after.flushes - before.flushes);
+  return absl::OkStatus();
+}
+
+absl::Status RunCheck(Engine* engine, const CommandOptions& o,
+                      std::ostream& out) {
+  Progress progress(o.progress != nullptr ? *o.progress : out,
+                    o.progress_in_place);
+  STRATA_ASSIGN_OR_RETURN(
+      CheckReport report,
+      engine->Check(ProgressTo(o, &progress, "check: tables verified")));
+  if (o.progress != nullptr) progress.Finish();
+  out << absl::StrFormat(
+      "ok: %d tables (%d bytes, %d entries) verified; %d WAL segments "
+      "present\n",
+      report.tables, report.table_bytes, report.entries, report.wal_segments);
+  return absl::OkStatus();
+}
+
+absl::Status RunScan(Engine* engine, const std::vector<std::string>& args,
+                     const CommandOptions& o, std::ostream& out) {
+  std::string start, end;
+  if (!args.empty()) {
+    STRATA_ASSIGN_OR_RETURN(start, Argument(args[0], "START", false, o));
+  }
+  if (args.size() > 1) {
+    STRATA_ASSIGN_OR_RETURN(end, Argument(args[1], "END", false, o));
+  }
+  STRATA_ASSIGN_OR_RETURN(std::vector<KeyValue> pairs,
+                          engine->Scan(start, end, o.scan_limit));
+  for (const KeyValue& kv : pairs) {
+    out << Show(kv.key, o) << "\t" << Show(kv.value, o) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> CommandHelp(const std::string& command) {
+  if (command.empty()) {
+    std::string text;
+    for (const CommandInfo& c : kCommands) {
+      absl::StrAppend(&text, "  strata ", c.usage, "\n");
+    }
+    return text;
+  }
+  const CommandInfo* c = FindCommand(command);
+  if (c == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no command \"", command, "\""));
+  }
+  return absl::StrCat("usage: strata ", c->usage, "\n\n", c->help, "\n");
+}
+
 absl::Status RunSimpleCommand(Engine* engine, const std::string& command,
                               const std::vector<std::string>& args,
-                              size_t scan_limit, std::ostream& out) {
-  auto need = [&](size_t n, const char* usage) -> absl::Status {
-    if (args.size() == n) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat("usage: strata ", usage));
-  };
+                              const CommandOptions& o, std::ostream& out) {
+  const CommandInfo* info = FindCommand(command);
+  if (info == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown command \"", command,
+                     "\"; one of demo, put, get, delete, scan, flush, compact, "
+                     "stats, check, repair, workload"));
+  }
+  if (args.size() < info->min_args || args.size() > info->max_args) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("usage: strata ", info->usage));
+  }
   if (command == "put") {
-    STRATA_RETURN_IF_ERROR(need(2, "put KEY VALUE"));
-    return engine->Put(args[0], args[1]);
+    STRATA_ASSIGN_OR_RETURN(std::string key,
+                            Argument(args[0], "KEY", false, o));
+    STRATA_ASSIGN_OR_RETURN(std::string value,
+                            Argument(args[1], "VALUE", true, o));
+    return engine->Put(key, value);
   }
   if (command == "get") {
-    STRATA_RETURN_IF_ERROR(need(1, "get KEY"));
-    STRATA_ASSIGN_OR_RETURN(std::string value, engine->Get(args[0]));
-    out << value << "\n";
+    STRATA_ASSIGN_OR_RETURN(std::string key,
+                            Argument(args[0], "KEY", false, o));
+    STRATA_ASSIGN_OR_RETURN(std::string value, engine->Get(key));
+    if (o.raw) {
+      out << value;
+    } else {
+      out << Show(value, o) << "\n";
+    }
     return absl::OkStatus();
   }
   if (command == "delete") {
-    STRATA_RETURN_IF_ERROR(need(1, "delete KEY"));
-    return engine->Delete(args[0]);
+    STRATA_ASSIGN_OR_RETURN(std::string key,
+                            Argument(args[0], "KEY", false, o));
+    return engine->Delete(key);
   }
-  if (command == "scan") {
-    if (args.size() > 2) {
-      return absl::InvalidArgumentError("usage: strata scan [START [END]]");
-    }
-    STRATA_ASSIGN_OR_RETURN(
-        std::vector<KeyValue> pairs,
-        engine->Scan(args.empty() ? "" : args[0],
-                     args.size() < 2 ? "" : args[1], scan_limit));
-    for (const KeyValue& kv : pairs) {
-      out << absl::CHexEscape(kv.key) << "\t" << absl::CHexEscape(kv.value)
-          << "\n";
-    }
-    return absl::OkStatus();
-  }
-  if (command == "flush") return engine->Flush();
-  if (command == "compact") return engine->Compact();
+  if (command == "scan") return RunScan(engine, args, o, out);
+  if (command == "flush") return RunFlush(engine, out);
+  if (command == "compact") return RunCompact(engine, o, out);
+  if (command == "check") return RunCheck(engine, o, out);
   if (command == "stats") {
     PrintStats(*engine, out);
     return absl::OkStatus();
   }
-  if (command == "check") {
-    STRATA_ASSIGN_OR_RETURN(CheckReport report, engine->Check());
-    out << absl::StrFormat(
-        "ok: %d tables (%d bytes, %d entries) verified; %d WAL segments "
-        "present\n",
-        report.tables, report.table_bytes, report.entries, report.wal_segments);
-    return absl::OkStatus();
-  }
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown command \"", command,
-                   "\"; one of demo, put, get, delete, scan, flush, compact, "
-                   "stats, check, workload"));
+      absl::StrCat("strata ", command, " is not a simple command"));
 }
 
 void PrintStats(const Engine& engine, std::ostream& out) {
   const EngineStats s = engine.stats();
   const OpenReport& r = engine.open_report();
+  out << "# the database now:\n";
+  out << absl::StrFormat(
+      "last lsn: %d\nlive tables: %d\nlive table bytes: %d\n"
+      "frozen memtables: %d\nmemtable bytes: %d\n"
+      "manifest log bytes: %d\nmanifest snapshot bytes: %d\n"
+      "manifest generation: %d\n",
+      s.last_lsn, s.live_tables, s.live_table_bytes, s.frozen_memtables,
+      s.memtable_bytes, s.manifest_log_bytes, s.manifest_snapshot_bytes,
+      s.manifest_generation);
+  out << "# counted since this process opened it:\n";
   out << absl::StrFormat(
       "open time: %.3f ms\nwal records replayed: %d\n"
       "torn wal tail repaired: %s\norphans deleted: %d\n",
       Millis(s.open_time), r.wal_records,
       r.repaired_wal_tail ? r.wal_tail : "no", r.orphans_deleted.size());
   out << absl::StrFormat(
-      "last lsn: %d\nwrites: %d\nflushes: %d\ncompactions: %d\n"
-      "compaction failures: %d\nlive tables: %d\nlive table bytes: %d\n"
-      "frozen memtables: %d\nmemtable bytes: %d\nwal bytes: %d\n"
-      "wal syncs: %d\n",
-      s.last_lsn, s.writes, s.flushes, s.compactions, s.compaction_failures,
-      s.live_tables, s.live_table_bytes, s.frozen_memtables, s.memtable_bytes,
-      s.wal_bytes, s.wal_syncs);
-  out << absl::StrFormat(
-      "manifest edits: %d\nmanifest log bytes: %d\nmanifest snapshot bytes: "
-      "%d\nmanifest generation: %d\ncheckpoints: %d\n",
-      s.manifest_edits, s.manifest_log_bytes, s.manifest_snapshot_bytes,
-      s.manifest_generation, s.checkpoints);
+      "writes: %d\nflushes: %d\ncompactions: %d\ncompaction failures: %d\n"
+      "wal bytes: %d\nwal syncs: %d\nmanifest edits: %d\ncheckpoints: %d\n",
+      s.writes, s.flushes, s.compactions, s.compaction_failures, s.wal_bytes,
+      s.wal_syncs, s.manifest_edits, s.checkpoints);
   if (absl::Status h = engine.health(); !h.ok()) {
     out << "read-only after: " << h.ToString() << "\n";
   }
@@ -399,9 +565,20 @@ void PrintOpenWarnings(const OpenReport& report, std::ostream& err) {
 }
 
 absl::Status RunRepair(io::FileSystem* fs, const std::string& dir,
-                       const RepairOptions& options, bool json,
-                       std::ostream& out) {
-  STRATA_ASSIGN_OR_RETURN(RepairReport report, Repair(fs, dir, options));
+                       RepairOptions options, bool json, std::ostream& out,
+                       std::ostream* progress, bool progress_in_place) {
+  std::optional<Progress> shown;
+  if (progress != nullptr) {
+    shown.emplace(*progress, progress_in_place);
+    options.progress = [&shown](uint64_t done, uint64_t total) {
+      shown->Report(absl::StrFormat("repair: files in sst/ looked at: %d/%d",
+                                    done, total),
+                    done, total);
+    };
+  }
+  absl::StatusOr<RepairReport> repaired = Repair(fs, dir, options);
+  if (shown.has_value()) shown->Finish();
+  STRATA_ASSIGN_OR_RETURN(RepairReport report, std::move(repaired));
   out << (json ? RepairReportJson(report) : RepairReportText(report));
   return absl::OkStatus();
 }

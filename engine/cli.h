@@ -6,11 +6,13 @@
 #define STRATA_ENGINE_CLI_H_
 
 #include <cstdint>
+#include <istream>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "engine/engine.h"
 #include "engine/repair.h"
 #include "io/file_system.h"
@@ -52,12 +54,36 @@ struct WorkloadOptions {
                                        const WorkloadOptions& workload,
                                        std::ostream& out, std::ostream& err);
 
+// How RunSimpleCommand takes and shows keys and values.
+struct CommandOptions {
+  size_t scan_limit = 0;  // scan: most pairs to print (0: all).
+  // Keys and values are given in hex, and printed in hex.
+  bool hex = false;
+  // get: print the value's bytes exactly, with no newline (for a file or a
+  // pipe).
+  bool raw = false;
+  // A value given as "-" is read from here to its end (the binary: stdin),
+  // raw bytes whatever `hex` says.
+  std::istream* in = nullptr;
+  // Progress of compact and check, if set (see DemoOptions).
+  std::ostream* progress = nullptr;
+  bool progress_in_place = false;
+};
+
 // One of put, get, delete, scan, flush, compact, stats, check on an open
-// engine, with its positional arguments. scan takes [START [END]] and lists
-// at most `scan_limit` pairs (0: all).
+// engine, with its positional arguments (scan: [START [END]]). Without
+// `hex`, output shows bytes by the one rule of encoding/escaping.h.
+// flush and compact say what they did. Wrong arguments are
+// InvalidArgument with the command's usage.
 [[nodiscard]] absl::Status RunSimpleCommand(
     Engine* engine, const std::string& command,
-    const std::vector<std::string>& args, size_t scan_limit, std::ostream& out);
+    const std::vector<std::string>& args, const CommandOptions& options,
+    std::ostream& out);
+
+// One line of usage and a few of description for `command`, or for every
+// command if it is empty; NotFound for an unknown command.
+[[nodiscard]] absl::StatusOr<std::string> CommandHelp(
+    const std::string& command);
 
 // The open report and statistics, one "name: value" per line.
 void PrintStats(const Engine& engine, std::ostream& out);
@@ -72,10 +98,13 @@ bool IsReadOnlyCommand(const std::string& command);
 // deleted, files in the directory Strata did not write.
 void PrintOpenWarnings(const OpenReport& report, std::ostream& err);
 
-// `strata repair`: repairs `dir` and prints the report as text or JSON.
+// `strata repair`: repairs `dir` and prints the report as text or JSON;
+// progress goes to `progress`, if set.
 [[nodiscard]] absl::Status RunRepair(io::FileSystem* fs, const std::string& dir,
-                                     const RepairOptions& options, bool json,
-                                     std::ostream& out);
+                                     RepairOptions options, bool json,
+                                     std::ostream& out,
+                                     std::ostream* progress = nullptr,
+                                     bool progress_in_place = false);
 
 }  // namespace strata::engine
 

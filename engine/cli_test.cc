@@ -69,27 +69,30 @@ TEST(CliTest, SimpleCommands) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
                        Engine::Open(&fs, "/db", Small()));
   std::ostringstream out;
-  ASSERT_OK(RunSimpleCommand(engine.get(), "put", {"a", "1"}, 0, out));
-  ASSERT_OK(RunSimpleCommand(engine.get(), "put", {"b", "2"}, 0, out));
-  ASSERT_OK(RunSimpleCommand(engine.get(), "delete", {"a"}, 0, out));
-  ASSERT_OK(RunSimpleCommand(engine.get(), "flush", {}, 0, out));
-  ASSERT_OK(RunSimpleCommand(engine.get(), "get", {"b"}, 0, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "put", {"a", "1"}, {}, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "put", {"b", "2"}, {}, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "delete", {"a"}, {}, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "flush", {}, {}, out));
+  EXPECT_THAT(out.str(), HasSubstr("flush: 1 memtables written to tables"));
+  EXPECT_THAT(out.str(), HasSubstr("1 live tables"));
+  out.str("");
+  ASSERT_OK(RunSimpleCommand(engine.get(), "get", {"b"}, {}, out));
   EXPECT_EQ(out.str(), "2\n");
   out.str("");
-  ASSERT_OK(RunSimpleCommand(engine.get(), "scan", {}, 0, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "scan", {}, {}, out));
   EXPECT_EQ(out.str(), "b\t2\n");
   out.str("");
-  ASSERT_OK(RunSimpleCommand(engine.get(), "check", {}, 0, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "check", {}, {}, out));
   EXPECT_THAT(out.str(), HasSubstr("ok: 1 tables"));
   out.str("");
-  ASSERT_OK(RunSimpleCommand(engine.get(), "stats", {}, 0, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "stats", {}, {}, out));
   EXPECT_THAT(out.str(), HasSubstr("flushes: 1\n"));
-  EXPECT_THAT(RunSimpleCommand(engine.get(), "get", {"a"}, 0, out),
+  EXPECT_THAT(RunSimpleCommand(engine.get(), "get", {"a"}, {}, out),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(RunSimpleCommand(engine.get(), "put", {"a"}, 0, out),
+  EXPECT_THAT(RunSimpleCommand(engine.get(), "put", {"a"}, {}, out),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("usage: strata put KEY VALUE")));
-  EXPECT_THAT(RunSimpleCommand(engine.get(), "frobnicate", {}, 0, out),
+  EXPECT_THAT(RunSimpleCommand(engine.get(), "frobnicate", {}, {}, out),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("unknown command")));
 }

@@ -43,12 +43,16 @@ absl::Status CompactionJob::Emit(const sstable::Entry& e) {
     if (!w.ok()) return output_status_ = w.status();
     writer_ = *std::move(w);
   }
+  if (progress_ && ++emitted_ % 65536 == 0) {
+    progress_(emitted_, input_entries_);
+  }
   return output_status_ = writer_->Add(e);
 }
 
 absl::Status CompactionJob::Run() {
   std::vector<std::unique_ptr<EntryIterator>> children;
   for (const manifest::TableMeta& t : inputs_) {
+    input_entries_ += t.entries;
     absl::StatusOr<std::shared_ptr<const sstable::TableReader>> table =
         tables_->Get(t.number);
     if (!table.ok()) return Failed(Failure::kInput, table.status());
@@ -69,11 +73,15 @@ absl::Status CompactionJob::Run() {
     }
     return Failed(Failure::kInput, merge);
   }
-  if (writer_ == nullptr) return absl::OkStatus();  // Every entry dropped.
+  if (writer_ == nullptr) {  // Every entry was dropped.
+    if (progress_) progress_(input_entries_, input_entries_);
+    return absl::OkStatus();
+  }
   absl::StatusOr<manifest::TableMeta> table =
       builder_->Finish(output_number_, writer_.get(), /*entry_durable=*/false);
   if (!table.ok()) return Failed(Failure::kOutput, table.status());
   output_ = *std::move(table);
+  if (progress_) progress_(input_entries_, input_entries_);
   return absl::OkStatus();
 }
 

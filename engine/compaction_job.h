@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "engine/build_table.h"
+#include "engine/progress.h"
 #include "engine/table_cache.h"
 #include "engine/table_numbers.h"
 #include "io/file_system.h"
@@ -41,6 +42,9 @@ class CompactionJob {
   // failure() says which side failed; an unfinished output is removed when
   // an input failed (no edit names it), and left as an orphan otherwise.
   [[nodiscard]] absl::Status Run();
+  // Reports progress in entries kept of the inputs' entries (at the end,
+  // done == total whatever was dropped).
+  void set_progress(ProgressFn progress) { progress_ = std::move(progress); }
 
   Failure failure() const { return failure_; }
   const std::set<uint64_t>& input_numbers() const { return input_numbers_; }
@@ -67,6 +71,9 @@ class CompactionJob {
   std::unique_ptr<sstable::TableWriter> writer_;
   absl::Status output_status_;  // The first error of writing the output.
   std::optional<manifest::TableMeta> output_;
+  ProgressFn progress_;
+  uint64_t input_entries_ = 0;
+  uint64_t emitted_ = 0;
 };
 
 }  // namespace strata::engine

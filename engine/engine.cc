@@ -446,7 +446,7 @@ absl::Status Engine::MaybeCompact() {
   }
 }
 
-absl::Status Engine::Compact() {
+absl::Status Engine::Compact(const ProgressFn& progress) {
   STRATA_RETURN_IF_ERROR(Flush());
   MutexLock work(&work_mu_);
   std::shared_ptr<const manifest::State> state = manifest_->current();
@@ -459,12 +459,14 @@ absl::Status Engine::Compact() {
   if (inputs.empty() || (inputs.size() == 1 && tombstones == 0)) {
     return absl::OkStatus();
   }
-  return RunCompaction(std::move(inputs));
+  return RunCompaction(std::move(inputs), progress);
 }
 
-absl::Status Engine::RunCompaction(std::vector<manifest::TableMeta> inputs) {
+absl::Status Engine::RunCompaction(std::vector<manifest::TableMeta> inputs,
+                                   const ProgressFn& progress) {
   CompactionJob job(fs_, &tables_, numbers_.get(), &builder_,
                     *manifest_->current(), std::move(inputs));
+  job.set_progress(progress);
   if (absl::Status s = job.Run(); !s.ok()) {
     if (job.failure() == CompactionJob::Failure::kOutput) return Fail(s);
     // Keep every input, and leave them out of later automatic compactions.
@@ -550,7 +552,7 @@ EngineStats Engine::stats() const {
   return s;
 }
 
-absl::StatusOr<CheckReport> Engine::Check() const {
+absl::StatusOr<CheckReport> Engine::Check(const ProgressFn& progress) const {
   // The version pins every table it lists: a compaction meanwhile deletes
   // none of them until Check lets go.
   const ReadView view = TakeReadView();
@@ -558,7 +560,7 @@ absl::StatusOr<CheckReport> Engine::Check() const {
     return absl::FailedPreconditionError("engine: closed");
   }
   const CheckTarget target{fs_, sst_dir_, wal_dir_,
-                           [this] { return manifest_->current(); }};
+                           [this] { return manifest_->current(); }, progress};
   return CheckFiles(target, *view.version->state);
 }
 

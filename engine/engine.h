@@ -53,6 +53,7 @@
 #include "engine/check.h"
 #include "engine/compaction.h"
 #include "engine/memtable.h"
+#include "engine/progress.h"
 #include "engine/recovery.h"
 #include "engine/table_cache.h"
 #include "engine/table_numbers.h"
@@ -212,10 +213,11 @@ class Engine {
   [[nodiscard]] absl::Status Flush();
   // Flushes, then merges every table into one, dropping shadowed versions
   // and tombstones.
-  [[nodiscard]] absl::Status Compact();
+  [[nodiscard]] absl::Status Compact(const ProgressFn& progress = {});
   // Verifies every live table (present, of the recorded size, every block
   // and the whole-file checksum) and that the listed WAL segments exist.
-  [[nodiscard]] absl::StatusOr<CheckReport> Check() const;
+  [[nodiscard]] absl::StatusOr<CheckReport> Check(
+      const ProgressFn& progress = {}) const;
 
   // OK, or the error that made the engine read-only.
   absl::Status health() const;
@@ -294,7 +296,8 @@ class Engine {
   absl::Status MaybeCompact() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   // Runs a CompactionJob and commits it. A damaged input is kept and left
   // out of later automatic compactions; a failed output fails the engine.
-  absl::Status RunCompaction(std::vector<manifest::TableMeta> inputs)
+  absl::Status RunCompaction(std::vector<manifest::TableMeta> inputs,
+                             const ProgressFn& progress = {})
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
   // Records the first background error: the engine becomes read-only.
   absl::Status Fail(absl::Status status) ABSL_LOCKS_EXCLUDED(mu_);

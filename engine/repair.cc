@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "encoding/escaping.h"
 #include "engine/build_table.h"
 #include "engine/compaction.h"
 #include "engine/db_dir.h"
@@ -193,6 +194,7 @@ absl::Status Repairer::ScanTables() {
   absl::StatusOr<std::vector<std::string>> names = fs_->ListDir(sst_dir_);
   if (absl::IsNotFound(names.status())) return absl::OkStatus();
   if (!names.ok()) return names.status();
+  uint64_t done = 0;
   for (const std::string& name : *names) {
     // Older versions' temporaries (".sst.tmp") hold numbers too.
     for (const char* suffix : {".sst", ".sst.tmp"}) {
@@ -201,6 +203,9 @@ absl::Status Repairer::ScanTables() {
       }
     }
     if (auto n = io::ParseNumberedFileName(name, ".sst")) CheckTable(name, *n);
+    if (options_.progress && (++done % 64 == 0 || done == names->size())) {
+      options_.progress(done, names->size());
+    }
   }
   return absl::OkStatus();
 }
@@ -433,23 +438,6 @@ absl::Status Repairer::InstallManifest() {
   report_.next_table_number = state.next_table_number;
   report_.active_wal = active;
   return absl::OkStatus();
-}
-
-// A JSON string: quotes, backslashes and control bytes escaped; other
-// bytes as they are (paths and messages).
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 }  // namespace

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/progress.h"
 #include "io/file_system.h"
 #include "sstable/table_writer.h"
 
@@ -54,6 +55,8 @@ struct RepairOptions {
   // Largest data-WAL record accepted (EngineOptions::max_batch_bytes).
   uint64_t max_batch_bytes = uint64_t{16} << 20;
   sstable::TableWriterOptions table;
+  // Called as tables are verified (done of the files in sst/).
+  ProgressFn progress;
 };
 
 struct RepairReport {

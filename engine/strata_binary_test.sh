@@ -43,7 +43,7 @@ expect_in out "v" "get"
 rm -rf db/manifest
 before=$(cd db && find . -type f -exec md5sum {} + | sort)
 run --db=db get k
-expect_exit 1 "get without a manifest"
+expect_exit 3 "get without a manifest"
 expect_in err "run \`strata repair\`" "get without a manifest"
 after=$(cd db && find . -type f -exec md5sum {} + | sort)
 [ "$before" = "$after" ] || fail "a refused open changed the directory"
@@ -64,7 +64,7 @@ expect_in out '"next_table_number":' "repair --json"
 mkdir foreign
 echo mine >foreign/notes.txt
 run --db=foreign put a b
-expect_exit 1 "put into a foreign directory"
+expect_exit 4 "put into a foreign directory"
 expect_in err "not a Strata database" "put into a foreign directory"
 [ "$(ls foreign)" = "notes.txt" ] || fail "the foreign directory was changed"
 

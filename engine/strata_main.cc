@@ -1,13 +1,5 @@
-// strata: the engine's command line.
-//
-//   bazel run //engine:strata -- demo              (default --db ./strata-data)
-//   bazel run //engine:strata -- put KEY VALUE | get KEY | delete KEY
-//   bazel run //engine:strata -- scan [START [END]] [--limit=N]
-//   bazel run //engine:strata -- flush | compact | stats | check
-//   bazel run //engine:strata -- repair [--json] [--salvage_wal]
-//   bazel run //engine:strata -- workload --threads=8 --ops=100000 ...
-//
-// Errors are one line on stderr and a non-zero exit.
+// strata: the engine's command line. `strata --help` lists the commands,
+// `strata help COMMAND` describes one; docs/tools.md has the details.
 
 #include <unistd.h>
 
@@ -19,11 +11,12 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "engine/cli.h"
 #include "engine/engine.h"
 #include "io/posix_file_system.h"
 #include "io/status_macros.h"
+#include "tools/cli_util.h"
 
 ABSL_FLAG(std::string, db, "",
           "database directory (default: ./strata-data where the command was "
@@ -32,8 +25,12 @@ ABSL_FLAG(std::string, sync, "always",
           "data-WAL sync policy: always (durable before a write returns) or "
           "never (left to the OS)");
 ABSL_FLAG(uint64_t, memtable_bytes, 1 << 20, "memtable size before a freeze");
+ABSL_FLAG(bool, hex, false, "keys and values are given and printed in hex");
+ABSL_FLAG(bool, raw, false, "get: print the value's bytes exactly");
 ABSL_FLAG(uint64_t, limit, 0, "scan: most pairs to print (0: all)");
-ABSL_FLAG(uint64_t, ops, 200000, "workload/demo: operations in total");
+ABSL_FLAG(uint64_t, ops, 0,
+          "demo/workload: operations in total (0: the command's default, "
+          "300000 for demo, 200000 for workload)");
 ABSL_FLAG(int, threads, 1, "workload: threads");
 ABSL_FLAG(uint64_t, keys, 100000, "workload: distinct keys");
 ABSL_FLAG(uint64_t, key_size, 16, "workload: key bytes");
@@ -46,23 +43,43 @@ ABSL_FLAG(bool, salvage_wal, false,
 
 namespace {
 
-std::string DefaultDir() {
-  // `bazel run` starts binaries in their runfiles tree; resolve relative
-  // paths against the directory the user ran the command from.
-  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-  return strata::io::JoinPath(cwd != nullptr ? cwd : ".", "strata-data");
+namespace engine = strata::engine;
+namespace tools = strata::tools;
+
+constexpr char kFlagsHelp[] =
+    "flags:\n"
+    "  --db=DIR             the database (default ./strata-data; relative\n"
+    "                       paths are where you ran the command, also\n"
+    "                       under bazel run)\n"
+    "  --hex                keys and values in hex, given and printed\n"
+    "  --raw                get: the value's bytes exactly, no newline\n"
+    "  --limit=N            scan: at most N pairs\n"
+    "  --sync=always|never  data-WAL sync policy for writes\n"
+    "  --memtable_bytes=N   memtable size before a freeze\n"
+    "  --ops, --threads, --keys, --key_size, --value_size, --read_percent\n"
+    "                       demo and workload sizes\n"
+    "  --json, --salvage_wal  repair's report as JSON; replay past damage\n"
+    "\n"
+    "Output shows bytes as they are if printable ASCII, a backslash as \\\\,\n"
+    "and anything else as \\xHH (or all in hex with --hex).";
+
+// `strata --help`, `strata help` and `strata help COMMAND`.
+int PrintHelp(int argc, char** argv) {
+  std::string command;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "help") command = argv[i + 1];
+  }
+  absl::StatusOr<std::string> text = engine::CommandHelp(command);
+  if (!text.ok()) return tools::ReportError("strata", text.status());
+  if (command.empty()) {
+    *text = absl::StrCat("usage: strata COMMAND [ARGS] [--db=DIR]\n\n",
+                         "commands:\n", *text, "\n", kFlagsHelp, "\n");
+  }
+  std::cout << *text << tools::kExitCodesHelp << "\n";
+  return tools::kExitOk;
 }
 
-int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "strata: %s\n", status.ToString().c_str());
-  return 1;
-}
-
-absl::Status Run(const std::string& command,
-                 const std::vector<std::string>& args) {
-  namespace engine = strata::engine;
-  std::string dir = absl::GetFlag(FLAGS_db);
-  if (dir.empty()) dir = DefaultDir();
+absl::StatusOr<engine::EngineOptions> Options() {
   engine::EngineOptions options;
   options.memtable_bytes = absl::GetFlag(FLAGS_memtable_bytes);
   const std::string sync = absl::GetFlag(FLAGS_sync);
@@ -71,64 +88,96 @@ absl::Status Run(const std::string& command,
   } else if (sync != "always") {
     return absl::InvalidArgumentError("--sync must be always or never");
   }
-  strata::io::FileSystem* fs = strata::io::PosixFileSystem();
-  if (command == "repair") {
-    if (!args.empty())
-      return absl::InvalidArgumentError("usage: strata repair");
-    engine::RepairOptions repair;
-    repair.salvage_wal = absl::GetFlag(FLAGS_salvage_wal);
-    return engine::RunRepair(fs, dir, repair, absl::GetFlag(FLAGS_json),
-                             std::cout);
-  }
-  // Commands that only read open read-only: they create nothing, work on
-  // a read-only mount, and a missing database is NotFound.
-  options.read_only = engine::IsReadOnlyCommand(command);
-  if (command == "demo") {
-    engine::DemoOptions demo;
-    if (absl::GetFlag(FLAGS_ops) != 200000) {
-      demo.operations = absl::GetFlag(FLAGS_ops);
-    }
-    demo.value_size = absl::GetFlag(FLAGS_value_size);
-    demo.progress_in_place = isatty(STDERR_FILENO) == 1;
-    return engine::RunDemo(fs, dir, options, demo, std::cout, std::cerr);
-  }
+  return options;
+}
+
+absl::Status RunOnEngine(strata::io::FileSystem* fs, const std::string& dir,
+                         engine::EngineOptions options,
+                         const std::string& command,
+                         const std::vector<std::string>& args) {
+  const bool tty = isatty(STDERR_FILENO) == 1;
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<engine::Engine> db,
                           engine::Engine::Open(fs, dir, options));
   engine::PrintOpenWarnings(db->open_report(), std::cerr);
   absl::Status s;
   if (command == "workload") {
     engine::WorkloadOptions w;
-    w.operations = absl::GetFlag(FLAGS_ops);
+    if (absl::GetFlag(FLAGS_ops) != 0) w.operations = absl::GetFlag(FLAGS_ops);
     w.threads = absl::GetFlag(FLAGS_threads);
     w.keys = absl::GetFlag(FLAGS_keys);
     w.key_size = absl::GetFlag(FLAGS_key_size);
     w.value_size = absl::GetFlag(FLAGS_value_size);
     w.read_percent = absl::GetFlag(FLAGS_read_percent);
-    w.progress_in_place = isatty(STDERR_FILENO) == 1;
-    s = engine::RunWorkload(db.get(), w, std::cout, std::cerr);
+    w.progress_in_place = tty;
+    s = args.empty() ? engine::RunWorkload(db.get(), w, std::cout, std::cerr)
+                     : absl::InvalidArgumentError(
+                           "usage: strata workload [flags] (no arguments)");
   } else {
-    s = engine::RunSimpleCommand(db.get(), command, args,
-                                 absl::GetFlag(FLAGS_limit), std::cout);
+    engine::CommandOptions c;
+    c.scan_limit = absl::GetFlag(FLAGS_limit);
+    c.hex = absl::GetFlag(FLAGS_hex);
+    c.raw = absl::GetFlag(FLAGS_raw);
+    c.in = &std::cin;
+    c.progress = &std::cerr;
+    c.progress_in_place = tty;
+    s = engine::RunSimpleCommand(db.get(), command, args, c, std::cout);
   }
   absl::Status closed = db->Close();
   return s.ok() ? closed : s;
 }
 
+absl::Status Run(const std::string& command,
+                 const std::vector<std::string>& args) {
+  std::string dir = absl::GetFlag(FLAGS_db);
+  dir = tools::ResolveUserPath(dir.empty() ? "strata-data" : dir);
+  STRATA_ASSIGN_OR_RETURN(engine::EngineOptions options, Options());
+  strata::io::FileSystem* fs = strata::io::PosixFileSystem();
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  if (command == "repair") {
+    if (!args.empty()) {
+      return absl::InvalidArgumentError(
+          "usage: strata repair [--json] [--salvage_wal]");
+    }
+    engine::RepairOptions repair;
+    repair.salvage_wal = absl::GetFlag(FLAGS_salvage_wal);
+    return engine::RunRepair(fs, dir, repair, absl::GetFlag(FLAGS_json),
+                             std::cout, &std::cerr, tty);
+  }
+  // Commands that only read open read-only: they create nothing, work on
+  // a read-only mount, and a missing database is NotFound.
+  options.read_only = engine::IsReadOnlyCommand(command);
+  if (command == "demo") {
+    if (!args.empty()) {
+      return absl::InvalidArgumentError("usage: strata demo [--ops=N]");
+    }
+    engine::DemoOptions demo;
+    if (absl::GetFlag(FLAGS_ops) != 0)
+      demo.operations = absl::GetFlag(FLAGS_ops);
+    demo.value_size = absl::GetFlag(FLAGS_value_size);
+    demo.progress_in_place = tty;
+    return engine::RunDemo(fs, dir, options, demo, std::cout, std::cerr);
+  }
+  return RunOnEngine(fs, dir, options, command, args);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "strata COMMAND [ARGS] [--db=DIR]\n"
-      "commands: demo, put KEY VALUE, get KEY, delete KEY, scan [START "
-      "[END]],\n"
-      "          flush, compact, stats, check, repair, workload");
+  if (tools::WantsHelp(argc, argv)) return PrintHelp(argc, argv);
+  if (absl::Status s = tools::CheckFlags(argc, argv); !s.ok()) {
+    return tools::ReportError("strata", s);
+  }
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() < 2) {
-    return Fail(absl::InvalidArgumentError(
-        "no command; one of demo, put, get, delete, scan, flush, compact, "
-        "stats, check, repair, workload (--help for flags)"));
+    return tools::ReportError(
+        "strata", absl::InvalidArgumentError(
+                      "no command; one of demo, put, get, delete, scan, "
+                      "flush, compact, stats, check, repair, workload "
+                      "(--help for more)"));
   }
   std::vector<std::string> args(positional.begin() + 2, positional.end());
-  if (absl::Status s = Run(positional[1], args); !s.ok()) return Fail(s);
-  return 0;
+  if (absl::Status s = Run(positional[1], args); !s.ok()) {
+    return tools::ReportError("strata", s);
+  }
+  return tools::kExitOk;
 }

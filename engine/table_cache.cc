@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "io/status_macros.h"
 #include "sstable/format.h"
 
@@ -19,9 +20,17 @@ absl::StatusOr<std::shared_ptr<const sstable::TableReader>> TableCache::Get(
     if (it != open_.end()) return it->second;
   }
   // Opened without the lock: two callers may both open it; one copy wins.
-  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<sstable::TableReader> opened,
-                          sstable::TableReader::Open(fs_, TablePath(number)));
-  std::shared_ptr<const sstable::TableReader> reader = std::move(opened);
+  absl::StatusOr<std::unique_ptr<sstable::TableReader>> opened =
+      sstable::TableReader::Open(fs_, TablePath(number));
+  if (absl::IsNotFound(opened.status())) {
+    // The manifest lists it: a missing table is lost data, not a missing
+    // key.
+    return absl::DataLossError(
+        absl::StrCat("engine: a table the manifest lists is missing: ",
+                     opened.status().message()));
+  }
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<const sstable::TableReader> reader = *std::move(opened);
   MutexLock lock(&mu_);
   return open_.emplace(number, std::move(reader)).first->second;
 }

@@ -25,7 +25,8 @@ class TableCache {
   TableCache(io::FileSystem* fs, std::string sst_dir)
       : fs_(fs), sst_dir_(std::move(sst_dir)) {}
 
-  // The reader of table `number`, opening it if needed.
+  // The reader of table `number`, opening it if needed. Every table asked
+  // for is one a manifest lists: a missing file is DataLoss.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const sstable::TableReader>> Get(
       uint64_t number) ABSL_LOCKS_EXCLUDED(mu_);
   // Forgets table `number` (its file is about to be deleted). Readers still

@@ -90,8 +90,8 @@ absl::Status Manifest::Recover() {
   const uint64_t g = loaded.generation;
   if (loaded.rebuilt_snapshot.has_value()) {
     // The damaged snapshot is written again from what it should hold.
-    STRATA_ASSIGN_OR_RETURN(
-        uint64_t size, WriteSnapshot(fs_, dir_, g, *loaded.rebuilt_snapshot));
+    STRATA_RETURN_IF_ERROR(
+        WriteSnapshot(fs_, dir_, g, *loaded.rebuilt_snapshot).status());
   }
   MutexLock lock(&mu_);
   committed_ = loaded.state;

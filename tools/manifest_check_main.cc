@@ -1,27 +1,43 @@
-// manifest_check: verifies a manifest directory without changing it; exits
-// non-zero with the error if it would not open.
-//
-//   bazel run //tools:manifest_check -- DIR
+// manifest_check: verifies a database's manifest without changing it, and
+// that the tables it lists are present.
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
+#include "absl/flags/parse.h"
 #include "io/posix_file_system.h"
+#include "tools/cli_util.h"
 #include "tools/manifest_inspect.h"
 
+namespace {
+
+constexpr char kHelp[] =
+    "usage: manifest_check DIR\n"
+    "\n"
+    "Verifies a database's manifest as open would, changing nothing: exits\n"
+    "0 with a one-line summary, or non-zero with the error. DIR is the\n"
+    "database directory or its manifest/ directory; the tables the manifest\n"
+    "lists are looked for in the sst/ directory beside it, and a missing\n"
+    "one is data loss.";
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: manifest_check DIR\n");
-    return 2;
+  using namespace strata::tools;
+  if (auto done = StartTool(argc, argv, "manifest_check", kHelp)) return *done;
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() != 2) {
+    return ReportError("manifest_check",
+                       absl::InvalidArgumentError(
+                           "usage: manifest_check DIR (--help for more)"));
   }
+  strata::io::FileSystem* fs = strata::io::PosixFileSystem();
+  const std::string dir =
+      PartDirectory(fs, ResolveUserPath(args[1]), "manifest");
   std::string summary;
-  const absl::Status s = strata::tools::CheckManifest(
-      strata::io::PosixFileSystem(), argv[1], &summary);
-  if (!s.ok()) {
-    std::fprintf(stderr, "manifest_check: %s\n",
-                 std::string(s.message()).c_str());
-    return 1;
-  }
+  const absl::Status s = CheckManifest(fs, dir, &summary);
+  if (!s.ok()) return ReportError("manifest_check", s);
   std::fputs(summary.c_str(), stdout);
-  return 0;
+  return kExitOk;
 }

@@ -1,6 +1,4 @@
-// manifest_dump: prints the state and every edit of a manifest directory.
-//
-//   bazel run //tools:manifest_dump -- [--json] [--filter=REGEX] DIR
+// manifest_dump: prints the state and every edit of a database's manifest.
 
 #include <cstdio>
 #include <string>
@@ -8,32 +6,48 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "io/posix_file_system.h"
+#include "tools/cli_util.h"
 #include "tools/manifest_inspect.h"
 
-ABSL_FLAG(bool, json, false, "print JSON instead of text");
+ABSL_FLAG(bool, json, false, "print one JSON object instead of text");
 ABSL_FLAG(std::string, filter, "",
-          "only tables whose smallest or largest key matches this RE2");
+          "show only what concerns tables whose smallest or largest key "
+          "matches this RE2");
+
+namespace {
+
+constexpr char kHelp[] =
+    "usage: manifest_dump [--json] [--filter=REGEX] DIR\n"
+    "\n"
+    "Prints the state a database's manifest recovers to and every edit in\n"
+    "its logs, changing nothing. DIR is the database directory or its\n"
+    "manifest/ directory.\n"
+    "\n"
+    "  --json          one JSON object (keys: UTF-8 strings, or *_hex)\n"
+    "  --filter=REGEX  only the edits and tables about tables whose\n"
+    "                  smallest or largest key matches REGEX";
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("manifest_dump [--json] [--filter=REGEX] DIR");
+  using namespace strata::tools;
+  if (auto done = StartTool(argc, argv, "manifest_dump", kHelp)) return *done;
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() != 2) {
-    std::fprintf(stderr, "usage: %s\n", absl::ProgramUsageMessage().data());
-    return 2;
+    return ReportError("manifest_dump",
+                       absl::InvalidArgumentError(
+                           "usage: manifest_dump [--json] [--filter=REGEX] DIR "
+                           "(--help for more)"));
   }
+  strata::io::FileSystem* fs = strata::io::PosixFileSystem();
+  const std::string dir =
+      PartDirectory(fs, ResolveUserPath(args[1]), "manifest");
   std::string out;
-  const absl::Status s =
-      strata::tools::DumpManifest(strata::io::PosixFileSystem(), args[1],
-                                  {.json = absl::GetFlag(FLAGS_json),
-                                   .filter = absl::GetFlag(FLAGS_filter)},
-                                  &out);
+  const absl::Status s = DumpManifest(fs, dir,
+                                      {.json = absl::GetFlag(FLAGS_json),
+                                       .filter = absl::GetFlag(FLAGS_filter)},
+                                      &out);
   std::fputs(out.c_str(), stdout);
-  if (!s.ok()) {
-    std::fprintf(stderr, "manifest_dump: %s\n",
-                 std::string(s.message()).c_str());
-    return 1;
-  }
-  return 0;
+  return s.ok() ? kExitOk : ReportError("manifest_dump", s);
 }

@@ -60,7 +60,15 @@ TEST_F(ManifestDumpTest, JsonAndFilter) {
   EXPECT_THAT(out, HasSubstr("\"generation\":2"));
   EXPECT_THAT(out, HasSubstr("\"smallest_key\":\"cherry\""));
   EXPECT_THAT(out, Not(HasSubstr("apple")));
-  EXPECT_THAT(out, HasSubstr("{\"op\":\"UpdateLsn\",\"value\":42}"));
+  // A filter shows only what matches: no edit without a matching table.
+  EXPECT_THAT(out, Not(HasSubstr("UpdateLsn")));
+  EXPECT_THAT(out, Not(HasSubstr("\"sequence\":5")));
+  EXPECT_THAT(out, HasSubstr("\"sequence\":4"));
+  out.clear();
+  ASSERT_OK(DumpManifest(&fs_, "/db/manifest", {.filter = "^ch"}, &out));
+  EXPECT_THAT(out, Not(HasSubstr("AddTable ;")));
+  EXPECT_THAT(out, Not(HasSubstr("edit 5 (")));
+  EXPECT_THAT(out, HasSubstr("edit 4"));
 }
 
 TEST_F(ManifestDumpTest, DumpAndCheckChangeNothing) {

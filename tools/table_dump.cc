@@ -2,9 +2,9 @@
 
 #include <memory>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "encoding/escaping.h"
 #include "io/status_macros.h"
 #include "re2/re2.h"
 
@@ -23,60 +23,48 @@ void PropertiesText(const std::string& path, const TableProperties& p,
       "file bytes %d\n  keys \"%s\" .. \"%s\", lsn %d .. %d, file checksum "
       "0x%08x\n",
       path, p.entries, p.tombstones, p.data_blocks, p.data_size, p.file_size,
-      absl::CEscape(p.smallest_key), absl::CEscape(p.largest_key),
-      p.smallest_lsn, p.largest_lsn, p.file_checksum);
+      EscapeBytes(p.smallest_key), EscapeBytes(p.largest_key), p.smallest_lsn,
+      p.largest_lsn, p.file_checksum);
 }
 
 void PropertiesJson(const std::string& path, const TableProperties& p,
                     std::string* out) {
+  std::string keys;
+  AppendJsonBytes("smallest_key", p.smallest_key, &keys);
+  keys += ",";
+  AppendJsonBytes("largest_key", p.largest_key, &keys);
   absl::StrAppendFormat(
       out,
       "{\"path\":%s,\"properties\":{\"entries\":%d,\"tombstones\":%d,"
-      "\"data_blocks\":%d,\"data_size\":%d,\"file_size\":%d,"
-      "\"smallest_key\":%s,\"largest_key\":%s,\"smallest_lsn\":%d,"
-      "\"largest_lsn\":%d,\"file_checksum\":%d}",
+      "\"data_blocks\":%d,\"data_size\":%d,\"file_size\":%d,%s,"
+      "\"smallest_lsn\":%d,\"largest_lsn\":%d,\"file_checksum\":%d}",
       JsonString(path), p.entries, p.tombstones, p.data_blocks, p.data_size,
-      p.file_size, JsonString(p.smallest_key), JsonString(p.largest_key),
-      p.smallest_lsn, p.largest_lsn, p.file_checksum);
+      p.file_size, keys, p.smallest_lsn, p.largest_lsn, p.file_checksum);
 }
 
 void EntryText(const Entry& e, std::string* out) {
   if (e.kind == EntryKind::kPut) {
-    absl::StrAppendFormat(out, "\"%s\" @%d PUT \"%s\"\n", absl::CEscape(e.key),
-                          e.lsn, absl::CEscape(e.value));
+    absl::StrAppendFormat(out, "\"%s\" @%d PUT \"%s\"\n", EscapeBytes(e.key),
+                          e.lsn, EscapeBytes(e.value));
   } else {
-    absl::StrAppendFormat(out, "\"%s\" @%d DELETE\n", absl::CEscape(e.key),
+    absl::StrAppendFormat(out, "\"%s\" @%d DELETE\n", EscapeBytes(e.key),
                           e.lsn);
   }
 }
 
 void EntryJson(const Entry& e, bool first, std::string* out) {
-  absl::StrAppend(out, first ? "" : ",", "{\"key\":", JsonString(e.key),
-                  ",\"lsn\":", e.lsn, ",\"kind\":\"",
+  absl::StrAppend(out, first ? "" : ",", "{");
+  AppendJsonBytes("key", e.key, out);
+  absl::StrAppend(out, ",\"lsn\":", e.lsn, ",\"kind\":\"",
                   e.kind == EntryKind::kPut ? "put" : "delete", "\"");
   if (e.kind == EntryKind::kPut) {
-    absl::StrAppend(out, ",\"value\":", JsonString(e.value));
+    absl::StrAppend(out, ",");
+    AppendJsonBytes("value", e.value, out);
   }
   absl::StrAppend(out, "}");
 }
 
 }  // namespace
-
-std::string JsonString(absl::string_view bytes) {
-  std::string out = "\"";
-  for (unsigned char c : bytes) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppendFormat(&out, "\\u%04x", c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
 
 absl::Status DumpTable(const sstable::TableReader& table,
                        const TableDumpOptions& options, std::string* out) {

@@ -30,10 +30,6 @@ struct TableDumpOptions {
                                      const TableDumpOptions& options,
                                      std::string* out);
 
-// `bytes` as a JSON string literal, quotes included; bytes outside printable
-// ASCII become \u00XX.
-std::string JsonString(absl::string_view bytes);
-
 }  // namespace strata::tools
 
 #endif  // STRATA_TOOLS_TABLE_DUMP_H_

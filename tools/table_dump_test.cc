@@ -34,7 +34,7 @@ TEST_F(TableDumpTest, TextListsPropertiesAndEntries) {
   EXPECT_THAT(out, HasSubstr("entries 3, tombstones 1"));
   EXPECT_THAT(out, HasSubstr("\"apple\" @3 PUT \"red\"\n"));
   EXPECT_THAT(out, HasSubstr("\"banana\" @2 DELETE\n"));
-  EXPECT_THAT(out, HasSubstr("\"cherry\\001\" @1 PUT \"dark\\\"red\"\n"));
+  EXPECT_THAT(out, HasSubstr("\"cherry\\x01\" @1 PUT \"dark\\\"red\"\n"));
 }
 
 TEST_F(TableDumpTest, JsonIsMachineReadable) {

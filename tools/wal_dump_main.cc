@@ -1,6 +1,4 @@
-// wal_dump: prints the records of a data WAL (a DB's wal/ directory).
-//
-//   bazel run //tools:wal_dump -- [--json] [--values] [--best_effort] DB/wal
+// wal_dump: prints the records of a database's data WAL.
 
 #include <cstdio>
 #include <string>
@@ -8,34 +6,50 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "io/posix_file_system.h"
+#include "tools/cli_util.h"
 #include "tools/wal_inspect.h"
 
-ABSL_FLAG(bool, json, false, "print JSON lines instead of text");
+ABSL_FLAG(bool, json, false,
+          "print JSON Lines (one JSON object per line) instead of text");
 ABSL_FLAG(bool, values, false, "print values, not only their sizes");
 ABSL_FLAG(bool, best_effort, false,
           "skip damaged regions (each reported) instead of stopping");
 
+namespace {
+
+constexpr char kHelp[] =
+    "usage: wal_dump [--json] [--values] [--best_effort] DIR\n"
+    "\n"
+    "Prints every write batch in a database's data WAL, changing nothing.\n"
+    "DIR is the database directory or its wal/ directory.\n"
+    "\n"
+    "  --json         JSON Lines: one object per batch, then one summary\n"
+    "                 object (keys and values: UTF-8 strings, or *_hex)\n"
+    "  --values       print values, not only their sizes\n"
+    "  --best_effort  skip damaged regions (each reported)";
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "wal_dump [--json] [--values] [--best_effort] DB/wal");
+  using namespace strata::tools;
+  if (auto done = StartTool(argc, argv, "wal_dump", kHelp)) return *done;
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() != 2) {
-    std::fprintf(stderr, "usage: %s\n", absl::ProgramUsageMessage().data());
-    return 2;
+    return ReportError(
+        "wal_dump",
+        absl::InvalidArgumentError("usage: wal_dump [--json] [--values] "
+                                   "[--best_effort] DIR (--help for more)"));
   }
+  strata::io::FileSystem* fs = strata::io::PosixFileSystem();
+  const std::string dir = PartDirectory(fs, ResolveUserPath(args[1]), "wal");
   std::string out;
   const absl::Status s =
-      strata::tools::DumpWal(strata::io::PosixFileSystem(), args[1],
-                             {.json = absl::GetFlag(FLAGS_json),
-                              .best_effort = absl::GetFlag(FLAGS_best_effort),
-                              .values = absl::GetFlag(FLAGS_values)},
-                             &out);
+      DumpWal(fs, dir,
+              {.json = absl::GetFlag(FLAGS_json),
+               .best_effort = absl::GetFlag(FLAGS_best_effort),
+               .values = absl::GetFlag(FLAGS_values)},
+              &out);
   std::fputs(out.c_str(), stdout);
-  if (!s.ok()) {
-    std::fprintf(stderr, "wal_dump: %s\n", std::string(s.message()).c_str());
-    return 1;
-  }
-  return 0;
+  return s.ok() ? kExitOk : ReportError("wal_dump", s);
 }

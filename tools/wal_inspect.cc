@@ -3,13 +3,12 @@
 #include <memory>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "encoding/escaping.h"
 #include "engine/write_batch.h"
 #include "io/status_macros.h"
-#include "tools/table_dump.h"
 #include "wal/reader.h"
 
 namespace strata::tools {
@@ -28,10 +27,10 @@ void RenderBatch(const wal::RecordPosition& pos,
                           pos.offset, batch.first_lsn, last);
     for (const sstable::Entry& e : batch.entries) {
       absl::StrAppendFormat(out, "  %s \"%s\"", KindName(e.kind),
-                            absl::CHexEscape(e.key));
+                            EscapeBytes(e.key));
       if (e.kind == sstable::EntryKind::kPut) {
         if (options.values) {
-          absl::StrAppendFormat(out, " = \"%s\"", absl::CHexEscape(e.value));
+          absl::StrAppendFormat(out, " = \"%s\"", EscapeBytes(e.value));
         } else {
           absl::StrAppendFormat(out, " (%d bytes)", e.value.size());
         }
@@ -43,12 +42,14 @@ void RenderBatch(const wal::RecordPosition& pos,
   std::vector<std::string> ops;
   for (const sstable::Entry& e : batch.entries) {
     std::string op =
-        absl::StrFormat(R"({"kind":"%s","lsn":%d,"key":%s)", KindName(e.kind),
-                        e.lsn, JsonString(e.key));
+        absl::StrFormat(R"({"kind":"%s","lsn":%d,)", KindName(e.kind), e.lsn);
+    AppendJsonBytes("key", e.key, &op);
     if (e.kind == sstable::EntryKind::kPut) {
       absl::StrAppendFormat(&op, R"(,"value_size":%d)", e.value.size());
-      if (options.values)
-        absl::StrAppend(&op, ",\"value\":", JsonString(e.value));
+      if (options.values) {
+        op += ",";
+        AppendJsonBytes("value", e.value, &op);
+      }
     }
     ops.push_back(op + "}");
   }
