@@ -95,6 +95,97 @@ code=$?
 expect_exit 0 "get under bazel run"
 expect_in out "v" "get under bazel run"
 
+# A relative --db under `bazel run` is where the user ran the command too.
+(cd elsewhere && BUILD_WORKING_DIRECTORY="$work/user" "$strata" --db=mydb put k v >../out 2>../err)
+code=$?
+expect_exit 0 "put --db=mydb under bazel run"
+[ -d user/mydb/manifest ] || fail "--db=mydb under bazel run went elsewhere"
+[ ! -e elsewhere/mydb ] || fail "--db=mydb was made in the runfiles directory"
+
+# Help: exit 0, on stdout.
+run --help
+expect_exit 0 "--help"
+expect_in out "usage: strata COMMAND" "--help"
+expect_in out "exit codes: 0 success, 1 not found, 2 usage error, 3 data loss" "--help"
+run help get
+expect_exit 0 "help get"
+expect_in out "usage: strata get KEY" "help get"
+run help frobnicate
+expect_exit 1 "help of an unknown command"
+
+# Usage errors exit 2.
+run --db=db flush now
+expect_exit 2 "flush with an extra word"
+expect_in err "usage: strata flush" "flush now"
+run --db=db --no_such_flag get k
+expect_exit 2 "an unknown flag"
+expect_in err "unknown flag --no_such_flag" "an unknown flag"
+run --db=db --limit=many scan
+expect_exit 2 "a bad flag value"
+run
+expect_exit 2 "no command"
+
+# Not found exits 1; a missing table the manifest lists is data loss (3).
+run --db=db get no-such-key
+expect_exit 1 "get of a missing key"
+
+# Binary keys and values: --hex both ways, and a value from stdin.
+run --db=db --hex put 00ff 6869
+expect_exit 0 "put --hex"
+run --db=db --hex get 00ff
+expect_exit 0 "get --hex"
+[ "$(cat out)" = "6869" ] || fail "get --hex printed $(cat out)"
+run --db=db get "$(printf '\x01')"
+expect_exit 1 "a key that is not there in another spelling"
+run --db=db --hex put zz 00
+expect_exit 2 "put --hex of a key that is not hex"
+head -c 10485760 /dev/urandom >big
+"$strata" --db=db put bigvalue - <big >out 2>err
+code=$?
+expect_exit 0 "put of a 10 MiB value from stdin"
+"$strata" --db=db --raw get bigvalue >big.back 2>err
+code=$?
+expect_exit 0 "get --raw of the 10 MiB value"
+cmp -s big big.back || fail "the 10 MiB value read back differs"
+
+# One escaping rule: printable ASCII as is, \\ and \", anything else \xHH.
+run --db=db put "$(printf 'caf\xc3\xa9')" "$(printf 'a"b\\c')"
+expect_exit 0 "put of a UTF-8 key"
+run --db=db scan caf cag
+expect_exit 0 "scan"
+expect_in out 'caf\xc3\xa9	a\"b\\c' "scan escaping"
+
+# flush and compact say what they did; stats says what it counts.
+run --db=db flush
+expect_exit 0 "flush"
+expect_in out "flush: " "flush"
+expect_in out "memtables written to tables" "flush"
+run --db=db compact
+expect_exit 0 "compact"
+expect_in out "compact: " "compact"
+expect_in out "became 1 (" "compact"
+run --db=db stats
+expect_exit 0 "stats"
+expect_in out "# counted since this process opened it:" "stats"
+
+# demo runs exactly --ops operations.
+run --db=demo demo --ops=1234
+expect_exit 0 "demo --ops=1234"
+expect_in out "operations: 1234 (" "demo --ops"
+
+# A table the manifest lists but that is gone is data loss, for reads and
+# for check.
+table=$(ls db/sst | grep '\.sst$' | head -1)
+mv "db/sst/$table" "db/sst/$table.aside"
+run --db=db get k
+expect_exit 3 "get with a listed table missing"
+expect_in err "DATA_LOSS" "get with a listed table missing"
+run --db=db check
+expect_exit 3 "check with a listed table missing"
+mv "db/sst/$table.aside" "db/sst/$table"
+run --db=db check
+expect_exit 0 "check"
+
 rm -rf "$work"
 if ((failures > 0)); then
   echo "$failures failures"
