@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/mem_file_system.h"
@@ -176,6 +178,90 @@ TEST(CliTest, RepairPrintsTextOrJson) {
   EXPECT_EQ(json.str().front(), '{');
   EXPECT_THAT(RunRepair(&fs, "/none", {}, false, text),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(CliTest, CompactCheckAndRepairShowProgress) {
+  testing::MemFileSystem fs;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, "/db", Small()));
+  for (int t = 0; t < 8; ++t) {  // 8 tables of 20000 entries.
+    WriteBatch batch;
+    for (int i = 0; i < 20000; ++i) {
+      batch.Put(absl::StrFormat("key%02d-%06d", t, i), "v");
+    }
+    ASSERT_OK(engine->Write(batch));
+    ASSERT_OK(engine->Flush());
+  }
+  std::ostringstream out, progress;
+  CommandOptions o;
+  o.progress = &progress;
+  ASSERT_OK(RunSimpleCommand(engine.get(), "check", {}, o, out));
+  EXPECT_THAT(progress.str(), HasSubstr("check: tables verified: "));
+  EXPECT_THAT(progress.str(), HasSubstr("(100%)\n"));
+  progress.str("");
+  ASSERT_OK(RunSimpleCommand(engine.get(), "compact", {}, o, out));
+  EXPECT_THAT(progress.str(),
+              HasSubstr("compact: entries merged: 160000/160000 (100%)\n"));
+  EXPECT_THAT(progress.str(), HasSubstr("65536/160000"));  // Along the way.
+  EXPECT_THAT(out.str(), HasSubstr("became 1 ("));
+  ASSERT_OK(engine->Close());
+  engine.reset();
+
+  std::ostringstream report, repair_progress;
+  ASSERT_OK(RunRepair(&fs, "/db", {}, /*json=*/false, report, &repair_progress,
+                      /*progress_in_place=*/true));
+  EXPECT_THAT(repair_progress.str(), HasSubstr("\rrepair: files in sst/"));
+}
+
+TEST(CliTest, HexRawAndStdinValues) {
+  testing::MemFileSystem fs;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, "/db", Small()));
+  std::ostringstream out;
+  CommandOptions hex;
+  hex.hex = true;
+  ASSERT_OK(RunSimpleCommand(engine.get(), "put", {"00ff", "6869"}, hex, out));
+  EXPECT_THAT(engine->Get(std::string("\x00\xff", 2)),
+              testing::IsOkAndHolds("hi"));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "get", {"00ff"}, hex, out));
+  EXPECT_EQ(out.str(), "6869\n");
+  EXPECT_THAT(
+      RunSimpleCommand(engine.get(), "get", {"0g"}, hex, out),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is not hex")));
+  std::istringstream in(std::string("line one\n\0binary", 16));
+  CommandOptions stdin_value;
+  stdin_value.in = &in;
+  ASSERT_OK(
+      RunSimpleCommand(engine.get(), "put", {"k", "-"}, stdin_value, out));
+  out.str("");
+  CommandOptions raw;
+  raw.raw = true;
+  ASSERT_OK(RunSimpleCommand(engine.get(), "get", {"k"}, raw, out));
+  EXPECT_EQ(out.str(), std::string("line one\n\0binary", 16));
+  out.str("");
+  ASSERT_OK(RunSimpleCommand(engine.get(), "get", {"k"}, {}, out));
+  EXPECT_EQ(out.str(), "line one\\x0a\\x00binary\n");
+  EXPECT_THAT(RunSimpleCommand(engine.get(), "flush", {"now"}, {}, out),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("usage: strata flush")));
+}
+
+TEST(CliTest, DemoRunsExactlyTheOperationsAskedFor) {
+  testing::MemFileSystem fs;
+  std::ostringstream out, err;
+  ASSERT_OK(RunDemo(&fs, "/db", Small(), SmallDemo(1234, 100), out, err));
+  EXPECT_THAT(out.str(), HasSubstr("operations: 1234 ("));
+}
+
+TEST(CliTest, HelpForEveryCommand) {
+  ASSERT_OK_AND_ASSIGN(std::string all, CommandHelp(""));
+  for (const char* c : {"demo", "put", "get", "delete", "scan", "flush",
+                        "compact", "stats", "check", "repair", "workload"}) {
+    EXPECT_THAT(all, HasSubstr(absl::StrCat("strata ", c)));
+    ASSERT_OK_AND_ASSIGN(std::string one, CommandHelp(c));
+    EXPECT_THAT(one, HasSubstr(absl::StrCat("usage: strata ", c)));
+  }
+  EXPECT_THAT(CommandHelp("frobnicate"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace
