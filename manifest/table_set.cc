@@ -1,6 +1,7 @@
 #include "manifest/table_set.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace strata::manifest {
 namespace {
@@ -9,47 +10,101 @@ bool ByNumber(const TableMeta& t, uint64_t number) { return t.number < number; }
 
 }  // namespace
 
-size_t TableSet::ChunkFor(uint64_t number) const {
-  // The first chunk whose last table is at or past `number`; else the last.
-  auto it = std::partition_point(chunks_.begin(), chunks_.end(),
-                                 [&](const std::shared_ptr<Chunk>& c) {
-                                   return c->back().number < number;
-                                 });
-  if (it == chunks_.end()) return chunks_.empty() ? 0 : chunks_.size() - 1;
-  return it - chunks_.begin();
+std::shared_ptr<TableSet::Chunk> TableSet::NewChunk() {
+  auto chunk = std::make_shared<Chunk>();
+  chunk->reserve(kMaxChunk);
+  return chunk;
+}
+
+TableSet::Position TableSet::ChunkFor(uint64_t number) const {
+  auto g = std::partition_point(groups_.begin(), groups_.end(),
+                                [&](const std::shared_ptr<Group>& grp) {
+                                  return grp->back()->back().number < number;
+                                });
+  if (g == groups_.end()) --g;
+  const Group& group = **g;
+  auto c = std::partition_point(group.begin(), group.end(),
+                                [&](const std::shared_ptr<Chunk>& chunk) {
+                                  return chunk->back().number < number;
+                                });
+  if (c == group.end()) --c;
+  return {static_cast<size_t>(g - groups_.begin()),
+          static_cast<size_t>(c - group.begin())};
 }
 
 const TableMeta* TableSet::Find(uint64_t number) const {
-  if (chunks_.empty()) return nullptr;
-  const Chunk& c = *chunks_[ChunkFor(number)];
+  if (groups_.empty()) return nullptr;
+  const Position p = ChunkFor(number);
+  const Chunk& c = *(*groups_[p.group])[p.chunk];
   auto it = std::lower_bound(c.begin(), c.end(), number, ByNumber);
   return it != c.end() && it->number == number ? &*it : nullptr;
 }
 
 uint64_t TableSet::MaxNumber() const {
-  return chunks_.empty() ? 0 : chunks_.back()->back().number;
+  return groups_.empty() ? 0 : groups_.back()->back()->back().number;
 }
 
-TableSet::Chunk& TableSet::Mutable(size_t i) {
-  if (chunks_[i].use_count() > 1) {
-    auto copy = std::make_shared<Chunk>();
-    copy->reserve(kMaxChunk);
-    copy->assign(chunks_[i]->begin(), chunks_[i]->end());
-    chunks_[i] = std::move(copy);
+TableSet::Group& TableSet::MutableGroup(size_t g) {
+  if (groups_[g].use_count() > 1) {
+    auto copy = std::make_shared<Group>();
+    copy->reserve(kMaxGroup);
+    copy->assign(groups_[g]->begin(), groups_[g]->end());
+    groups_[g] = std::move(copy);
   }
-  return *chunks_[i];
+  return *groups_[g];
+}
+
+TableSet::Chunk& TableSet::MutableChunk(Position p) {
+  std::shared_ptr<Chunk>& chunk = MutableGroup(p.group)[p.chunk];
+  if (chunk.use_count() > 1) {
+    auto copy = NewChunk();
+    copy->assign(chunk->begin(), chunk->end());
+    chunk = std::move(copy);
+  }
+  return *chunk;
+}
+
+void TableSet::InsertChunk(Position p, std::shared_ptr<Chunk> chunk) {
+  Group& group = MutableGroup(p.group);
+  if (group.size() < kMaxGroup) {
+    group.insert(group.begin() + p.chunk, std::move(chunk));
+    return;
+  }
+  auto tail = std::make_shared<Group>();
+  tail->reserve(kMaxGroup);
+  if (p.chunk == group.size() && p.group + 1 == groups_.size()) {
+    // Past the last chunk (numbers only grow): a new group, leaving this
+    // one full.
+    tail->push_back(std::move(chunk));
+    groups_.push_back(std::move(tail));
+    return;
+  }
+  // A full group in the middle: split it in two halves.
+  constexpr size_t kHalf = kMaxGroup / 2;
+  tail->assign(std::make_move_iterator(group.begin() + kHalf),
+               std::make_move_iterator(group.end()));
+  group.erase(group.begin() + kHalf, group.end());
+  if (p.chunk <= kHalf) {
+    group.insert(group.begin() + p.chunk, std::move(chunk));
+  } else {
+    tail->insert(tail->begin() + (p.chunk - kHalf), std::move(chunk));
+  }
+  groups_.insert(groups_.begin() + p.group + 1, std::move(tail));
 }
 
 void TableSet::Put(TableMeta table) {
-  if (chunks_.empty()) {  // Chunks are never empty: start one with it.
-    chunks_.push_back(std::make_shared<Chunk>());
-    chunks_.back()->reserve(kMaxChunk);
-    chunks_.back()->push_back(std::move(table));
-    ++size_;
+  if (groups_.empty()) {  // Chunks and groups are never empty.
+    auto chunk = NewChunk();
+    chunk->push_back(std::move(table));
+    auto group = std::make_shared<Group>();
+    group->reserve(kMaxGroup);
+    group->push_back(std::move(chunk));
+    groups_.push_back(std::move(group));
+    size_ = 1;
     return;
   }
-  const size_t i = ChunkFor(table.number);
-  Chunk& c = Mutable(i);
+  const Position p = ChunkFor(table.number);
+  Chunk& c = MutableChunk(p);
   auto it = std::lower_bound(c.begin(), c.end(), table.number, ByNumber);
   if (it != c.end() && it->number == table.number) {
     *it = std::move(table);
@@ -60,26 +115,25 @@ void TableSet::Put(TableMeta table) {
     c.insert(it, std::move(table));
     return;
   }
-  if (it == c.end() && i + 1 == chunks_.size()) {
+  if (it == c.end() && IsLastChunk(p)) {
     // Past the last table (the usual case: numbers only grow): a new
     // chunk, leaving this one full.
-    chunks_.push_back(std::make_shared<Chunk>());
-    chunks_.back()->reserve(kMaxChunk);
-    chunks_.back()->push_back(std::move(table));
+    auto chunk = NewChunk();
+    chunk->push_back(std::move(table));
+    InsertChunk({p.group, p.chunk + 1}, std::move(chunk));
     return;
   }
   // A full chunk in the middle: split it in two halves, each with exactly
   // the room it needs.
   const size_t at = it - c.begin();
-  auto tail = std::make_shared<Chunk>();
-  tail->reserve(kMaxChunk);
+  auto tail = NewChunk();
   tail->assign(std::make_move_iterator(c.begin() + kMaxChunk / 2),
                std::make_move_iterator(c.end()));
   c.erase(c.begin() + kMaxChunk / 2, c.end());
   Chunk& target = at <= kMaxChunk / 2 ? c : *tail;
   const size_t pos = at <= kMaxChunk / 2 ? at : at - kMaxChunk / 2;
   target.insert(target.begin() + pos, std::move(table));
-  chunks_.insert(chunks_.begin() + i + 1, std::move(tail));
+  InsertChunk({p.group, p.chunk + 1}, std::move(tail));
 }
 
 bool TableSet::Insert(TableMeta table) {
@@ -90,11 +144,14 @@ bool TableSet::Insert(TableMeta table) {
 
 bool TableSet::Erase(uint64_t number) {
   if (Find(number) == nullptr) return false;
-  const size_t i = ChunkFor(number);
-  Chunk& c = Mutable(i);
+  const Position p = ChunkFor(number);
+  Chunk& c = MutableChunk(p);
   c.erase(std::lower_bound(c.begin(), c.end(), number, ByNumber));
   --size_;
-  if (c.empty()) chunks_.erase(chunks_.begin() + i);
+  if (!c.empty()) return true;
+  Group& group = MutableGroup(p.group);
+  group.erase(group.begin() + p.chunk);
+  if (group.empty()) groups_.erase(groups_.begin() + p.group);
   return true;
 }
 

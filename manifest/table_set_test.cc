@@ -1,6 +1,8 @@
 #include "manifest/table_set.h"
 
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "testing/random.h"
@@ -51,6 +53,38 @@ TEST(TableSetTest, MatchesAMapUnderRandomChanges) {
     EXPECT_EQ(set.Find(4000), nullptr);
   }
   ExpectSame(set, model);
+}
+
+TEST(TableSetTest, ManyGroupsSplitAndShrinkAndCopiesStayIndependent) {
+  // Enough tables for many groups (a group holds up to 128 chunks of 64),
+  // inserted in random order so that full chunks and full groups split in
+  // the middle, then mostly erased so that chunks and groups empty out.
+  testing::Random rnd(11);
+  TableSet set;
+  std::map<uint64_t, uint64_t> model;
+  std::vector<std::pair<TableSet, std::map<uint64_t, uint64_t>>> copies;
+  for (int i = 0; i < 60000; ++i) {
+    const uint64_t n = 1 + rnd.Uniform(1 << 20);
+    set.Put(Table(n, i));
+    model[n] = i;
+    if (i % 20000 == 0) copies.emplace_back(set, model);
+  }
+  for (uint64_t n = (1 << 20) + 1; n < (1 << 20) + 30000; ++n) {
+    set.Put(Table(n, 1));  // Appended: fills groups at the end.
+    model[n] = 1;
+  }
+  copies.emplace_back(set, model);
+  ExpectSame(set, model);
+  std::vector<uint64_t> numbers;
+  for (const auto& [n, size] : model) numbers.push_back(n);
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    if (i % 10 != 0) {
+      ASSERT_TRUE(set.Erase(numbers[i]));
+      model.erase(numbers[i]);
+    }
+  }
+  ExpectSame(set, model);
+  for (const auto& [copy, copy_model] : copies) ExpectSame(copy, copy_model);
 }
 
 TEST(TableSetTest, CopiesShareChunksAndStayIndependent) {
