@@ -92,7 +92,25 @@ void TableSet::InsertChunk(Position p, std::shared_ptr<Chunk> chunk) {
   groups_.insert(groups_.begin() + p.group + 1, std::move(tail));
 }
 
+bool TableSet::Append(TableMeta& table) {
+  if (groups_.empty() || table.number <= MaxNumber()) return false;
+  // Past every live number, as when a snapshot is loaded or a flush adds a
+  // table: no search.
+  const Position last{groups_.size() - 1, groups_.back()->size() - 1};
+  Chunk& c = MutableChunk(last);
+  ++size_;
+  if (c.size() < kMaxChunk) {
+    c.push_back(std::move(table));
+    return true;
+  }
+  auto chunk = NewChunk();
+  chunk->push_back(std::move(table));
+  InsertChunk({last.group, last.chunk + 1}, std::move(chunk));
+  return true;
+}
+
 void TableSet::Put(TableMeta table) {
+  if (Append(table)) return;
   if (groups_.empty()) {  // Chunks and groups are never empty.
     auto chunk = NewChunk();
     chunk->push_back(std::move(table));
@@ -137,6 +155,7 @@ void TableSet::Put(TableMeta table) {
 }
 
 bool TableSet::Insert(TableMeta table) {
+  if (Append(table)) return true;
   if (Find(table.number) != nullptr) return false;
   Put(std::move(table));
   return true;

@@ -76,6 +76,9 @@ class TableSet {
            p.chunk + 1 == groups_[p.group]->size();
   }
   static std::shared_ptr<Chunk> NewChunk();
+  // Adds `table` (moving from it) if its number is past every live one;
+  // false, leaving it, otherwise.
+  bool Append(TableMeta& table);
 
   std::vector<std::shared_ptr<Group>> groups_;
   size_t size_ = 0;
