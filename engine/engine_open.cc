@@ -118,6 +118,9 @@ absl::Status Engine::OpenManifest() {
   // The background thread deletes superseded manifest generations, so a
   // checkpoint inside a flush's edit holds no unlink.
   mopts.defer_deletions = options_.background_work;
+  // Without a background thread the engine is deterministic, and so is
+  // the manifest: a due checkpoint runs in the edit that made it due.
+  mopts.background_checkpoints = options_.background_work;
   STRATA_ASSIGN_OR_RETURN(
       manifest_,
       manifest::Manifest::Open(fs_, io::JoinPath(dir_, kManifestDir), mopts));

@@ -21,48 +21,66 @@ bool LogIsEmpty(io::FileSystem* fs, const std::string& dir, uint64_t number) {
   return !(*reader)->Next(&record, &pos) && (*reader)->status().ok();
 }
 
-// Picks the snapshot to start from and the logs to replay after it.
+// Whether the newest log is one generation past the newest snapshot `g`
+// and holds edits: a checkpoint switched edits to it and did not install
+// its snapshot. An empty one is abandoned (out->abandoned_log).
+absl::StatusOr<bool> LogPastSnapshot(io::FileSystem* fs, const std::string& dir,
+                                     uint64_t g, Loaded* out) {
+  const Listing& l = out->listing;
+  if (l.logs.empty() || *l.logs.rbegin() <= g) return false;
+  const uint64_t newer = *l.logs.rbegin();
+  if (newer == g + 1 && LogIsEmpty(fs, dir, newer)) {
+    out->abandoned_log = newer;  // A checkpoint that made only its log.
+    return false;
+  }
+  if (newer == g + 1) return true;
+  return absl::DataLossError(absl::StrFormat(
+      "manifest: %s: log %s is newer than the newest snapshot %s by more "
+      "than one generation",
+      dir, wal::SegmentFileName(newer), SnapshotFileName(g)));
+}
+
+// Picks the snapshot to start from and the logs to replay after it, in a
+// chain: the newest snapshot (or, if it is damaged, the one before it) and
+// every log from there on. The snapshot of the generation recovery
+// continues in is rebuilt if it is damaged or was never installed.
 absl::Status ChooseStart(io::FileSystem* fs, const std::string& dir,
                          Loaded* out, std::vector<uint64_t>* logs,
                          uint64_t* rebuild_at) {
   const Listing& l = out->listing;
   const uint64_t g = *l.snapshots.rbegin();
-  if (!l.logs.empty() && *l.logs.rbegin() > g) {
-    const uint64_t newer = *l.logs.rbegin();
-    if (newer == g + 1 && LogIsEmpty(fs, dir, newer)) {
-      out->abandoned_log = newer;  // A checkpoint that did not complete.
-    } else {
-      return absl::DataLossError(absl::StrFormat(
-          "manifest: %s: log %s is newer than the newest snapshot %s and "
-          "holds edits",
-          dir, wal::SegmentFileName(newer), SnapshotFileName(g)));
-    }
+  STRATA_ASSIGN_OR_RETURN(const bool past, LogPastSnapshot(fs, dir, g, out));
+  out->generation = past ? g + 1 : g;
+  if (past) {
+    *rebuild_at = g + 1;
+    out->report.finished_checkpoint = true;
   }
-  out->generation = g;
   absl::StatusOr<State> newest = ReadSnapshot(fs, dir, g);
+  uint64_t start = g;
   if (newest.ok()) {
     out->state = *std::move(newest);
-    if (l.logs.count(g) > 0) logs->push_back(g);
-    return absl::OkStatus();
+  } else {
+    if (!absl::IsDataLoss(newest.status())) return newest.status();
+    const std::string error(newest.status().message());
+    if (g == 1 || l.snapshots.count(g - 1) == 0 || l.logs.count(g - 1) == 0) {
+      return absl::DataLossError(
+          absl::StrCat(error, "; no previous generation to recover from"));
+    }
+    absl::StatusOr<State> previous = ReadSnapshot(fs, dir, g - 1);
+    if (!previous.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          error,
+          "; and the previous generation's: ", previous.status().message()));
+    }
+    out->state = *std::move(previous);
+    out->report.used_previous_generation = true;
+    out->report.snapshot_error = error;
+    if (!past) *rebuild_at = g;
+    start = g - 1;
   }
-  if (!absl::IsDataLoss(newest.status())) return newest.status();
-  const std::string error(newest.status().message());
-  if (g == 1 || l.snapshots.count(g - 1) == 0 || l.logs.count(g - 1) == 0) {
-    return absl::DataLossError(
-        absl::StrCat(error, "; no previous generation to recover from"));
+  for (uint64_t log = start; log <= out->generation; ++log) {
+    if (l.logs.count(log) > 0) logs->push_back(log);
   }
-  absl::StatusOr<State> previous = ReadSnapshot(fs, dir, g - 1);
-  if (!previous.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        error,
-        "; and the previous generation's: ", previous.status().message()));
-  }
-  out->state = *std::move(previous);
-  logs->push_back(g - 1);
-  if (l.logs.count(g) > 0) logs->push_back(g);
-  out->report.used_previous_generation = true;
-  out->report.snapshot_error = error;
-  *rebuild_at = g;
   return absl::OkStatus();
 }
 

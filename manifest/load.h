@@ -38,6 +38,10 @@ struct RecoveryReport {
   // the damaged snapshot rewritten.
   bool used_previous_generation = false;
   std::string snapshot_error;
+  // A checkpoint had switched edits to the next log but not yet installed
+  // its snapshot: the logs were replayed in a chain from the snapshot
+  // before, and the missing snapshot written (docs/manifest_format.md).
+  bool finished_checkpoint = false;
   // Best effort only: what was lost after the longest consistent prefix.
   bool lost_data = false;
   std::string loss;
@@ -55,9 +59,12 @@ struct Listing {
 
 struct Loaded {
   Listing listing;
-  bool empty = false;       // No snapshot and no log: no manifest here.
-  uint64_t generation = 0;  // Of the newest snapshot.
-  State state;              // After every edit replayed.
+  bool empty = false;  // No snapshot and no log: no manifest here.
+  // The generation to continue in: of the newest snapshot, or of the log
+  // after it when a checkpoint did not install its snapshot (then
+  // rebuilt_snapshot is that snapshot's state).
+  uint64_t generation = 0;
+  State state;  // After every edit replayed.
   // The newest log's valid end, if it exists (where writing continues).
   std::optional<uint64_t> newest_log_end;
   // A log newer than every snapshot, holding no record: left by a crash

@@ -28,6 +28,14 @@ Manifest::Manifest(io::FileSystem* fs, std::string dir, ManifestOptions options)
     : fs_(fs), dir_(std::move(dir)), options_(options) {}
 
 Manifest::~Manifest() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+    checkpoint_cv_.SignalAll();
+  }
+  // A checkpoint under way is finished first (or fails); a crash instead
+  // would leave it to the next open (docs/manifest_format.md).
+  if (checkpointer_.joinable()) checkpointer_.join();
   MutexLock lock(&mu_);
   if (log_ != nullptr) log_->Close().IgnoreError();
 }
@@ -42,6 +50,9 @@ absl::StatusOr<std::unique_ptr<Manifest>> Manifest::Open(
   STRATA_RETURN_IF_ERROR(fs->CreateDir(m->dir_));
   STRATA_RETURN_IF_ERROR(fs->SyncDir(io::DirName(m->dir_)));
   STRATA_RETURN_IF_ERROR(m->Recover());
+  if (options.background_checkpoints) {
+    m->checkpointer_ = std::thread([raw = m.get()] { raw->CheckpointLoop(); });
+  }
   return m;
 }
 
@@ -75,7 +86,7 @@ absl::Status Manifest::StartFresh() {
   MutexLock lock(&mu_);
   log_ = std::move(log);
   stats_.log_bytes = log_->stats().segment_bytes;
-  generation_ = 1;
+  generation_ = snapshot_generation_ = 1;
   oldest_generation_ = 1;
   stats_.generation = 1;
   stats_.snapshot_bytes = size;
@@ -93,16 +104,24 @@ absl::Status Manifest::Recover() {
     STRATA_RETURN_IF_ERROR(
         WriteSnapshot(fs_, dir_, g, *loaded.rebuilt_snapshot).status());
   }
+  if (recovery_.lost_data) {
+    // Leave every file as found and continue in a new generation.
+    {
+      MutexLock lock(&mu_);
+      committed_ = loaded.state;
+      accepted_ = std::move(loaded.state);
+      generation_ = snapshot_generation_ = g;
+      stats_.generation = g;
+      checkpointing_ = true;
+      Publish();
+    }
+    return RunCheckpoint();
+  }
   MutexLock lock(&mu_);
   committed_ = loaded.state;
   accepted_ = std::move(loaded.state);
-  generation_ = g;
+  generation_ = snapshot_generation_ = g;
   stats_.generation = g;
-  if (recovery_.lost_data) {
-    // Leave every file as found and continue in a new generation.
-    checkpointing_ = true;
-    return CheckpointLocked();
-  }
   STRATA_ASSIGN_OR_RETURN(
       std::unique_ptr<wal::Writer> log,
       loaded.newest_log_end.has_value()
@@ -144,11 +163,14 @@ absl::StatusOr<uint64_t> Manifest::Apply(Edit edit) {
   std::string record;
   absl::string_view view;
   std::optional<wal::Writer::Ticket> ticket;
-  wal::Writer* log = nullptr;
+  // Held until the wait ends: a checkpoint may switch log_ meanwhile.
+  std::shared_ptr<wal::Writer> log;
   uint64_t sequence = 0;
   {
     MutexLock lock(&mu_);
-    while (checkpointing_) idle_cv_.Wait(&mu_);
+    // A checkpoint switching logs holds new edits for as long as the edits
+    // in flight take to commit (one group commit, at most).
+    while (switching_) idle_cv_.Wait(&mu_);
     if (!failure_.ok()) return failure_;
     STRATA_RETURN_IF_ERROR(Validate(accepted_, edit));
     edit.sequence = accepted_.last_sequence + 1;
@@ -164,16 +186,22 @@ absl::StatusOr<uint64_t> Manifest::Apply(Edit edit) {
     view = record;
     // Enqueued under mu_: log order is sequence order.
     ticket.emplace(log_->Enqueue(absl::MakeConstSpan(&view, 1)));
-    log = log_.get();
+    log = log_;
   }
   const absl::Status s = log->Wait(*std::move(ticket));
-
-  MutexLock lock(&mu_);
-  if (!s.ok()) {
-    DropFrom(sequence, s);
-    return s;
+  bool checkpoint_here = false;
+  {
+    MutexLock lock(&mu_);
+    if (!s.ok()) {
+      DropFrom(sequence, s);
+      return s;
+    }
+    CommitThrough(sequence);
+    checkpoint_here = std::exchange(checkpoint_inline_, false);
   }
-  CommitThrough(sequence);
+  // This edit is durable; a failed checkpoint stops the manifest and is
+  // seen by every later call.
+  if (checkpoint_here) RunCheckpoint().IgnoreError();
   return sequence;
 }
 
@@ -205,12 +233,16 @@ void Manifest::CommitThrough(uint64_t sequence) {
     stats_.log_bytes = log_->stats().segment_bytes;
     Publish();
   }
-  if (pending_.empty()) {
-    idle_cv_.SignalAll();
-    if (!checkpointing_ && CheckpointDue()) {
-      checkpointing_ = true;
-      // A failed checkpoint stops the manifest; this edit is durable.
-      CheckpointLocked().IgnoreError();
+  if (pending_.empty()) idle_cv_.SignalAll();
+  if (!checkpointing_ && failure_.ok() && CheckpointDue()) {
+    // Not this edit's cost: the checkpointer thread writes it while edits
+    // go on (or, without one, this caller once it has its result).
+    checkpointing_ = true;
+    if (options_.background_checkpoints) {
+      checkpoint_wanted_ = true;
+      checkpoint_cv_.Signal();
+    } else {
+      checkpoint_inline_ = true;
     }
   }
 }
@@ -223,64 +255,108 @@ bool Manifest::CheckpointDue() const {
 }
 
 absl::Status Manifest::Checkpoint() {
-  MutexLock lock(&mu_);
-  while (checkpointing_) idle_cv_.Wait(&mu_);
-  if (!failure_.ok()) return failure_;
-  checkpointing_ = true;
-  while (!pending_.empty()) idle_cv_.Wait(&mu_);
-  return CheckpointLocked();
+  {
+    MutexLock lock(&mu_);
+    while (checkpointing_) idle_cv_.Wait(&mu_);
+    if (!failure_.ok()) return failure_;
+    checkpointing_ = true;
+  }
+  return RunCheckpoint();
 }
 
-absl::Status Manifest::CheckpointLocked() {
-  if (!failure_.ok()) {
-    // The log failed while the edits before the checkpoint drained: the
-    // manifest is stopped, and a new generation would delete files.
-    checkpointing_ = false;
-    idle_cv_.SignalAll();
-    return failure_;
-  }
-  const uint64_t next = generation_ + 1;
-  // The snapshot is synced, then one directory sync makes its rename and
-  // the new log durable together; the log's header is synced with its
-  // first edit. Until the directory sync, a crash leaves generation `next`
-  // incomplete: no snapshot (the old generation rules), or a log without a
-  // snapshot, which holds no edit and is ignored.
-  wal::WriterOptions log_options = LogOptions();
-  log_options.durable_create = false;
-  absl::Status s;
-  absl::StatusOr<uint64_t> size =
-      WriteSnapshotFile(fs_, dir_, next, committed_);
-  absl::StatusOr<std::unique_ptr<wal::Writer>> log;
-  if (!size.ok()) {
-    s = size.status();
-  } else if (log = wal::Writer::Create(fs_, dir_, next, log_options);
-             !log.ok()) {
-    s = log.status();
-  } else if (s = InstallSnapshotFile(fs_, dir_, next); s.ok()) {
-    s = fs_->SyncDir(dir_);
-  }
-  if (s.ok()) {
-    // Every edit of the old log is synced: nothing is pending.
-    if (log_ != nullptr) log_->Close().IgnoreError();
-    log_ = *std::move(log);
-    generation_ = next;
-    stats_.generation = next;
-    stats_.log_bytes = log_->stats().segment_bytes;
-    stats_.snapshot_bytes = *size;
-    ++stats_.checkpoints;
-    if (options_.defer_deletions) {
-      if (next - 1 > oldest_generation_) obsolete_before_ = next - 1;
-    } else if (!recovery_.lost_data) {
-      DeleteGenerationsBefore(next - 1);
-      oldest_generation_ = next - 1;
+void Manifest::WaitForCheckpoints() {
+  MutexLock lock(&mu_);
+  while (checkpointing_ || checkpoint_wanted_) idle_cv_.Wait(&mu_);
+}
+
+void Manifest::CheckpointLoop() {
+  while (true) {
+    {
+      MutexLock lock(&mu_);
+      while (!checkpoint_wanted_ && !stopping_) checkpoint_cv_.Wait(&mu_);
+      if (!checkpoint_wanted_) return;
+      checkpoint_wanted_ = false;
     }
-  } else if (failure_.ok()) {
-    failure_ = s;
+    // A failed checkpoint stops the manifest: failure_ says why.
+    RunCheckpoint().IgnoreError();
   }
+}
+
+absl::Status Manifest::EndCheckpoint(absl::Status s) {
+  if (!s.ok() && failure_.ok()) failure_ = s;
   checkpointing_ = false;
   idle_cv_.SignalAll();
-  if (log_ != nullptr) Publish();
   return s;
+}
+
+absl::StatusOr<std::shared_ptr<const State>> Manifest::SwitchLog(
+    std::unique_ptr<wal::Writer> next_log, uint64_t next,
+    std::shared_ptr<wal::Writer>* old_log) {
+  MutexLock lock(&mu_);
+  // New edits wait; the edits in flight commit into the old log. Then
+  // the old log holds exactly the edits of the state to snapshot.
+  switching_ = true;
+  while (!pending_.empty() && failure_.ok()) idle_cv_.Wait(&mu_);
+  switching_ = false;
+  idle_cv_.SignalAll();
+  if (!failure_.ok()) {
+    // The old log failed: the new one holds no edit, and the next open
+    // deletes it.
+    return EndCheckpoint(failure_);
+  }
+  // Closed by the caller without the lock (or by the last Apply caller
+  // still returning from a wait on it).
+  *old_log = std::move(log_);
+  log_ = std::move(next_log);
+  generation_ = next;
+  stats_.generation = next;
+  stats_.log_bytes = log_->stats().segment_bytes;
+  return std::make_shared<const State>(committed_);
+}
+
+absl::Status Manifest::RunCheckpoint() {
+  uint64_t next;
+  {
+    MutexLock lock(&mu_);
+    if (!failure_.ok()) return EndCheckpoint(failure_);
+    next = generation_ + 1;
+  }
+  // 1. The next log, its header and directory entry durable before any
+  // edit is acknowledged from it.
+  absl::StatusOr<std::unique_ptr<wal::Writer>> log =
+      wal::Writer::Create(fs_, dir_, next, LogOptions());
+  if (!log.ok()) {
+    MutexLock lock(&mu_);
+    return EndCheckpoint(log.status());
+  }
+  // 2. Edits switch to it; the state as of the switch is the snapshot's.
+  std::shared_ptr<wal::Writer> old_log;
+  absl::StatusOr<std::shared_ptr<const State>> state =
+      SwitchLog(*std::move(log), next, &old_log);
+  if (!state.ok()) return state.status();
+  // Every edit in it is synced: nothing to report from closing it.
+  if (old_log != nullptr) old_log->Close().IgnoreError();
+  old_log.reset();
+  // 3. The snapshot, written and installed while edits commit into the new
+  // log: until it is installed, open replays the old generation's snapshot
+  // and both logs.
+  absl::StatusOr<uint64_t> size = WriteSnapshotFile(fs_, dir_, next, **state);
+  absl::Status s = size.status();
+  if (s.ok()) s = InstallSnapshotFile(fs_, dir_, next);
+  if (s.ok()) s = fs_->SyncDir(dir_);
+  MutexLock lock(&mu_);
+  if (!s.ok()) return EndCheckpoint(s);
+  snapshot_generation_ = next;
+  stats_.snapshot_bytes = *size;
+  ++stats_.checkpoints;
+  // 4. Generation next - 1 stays whole as the fallback; older ones go.
+  if (options_.defer_deletions) {
+    if (next - 1 > oldest_generation_) obsolete_before_ = next - 1;
+  } else if (!recovery_.lost_data) {
+    DeleteGenerationsBefore(next - 1);
+    oldest_generation_ = next - 1;
+  }
+  return EndCheckpoint(absl::OkStatus());
 }
 
 bool Manifest::has_obsolete_files() const {

@@ -29,6 +29,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -58,6 +59,12 @@ struct ManifestOptions {
   // much as writing it). Until then they are harmless: open ignores them
   // and deletes them.
   bool defer_deletions = false;
+  // Run automatic checkpoints on a thread the manifest owns, so that the
+  // edit that makes one due returns at once and edits keep committing while
+  // the snapshot is written. Off, the edit that makes a checkpoint due runs
+  // it before it returns — still without holding up other edits — which is
+  // deterministic, for tests and single-threaded owners.
+  bool background_checkpoints = true;
   // Open for inspection: load the state and change nothing on disk — no
   // directory, snapshot or log is created, no torn tail is cut, no file is
   // deleted. A directory holding no manifest is NotFound. Edits and
@@ -101,8 +108,11 @@ class Manifest {
   // long as they like without holding any lock of the manifest's.
   std::shared_ptr<const State> current() const;
 
-  // Writes a snapshot and starts a new generation now.
+  // Writes a snapshot and starts a new generation now (after any checkpoint
+  // under way). Edits go on committing meanwhile.
   [[nodiscard]] absl::Status Checkpoint();
+  // Returns once no checkpoint is under way or asked for.
+  void WaitForCheckpoints() ABSL_LOCKS_EXCLUDED(mu_);
 
   // OK, or the error that stopped the manifest (read_only: the
   // FailedPrecondition every change meets).
@@ -139,7 +149,21 @@ class Manifest {
   absl::Status StartFresh() ABSL_LOCKS_EXCLUDED(mu_);
   // options_.read_only: the state, and failure_ set to refuse every change.
   absl::Status LoadReadOnly() ABSL_LOCKS_EXCLUDED(mu_);
-  absl::Status CheckpointLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A checkpoint (checkpointing_ set by the caller): the next log made,
+  // edits switched to it, the snapshot of the state as of the switch
+  // written and installed, old generations deleted. Holds mu_ only to
+  // switch and to record the result; an edit waits at most for the edits in
+  // flight at the switch to commit.
+  absl::Status RunCheckpoint() ABSL_LOCKS_EXCLUDED(mu_);
+  // Switches edits to `next_log` once the edits in flight have committed;
+  // the state they make, and the old log in *old_log.
+  absl::StatusOr<std::shared_ptr<const State>> SwitchLog(
+      std::unique_ptr<wal::Writer> next_log, uint64_t next,
+      std::shared_ptr<wal::Writer>* old_log) ABSL_LOCKS_EXCLUDED(mu_);
+  // Ends a checkpoint; a failure stops the manifest. Returns `s`.
+  absl::Status EndCheckpoint(absl::Status s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The checkpointer thread: runs the checkpoints CommitThrough asks for.
+  void CheckpointLoop() ABSL_LOCKS_EXCLUDED(mu_);
   // Touches only files of generations no operation uses any more: needs
   // no lock.
   void DeleteGenerationsBefore(uint64_t generation);
@@ -162,12 +186,26 @@ class Manifest {
 
   mutable Mutex mu_;
   CondVar idle_cv_;  // Signaled when pending_ empties or a checkpoint ends.
-  std::unique_ptr<wal::Writer> log_ ABSL_GUARDED_BY(mu_);
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
-  State committed_ ABSL_GUARDED_BY(mu_);           // Durable edits, applied.
-  State accepted_ ABSL_GUARDED_BY(mu_);            // committed_ + pending_.
-  std::deque<Edit> pending_ ABSL_GUARDED_BY(mu_);  // Logged, not yet synced.
-  bool checkpointing_ ABSL_GUARDED_BY(mu_) = false;
+  // The log edits go to. Shared: an Apply waiting on it holds it across a
+  // checkpoint's switch to the next one.
+  std::shared_ptr<wal::Writer> log_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // log_'s.
+  // The newest installed snapshot: generation_, or generation_ - 1 while a
+  // checkpoint writes snapshot generation_.
+  uint64_t snapshot_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  State committed_ ABSL_GUARDED_BY(mu_);             // Durable edits, applied.
+  State accepted_ ABSL_GUARDED_BY(mu_);              // committed_ + pending_.
+  std::deque<Edit> pending_ ABSL_GUARDED_BY(mu_);    // Logged, not yet synced.
+  bool checkpointing_ ABSL_GUARDED_BY(mu_) = false;  // One at a time.
+  // A checkpoint is switching logs: new edits wait for pending_ to drain.
+  bool switching_ ABSL_GUARDED_BY(mu_) = false;
+  CondVar checkpoint_cv_;  // Wakes the checkpointer thread.
+  bool checkpoint_wanted_ ABSL_GUARDED_BY(mu_) = false;  // By the thread.
+  // Without background_checkpoints: the Apply that made a checkpoint due
+  // runs it once it has committed.
+  bool checkpoint_inline_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread checkpointer_;
   // With defer_deletions: generations before this one await
   // DeleteObsoleteFiles (0: none).
   uint64_t obsolete_before_ ABSL_GUARDED_BY(mu_) = 0;

@@ -218,6 +218,7 @@ TEST_F(ManifestTest, AutomaticCheckpointWhenTheLogOutgrowsItsThreshold) {
   auto m =
       Open({.checkpoint_log_bytes = 2000, .checkpoint_snapshot_ratio = 2.0});
   Populate(*m, 60);
+  m->WaitForCheckpoints();  // They run on the manifest's thread.
   EXPECT_GT(m->stats().checkpoints, 0u);
   EXPECT_GT(m->stats().generation, 1u);
   const State before = *m->current();
@@ -353,8 +354,10 @@ TEST_F(ManifestTest, CheckpointWaitingForAFailingEditRefuses) {
     if (std::exchange(held, true)) return;
     in_sync.set_value();
     released.wait();
+    // The checkpoint's own syncs (its next log) went by meanwhile: this
+    // one, the edit's, fails.
+    fs.FailNext(FsOp::kSync, EIO);
   });
-  fs.FailNext(FsOp::kSync, EIO);
   absl::Status edit, checkpoint;
   std::thread apply([&] { edit = m->UpdateLsn(5); });
   in_sync.get_future().wait();
