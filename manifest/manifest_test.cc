@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "encoding/tagged.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -373,6 +374,98 @@ TEST_F(ManifestTest, CheckpointWaitingForAFailingEditRefuses) {
   EXPECT_EQ(checkpoint, edit);
   EXPECT_EQ(m->stats().generation, generation);
   EXPECT_EQ(m->health(), edit);
+}
+
+// Holds the sync of the checkpoint's snapshot (a *.snapshot.tmp file) until
+// released; other syncs go through.
+class SnapshotSyncHold {
+ public:
+  explicit SnapshotSyncHold(FaultInjectionFileSystem* fs) : fs_(fs) {
+    released_ = release_.get_future().share();
+    fs_->SetSyncHook([this](const std::string& path) {
+      if (!absl::EndsWith(path, ".snapshot.tmp") || held_.exchange(true)) {
+        return;
+      }
+      in_sync_.set_value();
+      released_.wait();
+    });
+  }
+  ~SnapshotSyncHold() { fs_->SetSyncHook(nullptr); }
+  void WaitUntilHeld() { in_sync_.get_future().wait(); }
+  void Release() { release_.set_value(); }
+
+ private:
+  FaultInjectionFileSystem* const fs_;
+  std::atomic<bool> held_{false};
+  std::promise<void> in_sync_, release_;
+  std::shared_future<void> released_;
+};
+
+TEST_F(ManifestTest, EditsCommitWhileACheckpointWritesItsSnapshot) {
+  testing::MemFileSystem mem;
+  FaultInjectionFileSystem fs(&mem);
+  ASSERT_OK(fs.CreateDir("/db"));
+  auto m = *Manifest::Open(&fs, kDir);
+  Populate(*m, 20);
+  SnapshotSyncHold hold(&fs);
+  std::thread checkpointer([&] { EXPECT_OK(m->Checkpoint()); });
+  hold.WaitUntilHeld();
+  // The snapshot is being written: edits neither wait for it nor fail.
+  auto edits = std::async(std::launch::async, [&] {
+    for (uint64_t lsn = 1000; lsn < 1010; ++lsn) {
+      if (!m->UpdateLsn(lsn).ok()) return false;
+    }
+    return true;
+  });
+  ASSERT_EQ(edits.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+      << "edits waited for the snapshot";
+  EXPECT_TRUE(edits.get());
+  EXPECT_EQ(m->current()->last_lsn, 1009u);
+  EXPECT_EQ(m->stats().generation, 2u);   // The edits went to log 2...
+  EXPECT_EQ(m->stats().checkpoints, 0u);  // ...before snapshot 2 was in.
+  hold.Release();
+  checkpointer.join();
+  EXPECT_EQ(m->stats().checkpoints, 1u);
+  const State before = *m->current();
+  m.reset();
+  auto reopened = *Manifest::Open(&mem, kDir);
+  EXPECT_EQ(*reopened->current(), before);
+  EXPECT_FALSE(reopened->recovery().finished_checkpoint);
+}
+
+TEST_F(ManifestTest, ACrashBeforeTheSnapshotIsInstalledReplaysTheChain) {
+  testing::MemFileSystem mem;
+  FaultInjectionFileSystem fs(&mem);
+  ASSERT_OK(fs.CreateDir("/db"));
+  ASSERT_OK(fs.SyncDir("/"));
+  auto m = *Manifest::Open(&fs, kDir);
+  Populate(*m, 20);
+  SnapshotSyncHold hold(&fs);
+  std::thread checkpointer([&] { m->Checkpoint().IgnoreError(); });
+  hold.WaitUntilHeld();
+  ASSERT_OK(m->UpdateLsn(4242));  // Acknowledged, in log 2 only.
+  const State acked = *m->current();
+  ASSERT_OK(fs.SimulateCrash());  // Snapshot 2 was never synced.
+  hold.Release();
+  checkpointer.join();
+  m.reset();
+  EXPECT_THAT(*mem.ListDir(kDir), ::testing::Contains("000002.log"));
+  EXPECT_THAT(*mem.ListDir(kDir),
+              ::testing::Not(::testing::Contains("000002.snapshot")));
+
+  auto reopened = *Manifest::Open(&mem, kDir);
+  EXPECT_EQ(*reopened->current(), acked);
+  EXPECT_TRUE(reopened->recovery().finished_checkpoint);
+  EXPECT_FALSE(reopened->recovery().used_previous_generation);
+  EXPECT_EQ(reopened->recovery().generation, 2u);
+  // The missing snapshot was written; the next open starts from it.
+  EXPECT_THAT(*mem.ListDir(kDir), ::testing::Contains("000002.snapshot"));
+  ASSERT_OK(reopened->UpdateLsn(5000));
+  const State after = *reopened->current();
+  reopened.reset();
+  auto again = *Manifest::Open(&mem, kDir);
+  EXPECT_EQ(*again->current(), after);
+  EXPECT_FALSE(again->recovery().finished_checkpoint);
 }
 
 TEST_F(ManifestTest, FailedCheckpointStopsTheManifestAndKeepsItsState) {
