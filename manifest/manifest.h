@@ -11,8 +11,12 @@
 // Files, by generation G in one directory:
 //   NNNNNN.snapshot  the whole state when G began (its last edit sequence)
 //   NNNNNN.log       edits after it (a WAL segment numbered G)
-// A checkpoint writes snapshot G+1 (temp, sync, rename, directory sync),
-// starts log G+1, and only then deletes generation G-1: the previous
+// A checkpoint runs beside edits (on the manifest's own thread by
+// default): it makes log G+1 durable, switches edits to it once the edits
+// in flight have committed, then writes snapshot G+1 of the state at the
+// switch (temp, sync, rename, directory sync) without the lock, and only
+// then deletes generation G-1. Until snapshot G+1 is installed, open
+// replays snapshot G and logs G and G+1 as one chain. The previous
 // generation stays whole until the next one is, so a corrupt newest
 // snapshot is recovered from the one before it without losing an edit.
 //
