@@ -70,6 +70,9 @@ absl::Status Engine::Close() {
     if (wal_ != nullptr) s = wal_->Close();
   }
   if (manifest_ != nullptr) {
+    // A checkpoint the manifest's thread is writing ends first, so that the
+    // generations it supersedes are deleted below.
+    manifest_->WaitForCheckpoints();
     // A clean close leaves a long manifest log checkpointed, so the next
     // open reads a snapshot instead of replaying thousands of edits.
     if (health().ok() && manifest_->health().ok() &&

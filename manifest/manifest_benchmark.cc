@@ -3,8 +3,8 @@
 //    same framed bytes;
 //  - group commit with 1..16 threads;
 //  - Open time replaying 10k, 100k and 1M edits;
-//  - small-edit latency (p50, p99) from 4 threads at 10k, 100k and 1M live
-//    tables;
+//  - small-edit latency (p50, p99, max) from 4 threads at 10k, 100k and 1M
+//    live tables, and under checkpoints at 100k and 1M;
 //  - Checkpoint and open-from-snapshot with 10k, 100k and 1M live tables,
 //    next to a raw write+fsync of the snapshot's bytes, and the heap bytes
 //    per live table against its encoded size.
@@ -248,27 +248,37 @@ BENCHMARK(BM_RawWriteSyncSnapshotBytes)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// Edit latency by live-table count: 4 threads apply small edits to a
-// manifest holding `tables` live tables, with no checkpoint; p50 and p99
-// of one Apply, next to BM_RawGroupFdatasync/threads:4. An edit's work
-// must not grow with the table count.
+// Edit latency from 4 threads applying small edits, by live-table count,
+// with or without checkpoints: p50, p99 and max of one Apply. Arg 0: live
+// tables; arg 1: a checkpoint every that many edits (0: none), run by the
+// manifest's own thread as in production (the log threshold is set to that
+// many edits' bytes). Compare with BM_RawAppendFdatasync (one raw
+// append+fdatasync) and BM_RawGroupFdatasync/threads:4.
 std::unique_ptr<BenchDir> latency_dir;
 std::unique_ptr<Manifest> latency_manifest;
 Mutex latency_mu;
 std::vector<double> latencies_us;
 
-void BM_EditLatencyByTables(benchmark::State& state) {
+void BM_EditLatency(benchmark::State& state) {
+  const uint64_t tables = state.range(0);
+  const uint64_t every = state.range(1);
   if (state.thread_index() == 0) {
     latency_dir = std::make_unique<BenchDir>();
     {
       auto m = *Manifest::Open(io::PosixFileSystem(), latency_dir->manifest());
     }
     WriteSnapshot(io::PosixFileSystem(), latency_dir->manifest(), 1,
-                  StateWithTables(state.range(0)))
+                  StateWithTables(tables))
         .IgnoreError();
-    latency_manifest =
-        *Manifest::Open(io::PosixFileSystem(), latency_dir->manifest(),
-                        {.checkpoint_log_bytes = UINT64_MAX});
+    std::string record;
+    EncodeEdit(Edit{1000000, {manifest::SetVersion{3}}}, &record);
+    ManifestOptions options;
+    options.checkpoint_snapshot_ratio = 0;
+    options.checkpoint_log_bytes =
+        every == 0 ? UINT64_MAX
+                   : every * (wal::FragmentHeader::kSize + record.size());
+    latency_manifest = *Manifest::Open(io::PosixFileSystem(),
+                                       latency_dir->manifest(), options);
     latencies_us.clear();
   }
   std::vector<double> mine;
@@ -297,17 +307,26 @@ void BM_EditLatencyByTables(benchmark::State& state) {
       state.counters["p99_us"] = at(0.99);
       state.counters["max_us"] = latencies_us.back();
     }
+    latency_manifest->WaitForCheckpoints();
+    state.counters["checkpoints"] = latency_manifest->stats().checkpoints;
     latency_manifest.reset();
     latency_dir.reset();
   }
 }
-BENCHMARK(BM_EditLatencyByTables)
-    ->Arg(10000)
-    ->Arg(100000)
-    ->Arg(1000000)
-    ->ArgName("tables")
+// By table count, no checkpoint: an edit's cost must not grow with it.
+BENCHMARK(BM_EditLatency)
+    ->ArgsProduct({{10000, 100000, 1000000}, {0}})
+    ->ArgNames({"tables", "checkpoint_every"})
     ->Threads(4)
-    ->MinTime(2)
+    ->MinTime(3)
+    ->UseRealTime();
+// Under checkpoints, often enough that several run during the measurement.
+BENCHMARK(BM_EditLatency)
+    ->Args({100000, 2000})
+    ->Args({1000000, 4000})
+    ->ArgNames({"tables", "checkpoint_every"})
+    ->Threads(4)
+    ->MinTime(6)
     ->UseRealTime();
 
 void BM_OpenFromSnapshot(benchmark::State& state) {
