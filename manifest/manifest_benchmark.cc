@@ -281,23 +281,21 @@ void BM_EditLatency(benchmark::State& state) {
                                        latency_dir->manifest(), options);
     latencies_us.clear();
   }
-  std::vector<double> mine;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     if (!latency_manifest->SetVersion(state.thread_index()).ok()) {
       state.SkipWithError("apply failed");
     }
-    mine.push_back(std::chrono::duration<double, std::micro>(
-                       std::chrono::steady_clock::now() - start)
-                       .count());
-  }
-  {
+    const double us = std::chrono::duration<double, std::micro>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    // Recorded inside the loop: its end is a barrier, so every thread's
+    // figures are in when thread 0 reads them below.
     MutexLock lock(&latency_mu);
-    latencies_us.insert(latencies_us.end(), mine.begin(), mine.end());
+    latencies_us.push_back(us);
   }
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
-    // Every thread has added its figures: the loop ends at a barrier.
     std::sort(latencies_us.begin(), latencies_us.end());
     auto at = [](double q) {
       return latencies_us[static_cast<size_t>(q * (latencies_us.size() - 1))];

@@ -8,8 +8,10 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "benchmark/benchmark.h"
 #include "testing/bench_dir.h"
@@ -28,17 +30,28 @@ inline void RunRawAppendFdatasync(benchmark::State& state, size_t size) {
   }
   const std::string bytes(size, 'r');
   off_t offset = 0;
+  std::vector<double> us;  // Each round's latency: the device's spread.
   for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
     if (pwrite(fd, bytes.data(), bytes.size(), offset) !=
             static_cast<ssize_t>(bytes.size()) ||
         fdatasync(fd) != 0) {
       state.SkipWithError("pwrite/fdatasync failed");
       break;
     }
+    us.push_back(std::chrono::duration<double, std::micro>(
+                     std::chrono::steady_clock::now() - start)
+                     .count());
     offset += bytes.size();
   }
   close(fd);
   state.SetBytesProcessed(state.iterations() * bytes.size());
+  if (!us.empty()) {
+    std::sort(us.begin(), us.end());
+    state.counters["p50_us"] = us[us.size() / 2];
+    state.counters["p99_us"] = us[(us.size() - 1) * 99 / 100];
+    state.counters["max_us"] = us.back();
+  }
 }
 
 // The ceiling of group commit for a multithreaded benchmark (->Threads(n))
