@@ -391,6 +391,7 @@ absl::Status StateDecoder::Decode(absl::string_view piece, uint64_t offset) {
 }
 
 absl::Status StateDecoder::Finish(uint64_t end_offset) const {
+  state_->tables.EndBulkLoad();
   const State& state = *state_;
   if (!state.tables.empty() &&
       state.tables.MaxNumber() >= state.next_table_number) {

@@ -43,8 +43,11 @@ void EncodeState(const State& state, std::string* dst);
 class StateDecoder {
  public:
   // `state` and `what` must outlive the decoder.
+  // Tables go into `state` in bulk (TableSet::BeginBulkLoad) until Finish.
   StateDecoder(State* state, absl::string_view what, DecodeLimits limits = {})
-      : state_(state), what_(what), limits_(limits) {}
+      : state_(state), what_(what), limits_(limits) {
+    state_->tables.BeginBulkLoad();
+  }
   // Decodes the fields in `piece`, whose first byte is at `offset`.
   [[nodiscard]] absl::Status Decode(absl::string_view piece, uint64_t offset);
   // After the last piece, which ended at `end_offset`: the checks that

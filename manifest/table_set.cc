@@ -1,9 +1,58 @@
 #include "manifest/table_set.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 
 namespace strata::manifest {
+namespace internal {
+namespace {
+
+constexpr size_t kHugePage = size_t{2} << 20;
+constexpr size_t kRegionBytes = size_t{64} << 20;
+
+}  // namespace
+
+ChunkArena::~ChunkArena() {
+  for (const Region& r : regions_) munmap(r.base, r.size);
+}
+
+void* ChunkArena::Allocate(size_t bytes) {
+  bytes = (bytes + 15) & ~size_t{15};
+  if (regions_.empty() || regions_.back().size - regions_.back().used < bytes) {
+    const size_t size = std::max(kRegionBytes, bytes + kHugePage);
+    void* p = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    // Aligned to a huge page, so that every 2 MiB of it can be one.
+    char* base = static_cast<char*>(p);
+    const size_t skip =
+        (kHugePage - reinterpret_cast<uintptr_t>(base) % kHugePage) % kHugePage;
+    if (skip > 0) munmap(base, skip);
+    munmap(base + skip + size, kHugePage - skip);
+    base += skip;
+    // Advice only: without huge pages the region works all the same.
+    madvise(base, size, MADV_HUGEPAGE);
+    regions_.push_back({base, size, 0});
+  }
+  Region& r = regions_.back();
+  void* out = r.base + r.used;
+  r.used += bytes;
+  return out;
+}
+
+bool ChunkArena::Owns(const void* p) const {
+  const char* c = static_cast<const char*>(p);
+  for (const Region& r : regions_) {
+    if (c >= r.base && c < r.base + r.size) return true;
+  }
+  return false;
+}
+
+}  // namespace internal
+
 namespace {
 
 bool ByNumber(const TableMeta& t, uint64_t number) { return t.number < number; }
@@ -14,6 +63,10 @@ std::shared_ptr<TableSet::Chunk> TableSet::NewChunk() {
   auto chunk = std::make_shared<Chunk>();
   chunk->reserve(kMaxChunk);
   return chunk;
+}
+
+void TableSet::BeginBulkLoad() {
+  arena_ = std::make_shared<internal::ChunkArena>();
 }
 
 TableSet::Position TableSet::ChunkFor(uint64_t number) const {
@@ -103,7 +156,11 @@ bool TableSet::Append(TableMeta& table) {
     c.push_back(std::move(table));
     return true;
   }
-  auto chunk = NewChunk();
+  auto chunk = arena_ == nullptr
+                   ? NewChunk()
+                   : std::make_shared<Chunk>(
+                         internal::ChunkAllocator<TableMeta>(arena_));
+  chunk->reserve(kMaxChunk);
   chunk->push_back(std::move(table));
   InsertChunk({last.group, last.chunk + 1}, std::move(chunk));
   return true;
