@@ -336,8 +336,10 @@ void BM_OpenFromSnapshot(benchmark::State& state) {
   std::string encoded;
   EncodeState(full, &encoded);
   double heap_per_table = 0;
+  double arena_per_table = 0;
   for (auto _ : state) {
     const size_t before = mallinfo2().uordblks;
+    const size_t arena_before = internal::ChunkArena::MappedBytes();
     auto m = Manifest::Open(io::PosixFileSystem(), dir.manifest());
     if (!m.ok() || (*m)->current()->tables.size() != tables) {
       state.SkipWithError("open failed");
@@ -347,8 +349,13 @@ void BM_OpenFromSnapshot(benchmark::State& state) {
     // sharing their table chunks, plus the published copy: all one set.
     heap_per_table =
         static_cast<double>(mallinfo2().uordblks - before) / tables;
+    arena_per_table = static_cast<double>(internal::ChunkArena::MappedBytes() -
+                                          arena_before) /
+                      tables;
   }
+  // The tables' chunks are in the huge-page arena, the rest on the heap.
   state.counters["heap_bytes_per_table"] = heap_per_table;
+  state.counters["arena_bytes_per_table"] = arena_per_table;
   state.counters["encoded_bytes_per_table"] =
       static_cast<double>(encoded.size()) / tables;
   state.SetItemsProcessed(state.iterations() * tables);

@@ -6,6 +6,8 @@
 //
 // bazel run -c opt --config=opt //manifest:open_timing -- --make=1000000 /d/m
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +39,16 @@ TableMeta BenchTable(uint64_t number) {
   return t;
 }
 
+// The process's resident memory (/proc/self/statm), in bytes.
+uint64_t ResidentBytes() {
+  unsigned long size = 0, resident = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  if (std::fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
+  std::fclose(f);
+  return static_cast<uint64_t>(resident) * sysconf(_SC_PAGESIZE);
+}
+
 int Make(uint64_t tables, const std::string& dir) {
   strata::io::FileSystem* fs = strata::io::PosixFileSystem();
   {
@@ -63,6 +75,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: open_timing [--make=TABLES] DIR\n");
     return 2;
   }
+  const uint64_t rss_before = ResidentBytes();
   const auto start = std::chrono::steady_clock::now();
   auto m =
       strata::manifest::Manifest::Open(strata::io::PosixFileSystem(), argv[1]);
@@ -73,8 +86,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "open_timing: %s\n", m.status().ToString().c_str());
     return 1;
   }
-  std::printf("open: %.1f ms, %zu live tables\n", ms,
-              (*m)->current()->tables.size());
+  const size_t live = (*m)->current()->tables.size();
+  std::printf(
+      "open: %.1f ms, %zu live tables, %.1f resident bytes each\n", ms, live,
+      live == 0 ? 0.0
+                : static_cast<double>(ResidentBytes() - rss_before) / live);
   // Exit without freeing the state, as a benchmark of open alone.
   std::fflush(stdout);
   std::_Exit(0);

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <iterator>
 
@@ -13,10 +14,17 @@ namespace {
 constexpr size_t kHugePage = size_t{2} << 20;
 constexpr size_t kRegionBytes = size_t{64} << 20;
 
+std::atomic<uint64_t> handed_out{0};
+
 }  // namespace
 
+uint64_t ChunkArena::MappedBytes() { return handed_out.load(); }
+
 ChunkArena::~ChunkArena() {
-  for (const Region& r : regions_) munmap(r.base, r.size);
+  for (const Region& r : regions_) {
+    handed_out -= r.used;
+    munmap(r.base, r.size);
+  }
 }
 
 void* ChunkArena::Allocate(size_t bytes) {
@@ -40,6 +48,7 @@ void* ChunkArena::Allocate(size_t bytes) {
   Region& r = regions_.back();
   void* out = r.base + r.used;
   r.used += bytes;
+  handed_out += bytes;
   return out;
 }
 

@@ -43,6 +43,8 @@ class ChunkArena {
   // system refuses the memory (the caller then uses the heap).
   void* Allocate(size_t bytes);
   bool Owns(const void* p) const;
+  // Bytes handed out by every arena alive now, for benchmarks.
+  static uint64_t MappedBytes();
 
  private:
   struct Region {
