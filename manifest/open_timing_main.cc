@@ -15,29 +15,11 @@
 
 #include "absl/strings/numbers.h"
 #include "io/posix_file_system.h"
+#include "manifest/bench_state.h"
 #include "manifest/manifest.h"
 #include "manifest/snapshot.h"
 
 namespace {
-
-using strata::manifest::State;
-using strata::manifest::TableMeta;
-
-// The tables of //manifest:manifest_benchmark.
-TableMeta BenchTable(uint64_t number) {
-  TableMeta t;
-  t.number = number;
-  t.file_size = 64 << 20;
-  t.entries = 500000 + number;
-  t.tombstones = number % 100;
-  t.smallest_key = "user" + std::to_string(1000000000 + number * 37);
-  t.largest_key = "user" + std::to_string(1000000000 + number * 37 + 36);
-  t.smallest_lsn = number * 1000;
-  t.largest_lsn = number * 1000 + 999;
-  t.level = number % 4;
-  t.checksum = static_cast<uint32_t>(number * 2654435761u);
-  return t;
-}
 
 // The process's resident memory (/proc/self/statm), in bytes.
 uint64_t ResidentBytes() {
@@ -55,12 +37,11 @@ int Make(uint64_t tables, const std::string& dir) {
     auto m = strata::manifest::Manifest::Open(fs, dir);
     if (!m.ok()) return 1;
   }
-  State s;
-  s.last_sequence = 1;
-  s.active_wal = 1;
-  s.next_table_number = tables + 1;
-  for (uint64_t n = 1; n <= tables; ++n) s.tables.Put(BenchTable(n));
-  return strata::manifest::WriteSnapshot(fs, dir, 1, s).ok() ? 0 : 1;
+  return strata::manifest::WriteSnapshot(
+             fs, dir, 1, strata::manifest::StateWithTables(tables))
+                 .ok()
+             ? 0
+             : 1;
 }
 
 }  // namespace
