@@ -468,6 +468,52 @@ TEST_F(ManifestTest, ACrashBeforeTheSnapshotIsInstalledReplaysTheChain) {
   EXPECT_FALSE(again->recovery().finished_checkpoint);
 }
 
+TEST_F(ManifestTest, AChainFromAPreviousGenerationWhenTheSnapshotIsDamaged) {
+  testing::MemFileSystem mem;
+  FaultInjectionFileSystem fs(&mem);
+  ASSERT_OK(fs.CreateDir("/db"));
+  ASSERT_OK(fs.SyncDir("/"));
+  auto m = *Manifest::Open(&fs, kDir);
+  Populate(*m, 10);
+  ASSERT_OK(m->Checkpoint());  // Generation 2, complete.
+  ASSERT_OK(m->UpdateLsn(300));
+  SnapshotSyncHold hold(&fs);
+  std::thread checkpointer([&] { m->Checkpoint().IgnoreError(); });
+  hold.WaitUntilHeld();
+  ASSERT_OK(m->UpdateLsn(400));  // In log 3 only; snapshot 3 never lands.
+  const State acked = *m->current();
+  ASSERT_OK(fs.SimulateCrash());
+  hold.Release();
+  checkpointer.join();
+  m.reset();
+  // And snapshot 2 is damaged: the chain starts from snapshot 1.
+  const std::string path = std::string(kDir) + "/000002.snapshot";
+  std::string bytes = *io::ReadFileToString(&mem, path);
+  bytes[bytes.size() / 2] ^= 0x10;
+  ASSERT_OK(io::WriteFileSynced(&mem, path, bytes));
+
+  auto reopened = *Manifest::Open(&mem, kDir);
+  EXPECT_EQ(*reopened->current(), acked);
+  EXPECT_TRUE(reopened->recovery().finished_checkpoint);
+  EXPECT_TRUE(reopened->recovery().used_previous_generation);
+  EXPECT_EQ(reopened->recovery().generation, 3u);
+  EXPECT_EQ(reopened->recovery().snapshot_sequence, 0u);  // Snapshot 1.
+}
+
+TEST_F(ManifestTest, ALogMoreThanOneGenerationPastTheSnapshotIsDataLoss) {
+  {
+    auto m = Open();
+    Populate(*m, 3);
+  }
+  // A log numbered 3 beside snapshot 1: no checkpoint leaves that.
+  ASSERT_OK(io::WriteFileSynced(
+      &fs_, std::string(kDir) + "/000003.log",
+      *io::ReadFileToString(&fs_, std::string(kDir) + "/000001.log")));
+  EXPECT_THAT(Manifest::Open(&fs_, kDir).status(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("by more than one generation")));
+}
+
 TEST_F(ManifestTest, FailedCheckpointStopsTheManifestAndKeepsItsState) {
   for (FsOp op : {FsOp::kRename, FsOp::kDirSync, FsOp::kWrite, FsOp::kSync}) {
     SCOPED_TRACE(testing::FsOpName(op));
