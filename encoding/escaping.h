@@ -3,8 +3,8 @@
 //
 // Text: EscapeBytes. Printable ASCII (0x20..0x7e) stands for itself, except
 // the backslash and the double quote, which get a backslash before them;
-// every other byte is \xHH (two lowercase hex digits). So "é" (UTF-8 c3 a9) prints as \xc3\xa9, and the output is
-// ASCII whatever the bytes.
+// every other byte is \xHH (two lowercase hex digits). So "é" (UTF-8 c3 a9)
+// prints as \xc3\xa9, and the output is ASCII whatever the bytes.
 //
 // Hex: HexBytes / ParseHex, both ways, for --hex.
 //
