@@ -86,7 +86,7 @@ absl::Status Manifest::StartFresh() {
   MutexLock lock(&mu_);
   log_ = std::move(log);
   stats_.log_bytes = log_->stats().segment_bytes;
-  generation_ = snapshot_generation_ = 1;
+  generation_ = 1;
   oldest_generation_ = 1;
   stats_.generation = 1;
   stats_.snapshot_bytes = size;
@@ -110,7 +110,7 @@ absl::Status Manifest::Recover() {
       MutexLock lock(&mu_);
       committed_ = loaded.state;
       accepted_ = std::move(loaded.state);
-      generation_ = snapshot_generation_ = g;
+      generation_ = g;
       stats_.generation = g;
       checkpointing_ = true;
       Publish();
@@ -120,7 +120,7 @@ absl::Status Manifest::Recover() {
   MutexLock lock(&mu_);
   committed_ = loaded.state;
   accepted_ = std::move(loaded.state);
-  generation_ = snapshot_generation_ = g;
+  generation_ = g;
   stats_.generation = g;
   STRATA_ASSIGN_OR_RETURN(
       std::unique_ptr<wal::Writer> log,
@@ -311,7 +311,9 @@ absl::StatusOr<std::shared_ptr<const State>> Manifest::SwitchLog(
   generation_ = next;
   stats_.generation = next;
   stats_.log_bytes = log_->stats().segment_bytes;
-  return std::make_shared<const State>(committed_);
+  // Every commit publishes committed_: with nothing pending, the published
+  // state is the one to snapshot.
+  return current();
 }
 
 absl::Status Manifest::RunCheckpoint() {
@@ -346,7 +348,6 @@ absl::Status Manifest::RunCheckpoint() {
   if (s.ok()) s = fs_->SyncDir(dir_);
   MutexLock lock(&mu_);
   if (!s.ok()) return EndCheckpoint(s);
-  snapshot_generation_ = next;
   stats_.snapshot_bytes = *size;
   ++stats_.checkpoints;
   // 4. Generation next - 1 stays whole as the fallback; older ones go.

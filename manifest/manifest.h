@@ -193,10 +193,7 @@ class Manifest {
   // The log edits go to. Shared: an Apply waiting on it holds it across a
   // checkpoint's switch to the next one.
   std::shared_ptr<wal::Writer> log_ ABSL_GUARDED_BY(mu_);
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // log_'s.
-  // The newest installed snapshot: generation_, or generation_ - 1 while a
-  // checkpoint writes snapshot generation_.
-  uint64_t snapshot_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;     // log_'s.
   State committed_ ABSL_GUARDED_BY(mu_);             // Durable edits, applied.
   State accepted_ ABSL_GUARDED_BY(mu_);              // committed_ + pending_.
   std::deque<Edit> pending_ ABSL_GUARDED_BY(mu_);    // Logged, not yet synced.

@@ -125,7 +125,7 @@ std::optional<int> StartTool(int argc, char** argv, absl::string_view program,
 std::string PartDirectory(io::FileSystem* fs, const std::string& dir,
                           absl::string_view part) {
   const std::string inside = io::JoinPath(dir, part);
-  if (fs->ListDir(inside).ok()) return inside;
+  if (fs->FileExists(inside).ok()) return inside;
   return dir;
 }
 
