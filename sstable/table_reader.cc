@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "encoding/coding.h"
@@ -12,11 +13,11 @@
 namespace strata::sstable {
 
 absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
-    io::FileSystem* fs, std::string path) {
+    io::FileSystem* fs, std::string path, ReadCounters* counters) {
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> file,
                           fs->NewRandomAccessFile(path));
   std::unique_ptr<TableReader> table(
-      new TableReader(std::move(file), std::move(path)));
+      new TableReader(std::move(file), std::move(path), counters));
   const uint64_t size = table->file_->Size();
   const uint64_t footer_at = size < Footer::kSize ? 0 : size - Footer::kSize;
   char buf[Footer::kSize];
@@ -43,7 +44,72 @@ absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
   table->properties_.file_size = size;
   table->properties_.file_checksum = f.file_checksum;
   STRATA_RETURN_IF_ERROR(table->LoadIndex(f.index));
+  STRATA_RETURN_IF_ERROR(table->LoadExtras());
   return table;
+}
+
+absl::Status TableReader::LoadExtras() {
+  const TableProperties& p = properties_;
+  uint64_t expected = p.data_size;  // Where the next block must start.
+  const struct {
+    const char* name;
+    BlockHandle handle;
+  } extras[] = {
+      {"range-tombstone block",
+       {p.range_tombstones_offset, p.range_tombstones_size}},
+      {"filter block", {p.filter_offset, p.filter_size}},
+  };
+  std::string blocks[2];
+  for (size_t i = 0; i < 2; ++i) {
+    const BlockHandle h = extras[i].handle;
+    if (h.size == 0) continue;
+    if (h.offset != expected || !h.EndsBy(footer_.index.offset)) {
+      return absl::DataLossError(absl::StrFormat(
+          "sst: %s properties block at offset %d: the %s (%d+%d) is not "
+          "where it belongs (offset %d, before the index at %d)",
+          path_, footer_.properties.offset, extras[i].name, h.offset, h.size,
+          expected, footer_.index.offset));
+    }
+    STRATA_RETURN_IF_ERROR(ReadBlock(h, extras[i].name, &blocks[i]));
+    expected = h.end();
+  }
+  if (expected != footer_.index.offset) {
+    return absl::DataLossError(absl::StrFormat(
+        "sst: %s: the index block at offset %d does not follow the blocks "
+        "before it (they end at %d)",
+        path_, footer_.index.offset, expected));
+  }
+  if (p.range_tombstones_size != 0) {
+    std::vector<RangeTombstone> tombstones;
+    STRATA_RETURN_IF_ERROR(DecodeRangeTombstones(
+        blocks[0], absl::StrCat("sst: ", path_, " range-tombstone block"),
+        p.range_tombstones_offset, &tombstones));
+    if (tombstones.size() != p.range_tombstones) {
+      return absl::DataLossError(absl::StrFormat(
+          "sst: %s range-tombstone block at offset %d: %d tombstones, but "
+          "the properties say %d",
+          path_, p.range_tombstones_offset, tombstones.size(),
+          p.range_tombstones));
+    }
+    range_tombstones_ = TombstoneIndex(std::move(tombstones));
+  }
+  if (p.filter_size != 0) {
+    filter_.emplace();
+    STRATA_RETURN_IF_ERROR(BloomFilter::Parse(
+        std::move(blocks[1]), absl::StrCat(path_, " filter block"),
+        p.filter_offset, &*filter_));
+  }
+  return absl::OkStatus();
+}
+
+bool TableReader::MayContain(absl::string_view key) const {
+  return !filter_.has_value() || filter_->MayContain(KeyHash(key));
+}
+
+void TableReader::CountBlockRead() const {
+  if (counters_ != nullptr) {
+    counters_->data_blocks_read.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 absl::Status TableReader::ReadBlock(BlockHandle handle, absl::string_view name,
@@ -90,6 +156,7 @@ absl::Status TableReader::LoadIndex(BlockHandle handle) {
     }
     if (e.handle.offset != next_offset ||
         !e.handle.EndsBy(footer_.index.offset) ||
+        e.handle.end() > properties_.data_size ||
         (!index_.empty() &&
          CompareInternal(index_.back().last_key, index_.back().last_lsn,
                          e.last_key, e.last_lsn) >= 0)) {
@@ -102,13 +169,13 @@ absl::Status TableReader::LoadIndex(BlockHandle handle) {
     next_offset = e.handle.end();
     index_.push_back(std::move(e));
   }
-  if (next_offset != footer_.index.offset ||
+  if (next_offset != properties_.data_size ||
       index_.size() != properties_.data_blocks) {
     return absl::DataLossError(absl::StrFormat(
         "sst: %s index block at offset %d: %d data blocks ending at %d, but "
-        "the properties say %d blocks and the index starts at %d",
+        "the properties say %d blocks ending at %d",
         path_, handle.offset, index_.size(), next_offset,
-        properties_.data_blocks, footer_.index.offset));
+        properties_.data_blocks, properties_.data_size));
   }
   return absl::OkStatus();
 }
@@ -116,6 +183,7 @@ absl::Status TableReader::LoadIndex(BlockHandle handle) {
 absl::Status TableReader::ReadDataBlock(size_t i, std::string* contents,
                                         std::vector<Entry>* entries) const {
   const std::string name = absl::StrFormat("data block %d", i);
+  CountBlockRead();
   STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle, name, contents));
   entries->clear();
   const std::string what = absl::StrCat("sst: ", path_, " ", name);
@@ -149,12 +217,19 @@ size_t TableReader::FindBlock(absl::string_view key, uint64_t lsn) const {
 
 absl::StatusOr<std::optional<Found>> TableReader::Get(absl::string_view key,
                                                       uint64_t max_lsn) const {
+  if (!MayContain(key)) {
+    if (counters_ != nullptr) {
+      counters_->filter_skips.fetch_add(1, std::memory_order_relaxed);
+    }
+    return std::nullopt;
+  }
   const size_t i = FindBlock(key, max_lsn);
   if (i == index_.size()) return std::nullopt;
   // Decode only up to the first entry at or after (key, max_lsn); the
   // block's checksum was verified, and Verify() checks the order.
   std::string contents;
   const std::string name = absl::StrFormat("data block %d", i);
+  CountBlockRead();
   STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle, name, &contents));
   const std::string what = absl::StrCat("sst: ", path_, " ", name);
   Decoder in(contents, what, index_[i].handle.offset);
@@ -184,6 +259,12 @@ absl::Status TableReader::Verify() const {
       seen.smallest_key.assign(e.key.data(), e.key.size());
       seen.smallest_lsn = e.lsn;
     }
+    if (!MayContain(e.key)) {
+      return absl::DataLossError(absl::StrFormat(
+          "sst: %s filter block at offset %d: says key \"%s\" is absent, "
+          "but the table holds it",
+          path_, properties_.filter_offset, absl::CEscape(e.key)));
+    }
     ++seen.entries;
     if (e.kind == EntryKind::kDelete) ++seen.tombstones;
     seen.smallest_lsn = std::min(seen.smallest_lsn, e.lsn);
@@ -191,6 +272,18 @@ absl::Status TableReader::Verify() const {
     seen.largest_key.assign(e.key.data(), e.key.size());
   }
   if (!it.status().ok()) return it.status();
+  for (const RangeTombstone& t : range_tombstones_.tombstones()) {
+    if (seen.entries == 0 && seen.range_tombstones == 0) {
+      seen.smallest_key = t.start;
+      seen.largest_key = t.end;
+      seen.smallest_lsn = seen.largest_lsn = t.lsn;
+    }
+    ++seen.range_tombstones;
+    seen.smallest_key = std::min(seen.smallest_key, t.start);
+    seen.largest_key = std::max(seen.largest_key, t.end);
+    seen.smallest_lsn = std::min(seen.smallest_lsn, t.lsn);
+    seen.largest_lsn = std::max(seen.largest_lsn, t.lsn);
+  }
   const TableProperties& p = properties_;
   if (seen.entries != p.entries || seen.tombstones != p.tombstones ||
       seen.smallest_key != p.smallest_key ||

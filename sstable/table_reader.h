@@ -13,6 +13,7 @@
 #ifndef STRATA_SSTABLE_TABLE_READER_H_
 #define STRATA_SSTABLE_TABLE_READER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,8 +23,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "io/file_system.h"
+#include "sstable/bloom.h"
 #include "sstable/format.h"
 #include "sstable/properties.h"
+#include "sstable/range_tombstones.h"
 
 namespace strata::sstable {
 
@@ -36,16 +39,32 @@ struct Found {
 
 class TableIterator;
 
+// Counts of what reads cost, shared by the readers of one engine.
+struct ReadCounters {
+  std::atomic<uint64_t> data_blocks_read{0};
+  // Lookups the filter answered without reading a block.
+  std::atomic<uint64_t> filter_skips{0};
+};
+
 class TableReader {
  public:
+  // Reads the footer, properties, index, range-tombstone and filter
+  // blocks. `counters`, if set, must outlive the reader.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<TableReader>> Open(
-      io::FileSystem* fs, std::string path);
+      io::FileSystem* fs, std::string path, ReadCounters* counters = nullptr);
 
   const TableProperties& properties() const { return properties_; }
   const std::string& path() const { return path_; }
 
+  // The table's range tombstones (empty for a table without them).
+  const TombstoneIndex& range_tombstones() const { return range_tombstones_; }
+  // False only if the table holds no entry for `key` (its filter says so);
+  // true for a table without a filter.
+  bool MayContain(absl::string_view key) const;
+
   // The newest version of `key` whose LSN is at most `max_lsn` (a put or a
-  // tombstone), or nullopt if the table has none.
+  // tombstone), or nullopt if the table has none. The filter is checked
+  // first. Range tombstones are not applied: see range_tombstones().
   [[nodiscard]] absl::StatusOr<std::optional<Found>> Get(
       absl::string_view key, uint64_t max_lsn = UINT64_MAX) const;
 
@@ -64,8 +83,9 @@ class TableReader {
     BlockHandle handle;
   };
 
-  TableReader(std::unique_ptr<io::RandomAccessFile> file, std::string path)
-      : file_(std::move(file)), path_(std::move(path)) {}
+  TableReader(std::unique_ptr<io::RandomAccessFile> file, std::string path,
+              ReadCounters* counters)
+      : file_(std::move(file)), path_(std::move(path)), counters_(counters) {}
 
   absl::Status ReadBlock(BlockHandle handle, absl::string_view name,
                          std::string* contents) const;
@@ -74,6 +94,10 @@ class TableReader {
   absl::Status ReadDataBlock(size_t i, std::string* contents,
                              std::vector<Entry>* entries) const;
   absl::Status LoadIndex(BlockHandle handle);
+  // Reads the range-tombstone and filter blocks, checking that they lie,
+  // in that order, between the data blocks and the index.
+  absl::Status LoadExtras();
+  void CountBlockRead() const;
   // The first data block whose last entry sorts at or after (key, lsn).
   size_t FindBlock(absl::string_view key, uint64_t lsn) const;
 
@@ -82,6 +106,9 @@ class TableReader {
   Footer footer_;
   TableProperties properties_;
   std::vector<IndexEntry> index_;
+  ReadCounters* const counters_;
+  std::optional<BloomFilter> filter_;
+  TombstoneIndex range_tombstones_;
 };
 
 class TableIterator {

@@ -52,6 +52,10 @@ absl::Status TableWriter::Add(const Entry& entry) {
     props_.smallest_key.assign(entry.key.data(), entry.key.size());
     props_.smallest_lsn = props_.largest_lsn = entry.lsn;
   }
+  if (options_.bloom_bits_per_key != 0 &&
+      (props_.entries == 0 || entry.key != last_key_)) {
+    filter_.Add(KeyHash(entry.key));
+  }
   ++props_.entries;
   if (entry.kind == EntryKind::kDelete) ++props_.tombstones;
   props_.smallest_lsn = std::min(props_.smallest_lsn, entry.lsn);
@@ -61,6 +65,57 @@ absl::Status TableWriter::Add(const Entry& entry) {
   EncodeEntry(entry, &out_);
   if (out_.size() - block_start_ >= options_.block_size) return FlushBlock();
   return absl::OkStatus();
+}
+
+absl::Status TableWriter::AddRangeTombstone(absl::string_view start,
+                                            absl::string_view end,
+                                            uint64_t lsn) {
+  if (!status_.ok()) return status_;
+  if (finished_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("sst: ", path_, ": AddRangeTombstone after Finish"));
+  }
+  if (!(start < end)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("sst: %s: range tombstone [\"%s\", \"%s\") is empty",
+                        path_, absl::CEscape(start), absl::CEscape(end)));
+  }
+  range_tombstones_.push_back({std::string(start), std::string(end), lsn});
+  return absl::OkStatus();
+}
+
+void TableWriter::AppendRangeTombstonesAndFilter() {
+  if (!range_tombstones_.empty()) {
+    std::sort(range_tombstones_.begin(), range_tombstones_.end(),
+              RangeTombstoneBefore);
+    const bool had_entries = props_.entries != 0;
+    for (const RangeTombstone& t : range_tombstones_) {
+      if (!had_entries && &t == &range_tombstones_.front()) {
+        props_.smallest_key = t.start;
+        props_.largest_key = t.end;
+        props_.smallest_lsn = props_.largest_lsn = t.lsn;
+      }
+      props_.smallest_key = std::min(props_.smallest_key, t.start);
+      props_.largest_key = std::max(props_.largest_key, t.end);
+      props_.smallest_lsn = std::min(props_.smallest_lsn, t.lsn);
+      props_.largest_lsn = std::max(props_.largest_lsn, t.lsn);
+    }
+    std::string block;
+    EncodeRangeTombstones(range_tombstones_, &block);
+    BlockHandle handle;
+    AppendBlock(block, &handle);
+    props_.range_tombstones = range_tombstones_.size();
+    props_.range_tombstones_offset = handle.offset;
+    props_.range_tombstones_size = handle.size;
+  }
+  if (filter_.count() != 0) {
+    std::string block;
+    filter_.Finish(options_.bloom_bits_per_key, &block);
+    BlockHandle handle;
+    AppendBlock(block, &handle);
+    props_.filter_offset = handle.offset;
+    props_.filter_size = handle.size;
+  }
 }
 
 absl::Status TableWriter::Drain(bool force) {
@@ -114,6 +169,7 @@ absl::StatusOr<TableProperties> TableWriter::Finish() {
   props_.largest_key = last_key_;
   Footer footer;
   STRATA_RETURN_IF_ERROR(FlushBlock());
+  AppendRangeTombstonesAndFilter();
   AppendBlock(index_, &footer.index);
   std::string props;
   EncodeProperties(props_, &props);

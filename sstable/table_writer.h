@@ -13,18 +13,24 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "io/file_system.h"
+#include "sstable/bloom.h"
 #include "sstable/format.h"
 #include "sstable/properties.h"
+#include "sstable/range_tombstones.h"
 
 namespace strata::sstable {
 
 struct TableWriterOptions {
   // A data block is closed once its entries reach this many bytes.
   size_t block_size = 4096;
+  // Bits per key of the table's bloom filter (sstable/bloom.h); 0 writes
+  // no filter.
+  uint32_t bloom_bits_per_key = 10;
 };
 
 class TableWriter {
@@ -50,7 +56,16 @@ class TableWriter {
     return Add({key, lsn, EntryKind::kDelete, {}});
   }
 
-  // Writes the index, properties and footer, syncs and closes the file.
+  // Adds a tombstone for the keys in [start, end) older than `lsn`, in any
+  // order relative to Add(). InvalidArgument unless start < end.
+  [[nodiscard]] absl::Status AddRangeTombstone(absl::string_view start,
+                                               absl::string_view end,
+                                               uint64_t lsn);
+  // Records when the table was written (TableProperties::created_micros).
+  void set_created_micros(int64_t micros) { props_.created_micros = micros; }
+
+  // Writes the range-tombstone, filter, index and properties blocks and the
+  // footer, syncs and closes the file.
   // Returns what the manifest records about the table.
   [[nodiscard]] absl::StatusOr<TableProperties> Finish();
 
@@ -65,6 +80,9 @@ class TableWriter {
   absl::Status FlushBlock();
   // Appends a whole block (contents and trailer) to out_.
   void AppendBlock(absl::string_view contents, BlockHandle* handle);
+  // Notes the range tombstones in the key and LSN ranges of props_ and
+  // appends their block and the filter block.
+  void AppendRangeTombstonesAndFilter();
   // Hands out_ to the file once it holds kWriteChunk bytes (or `force`).
   absl::Status Drain(bool force);
 
@@ -86,6 +104,8 @@ class TableWriter {
   uint64_t offset_ = 0;    // Bytes handed to the file; out_ follows.
   uint32_t file_crc_ = 0;  // Unmasked CRC32C of the bytes handed over.
   TableProperties props_;
+  std::vector<RangeTombstone> range_tombstones_;
+  BloomFilterBuilder filter_;
 };
 
 // Renames the finished table at `temp_path` to `final_path` and syncs the
