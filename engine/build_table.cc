@@ -13,8 +13,10 @@ manifest::TableMeta MetaFromProperties(uint64_t number,
   manifest::TableMeta t;
   t.number = number;
   t.file_size = p.file_size;
-  t.entries = p.entries;
-  t.tombstones = p.tombstones;
+  // Range tombstones count as entries and as tombstones: what tombstone
+  // compaction weighs (engine/compaction.h).
+  t.entries = p.entries + p.range_tombstones;
+  t.tombstones = p.tombstones + p.range_tombstones;
   t.smallest_key = p.smallest_key;
   t.largest_key = p.largest_key;
   t.smallest_lsn = p.smallest_lsn;
@@ -26,11 +28,28 @@ manifest::TableMeta MetaFromProperties(uint64_t number,
 
 TableBuilder::TableBuilder(io::FileSystem* fs, std::string sst_dir,
                            sstable::TableWriterOptions table,
-                           CompactionOptions tiers)
+                           CompactionOptions tiers, ClockFn now_micros)
     : fs_(fs),
       sst_dir_(std::move(sst_dir)),
       table_(std::move(table)),
-      tiers_(tiers) {}
+      tiers_(tiers),
+      now_micros_(std::move(now_micros)) {}
+
+void TableBuilder::Stamp(sstable::TableWriter* writer) const {
+  if (now_micros_) writer->set_created_micros(now_micros_());
+}
+
+absl::Status AddMemTable(const MemTable& mem, sstable::TableWriter* writer) {
+  absl::Status s;
+  mem.ForEach([&](const sstable::Entry& e) {
+    if (s.ok()) s = writer->Add(e);
+  });
+  STRATA_RETURN_IF_ERROR(s);
+  for (const sstable::RangeTombstone& t : mem.RangeTombstones(UINT64_MAX)) {
+    STRATA_RETURN_IF_ERROR(writer->AddRangeTombstone(t.start, t.end, t.lsn));
+  }
+  return absl::OkStatus();
+}
 
 std::string TableBuilder::TablePath(uint64_t number) const {
   return io::JoinPath(sst_dir_, sstable::TableFileName(number));
@@ -38,7 +57,11 @@ std::string TableBuilder::TablePath(uint64_t number) const {
 
 absl::StatusOr<std::unique_ptr<sstable::TableWriter>> TableBuilder::Create(
     uint64_t number) const {
-  return sstable::TableWriter::Create(fs_, TablePath(number), table_);
+  STRATA_ASSIGN_OR_RETURN(
+      std::unique_ptr<sstable::TableWriter> writer,
+      sstable::TableWriter::Create(fs_, TablePath(number), table_));
+  Stamp(writer.get());
+  return writer;
 }
 
 absl::StatusOr<manifest::TableMeta> TableBuilder::Finish(
@@ -58,11 +81,8 @@ absl::StatusOr<manifest::TableMeta> TableBuilder::FromMemTable(
       entry_durable ? sstable::TableWriter::Create(std::move(made_ahead),
                                                    TablePath(number), table_)
                     : Create(number));
-  absl::Status s;
-  mem.ForEach([&](const sstable::Entry& e) {
-    if (s.ok()) s = writer->Add(e);
-  });
-  STRATA_RETURN_IF_ERROR(s);
+  Stamp(writer.get());
+  STRATA_RETURN_IF_ERROR(AddMemTable(mem, writer.get()));
   return Finish(number, writer.get(), entry_durable);
 }
 

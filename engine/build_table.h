@@ -15,6 +15,7 @@
 #define STRATA_ENGINE_BUILD_TABLE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,13 +34,24 @@ manifest::TableMeta MetaFromProperties(uint64_t number,
                                        const sstable::TableProperties& p,
                                        uint32_t level);
 
+// Writes every entry and range tombstone of `mem` to `writer`.
+[[nodiscard]] absl::Status AddMemTable(const MemTable& mem,
+                                       sstable::TableWriter* writer);
+
 class TableBuilder {
  public:
-  // `fs` must outlive this object.
+  // Microseconds since the Unix epoch.
+  using ClockFn = std::function<int64_t()>;
+
+  // `fs` must outlive this object. Tables are stamped with `now_micros()`
+  // (TableProperties::created_micros) unless it is empty.
   TableBuilder(io::FileSystem* fs, std::string sst_dir,
-               sstable::TableWriterOptions table, CompactionOptions tiers);
+               sstable::TableWriterOptions table, CompactionOptions tiers,
+               ClockFn now_micros = {});
 
   std::string TablePath(uint64_t number) const;
+  // The builder's clock (0 if it has none).
+  int64_t Now() const { return now_micros_ ? now_micros_() : 0; }
 
   // A writer for a new table `number`, in a file it creates.
   [[nodiscard]] absl::StatusOr<std::unique_ptr<sstable::TableWriter>> Create(
@@ -61,6 +73,9 @@ class TableBuilder {
   const std::string sst_dir_;
   const sstable::TableWriterOptions table_;
   const CompactionOptions tiers_;
+  const ClockFn now_micros_;
+
+  void Stamp(sstable::TableWriter* writer) const;
 };
 
 }  // namespace strata::engine

@@ -4,6 +4,7 @@
 
 #include "engine/merging_iterator.h"
 #include "io/status_macros.h"
+#include "sstable/range_tombstones.h"
 
 namespace strata::engine {
 namespace {
@@ -19,13 +20,15 @@ std::set<uint64_t> NumbersOf(const std::vector<manifest::TableMeta>& tables) {
 CompactionJob::CompactionJob(io::FileSystem* fs, TableCache* tables,
                              TableNumbers* numbers, const TableBuilder* builder,
                              const manifest::State& state,
-                             std::vector<manifest::TableMeta> inputs)
+                             std::vector<manifest::TableMeta> inputs,
+                             std::vector<uint64_t> snapshots)
     : fs_(fs),
       tables_(tables),
       numbers_(numbers),
       builder_(builder),
       outside_(state, NumbersOf(inputs)),
       inputs_(std::move(inputs)),
+      snapshots_(std::move(snapshots)),
       input_numbers_(NumbersOf(inputs_)) {}
 
 absl::Status CompactionJob::Failed(Failure failure, absl::Status status) {
@@ -33,16 +36,20 @@ absl::Status CompactionJob::Failed(Failure failure, absl::Status status) {
   return status;
 }
 
+absl::Status CompactionJob::OpenOutput() {
+  if (writer_ != nullptr) return absl::OkStatus();
+  absl::StatusOr<uint64_t> n = numbers_->Next();
+  if (!n.ok()) return output_status_ = n.status();
+  output_number_ = *n;
+  absl::StatusOr<std::unique_ptr<sstable::TableWriter>> w =
+      builder_->Create(output_number_);
+  if (!w.ok()) return output_status_ = w.status();
+  writer_ = *std::move(w);
+  return absl::OkStatus();
+}
+
 absl::Status CompactionJob::Emit(const sstable::Entry& e) {
-  if (writer_ == nullptr) {  // Created on the first entry kept.
-    absl::StatusOr<uint64_t> n = numbers_->Next();
-    if (!n.ok()) return output_status_ = n.status();
-    output_number_ = *n;
-    absl::StatusOr<std::unique_ptr<sstable::TableWriter>> w =
-        builder_->Create(output_number_);
-    if (!w.ok()) return output_status_ = w.status();
-    writer_ = *std::move(w);
-  }
+  STRATA_RETURN_IF_ERROR(OpenOutput());
   if (progress_ && ++emitted_ % 65536 == 0) {
     progress_(emitted_, input_entries_);
   }
@@ -51,18 +58,30 @@ absl::Status CompactionJob::Emit(const sstable::Entry& e) {
 
 absl::Status CompactionJob::Run() {
   std::vector<std::unique_ptr<EntryIterator>> children;
+  std::vector<sstable::RangeTombstone> ranges;
   for (const manifest::TableMeta& t : inputs_) {
     input_entries_ += t.entries;
     absl::StatusOr<std::shared_ptr<const sstable::TableReader>> table =
         tables_->Get(t.number);
     if (!table.ok()) return Failed(Failure::kInput, table.status());
+    const auto& mine = (*table)->range_tombstones().tombstones();
+    ranges.insert(ranges.end(), mine.begin(), mine.end());
     children.push_back(NewTableIterator(*std::move(table)));
   }
+  const sstable::TombstoneIndex range_index(std::move(ranges));
+  const MergeRules rules{&outside_, snapshots_, &range_index};
   std::unique_ptr<EntryIterator> merged =
       NewMergingIterator(std::move(children));
-  const absl::Status merge =
-      MergeForCompaction(merged.get(), outside_,
-                         [this](const sstable::Entry& e) { return Emit(e); });
+  absl::Status merge = MergeForCompaction(
+      merged.get(), rules, [this](const sstable::Entry& e) { return Emit(e); });
+  for (const sstable::RangeTombstone& t : KeptRangeTombstones(rules)) {
+    if (!merge.ok()) break;
+    merge = OpenOutput();
+    if (merge.ok()) {
+      merge = output_status_ =
+          writer_->AddRangeTombstone(t.start, t.end, t.lsn);
+    }
+  }
   if (!merge.ok() && !output_status_.ok()) {
     return Failed(Failure::kOutput, merge);
   }

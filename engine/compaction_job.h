@@ -33,10 +33,12 @@ class CompactionJob {
   enum class Failure { kNone, kInput, kOutput };
 
   // Merges `inputs`, judging which tombstones may go against the tables of
-  // `state` outside them. Every pointer must outlive the job.
+  // `state` outside them, and keeping every version the snapshots at
+  // `snapshots` (ascending LSNs) see. Every pointer must outlive the job.
   CompactionJob(io::FileSystem* fs, TableCache* tables, TableNumbers* numbers,
                 const TableBuilder* builder, const manifest::State& state,
-                std::vector<manifest::TableMeta> inputs);
+                std::vector<manifest::TableMeta> inputs,
+                std::vector<uint64_t> snapshots = {});
 
   // Merges the inputs and writes, finishes and syncs the output. On error,
   // failure() says which side failed; an unfinished output is removed when
@@ -55,6 +57,8 @@ class CompactionJob {
   manifest::Edit edit() const;
 
  private:
+  // Creates the output on the first thing kept.
+  absl::Status OpenOutput();
   absl::Status Emit(const sstable::Entry& e);
   absl::Status Failed(Failure failure, absl::Status status);
 
@@ -64,6 +68,7 @@ class CompactionJob {
   const TableBuilder* const builder_;
   const OutsideTables outside_;
   const std::vector<manifest::TableMeta> inputs_;
+  const std::vector<uint64_t> snapshots_;
   std::set<uint64_t> input_numbers_;
 
   Failure failure_ = Failure::kNone;

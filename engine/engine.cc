@@ -7,8 +7,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "engine/compaction_job.h"
 #include "engine/db_dir.h"
+#include "engine/db_iterator.h"
 #include "engine/merging_iterator.h"
 #include "engine/recovery.h"
 #include "io/status_macros.h"
@@ -24,8 +27,11 @@ Engine::Engine(io::FileSystem* fs, std::string dir, EngineOptions options)
       wal_dir_(io::JoinPath(dir_, kWalDir)),
       sst_dir_(io::JoinPath(dir_, kSstDir)),
       options_(std::move(options)),
-      tables_(fs, sst_dir_),
-      builder_(fs, sst_dir_, options_.table, options_.compaction),
+      tables_(fs, sst_dir_, &read_counters_),
+      builder_(
+          fs, sst_dir_, options_.table, options_.compaction,
+          options_.now_micros ? options_.now_micros
+                              : [] { return absl::ToUnixMicros(absl::Now()); }),
       versions_([this](const std::vector<uint64_t>& numbers) {
         DeleteTables(numbers);
       }) {}
@@ -44,6 +50,13 @@ absl::Status Engine::Delete(absl::string_view key) {
   return Write(batch);
 }
 
+absl::Status Engine::DeleteRange(absl::string_view start,
+                                 absl::string_view end) {
+  WriteBatch batch;
+  batch.DeleteRange(start, end);
+  return Write(batch);
+}
+
 absl::Status Engine::CheckWritable() const {
   if (options_.read_only) {
     return absl::FailedPreconditionError(
@@ -56,6 +69,7 @@ absl::Status Engine::CheckWritable() const {
 
 absl::Status Engine::Write(const WriteBatch& batch) {
   if (batch.empty()) return absl::OkStatus();
+  STRATA_RETURN_IF_ERROR(batch.Validate());
   std::string record;
   absl::string_view records[1];
   uint64_t last;
@@ -160,10 +174,11 @@ absl::Status Engine::health() const {
 
 // ---------------------------------------------------------------- Reads
 
-Engine::ReadView Engine::TakeReadView() const {
+Engine::ReadView Engine::TakeReadView(const ReadOptions& options) const {
   ReadView view;
   MutexLock lock(&mu_);
-  view.lsn = visible_lsn_;
+  view.lsn =
+      options.snapshot != nullptr ? options.snapshot->lsn() : visible_lsn_;
   view.mem = mem_;
   for (auto it = frozen_.rbegin(); it != frozen_.rend(); ++it) {
     view.frozen.push_back(it->mem);
@@ -172,78 +187,141 @@ Engine::ReadView Engine::TakeReadView() const {
   return view;
 }
 
+const Snapshot* Engine::GetSnapshot() {
+  MutexLock lock(&mu_);
+  snapshots_.insert(visible_lsn_);
+  return new Snapshot(visible_lsn_);
+}
+
+void Engine::ReleaseSnapshot(const Snapshot* snapshot) {
+  if (snapshot == nullptr) return;
+  {
+    MutexLock lock(&mu_);
+    auto it = snapshots_.find(snapshot->lsn());
+    if (it != snapshots_.end()) snapshots_.erase(it);
+  }
+  delete snapshot;
+}
+
+std::vector<uint64_t> Engine::SnapshotLsns() const {
+  MutexLock lock(&mu_);
+  return std::vector<uint64_t>(snapshots_.begin(), snapshots_.end());
+}
+
 absl::StatusOr<std::string> Engine::Get(absl::string_view key) const {
-  const ReadView view = TakeReadView();
+  return Get(ReadOptions(), key);
+}
+
+absl::StatusOr<std::string> Engine::Get(const ReadOptions& options,
+                                        absl::string_view key) const {
+  const ReadView view = TakeReadView(options);
   if (view.version == nullptr) {
     return absl::FailedPreconditionError("engine: closed");
   }
-  std::optional<sstable::Found> found = view.mem->Get(key, view.lsn);
-  for (size_t i = 0; !found.has_value() && i < view.frozen.size(); ++i) {
-    found = view.frozen[i]->Get(key, view.lsn);
+  // Memtables newest first: each holds only writes newer than the next
+  // one's and every table's, so the first version found is the newest.
+  std::optional<sstable::Found> found;
+  uint64_t covering = 0;
+  for (size_t i = 0; i <= view.frozen.size() && !found.has_value(); ++i) {
+    const MemTable& mem = i == 0 ? *view.mem : *view.frozen[i - 1];
+    covering = std::max(covering, mem.MaxCoveringTombstone(key, view.lsn));
+    found = mem.Get(key, view.lsn);
   }
   if (!found.has_value()) {
-    STRATA_ASSIGN_OR_RETURN(found, GetFromTables(view, key));
+    STRATA_RETURN_IF_ERROR(GetFromTables(view, key, &found, &covering));
   }
-  if (!found.has_value() || found->kind == sstable::EntryKind::kDelete) {
+  if (!found.has_value() || found->kind != sstable::EntryKind::kPut ||
+      covering > found->lsn) {
     return absl::NotFoundError(
         absl::StrCat("engine: no key \"", absl::CHexEscape(key), "\""));
   }
   return std::move(found->value);
 }
 
-absl::StatusOr<std::optional<sstable::Found>> Engine::GetFromTables(
-    const ReadView& view, absl::string_view key) const {
+absl::Status Engine::GetFromTables(const ReadView& view, absl::string_view key,
+                                   std::optional<sstable::Found>* found,
+                                   uint64_t* covering) const {
   // Size-tiered tables overlap: the newest version is the one with the
-  // largest LSN among every table whose range holds the key.
-  std::optional<sstable::Found> best;
-  for (const manifest::TableMeta* t :
-       TablesHolding(*view.version->state, key)) {
-    if (best.has_value() && t->largest_lsn < best->lsn) break;
+  // largest LSN among every table whose range holds the key. A table whose
+  // LSNs are all below what is already known cannot change the answer.
+  for (const manifest::TableMeta* t : view.version->index.Holding(key)) {
+    const uint64_t known =
+        std::max(found->has_value() ? (*found)->lsn : 0, *covering);
+    if (t->largest_lsn < known) break;
     STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const sstable::TableReader> table,
                             tables_.Get(t->number));
-    STRATA_ASSIGN_OR_RETURN(std::optional<sstable::Found> found,
+    *covering = std::max(*covering,
+                         table->range_tombstones().MaxCovering(key, view.lsn));
+    STRATA_ASSIGN_OR_RETURN(std::optional<sstable::Found> in_table,
                             table->Get(key, view.lsn));
-    if (found.has_value() && (!best.has_value() || found->lsn > best->lsn)) {
-      best = std::move(found);
+    if (in_table.has_value() &&
+        (!found->has_value() || in_table->lsn > (*found)->lsn)) {
+      *found = std::move(in_table);
     }
   }
-  return best;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const sstable::TombstoneIndex>>
+Engine::TableTombstones(const Version& version) const {
+  MutexLock lock(&version.tombstones_mu);
+  if (version.tombstones != nullptr) return version.tombstones;
+  std::vector<sstable::RangeTombstone> all;
+  absl::Status status;
+  version.state->tables.ForEach([&](const manifest::TableMeta& t) {
+    // Range tombstones count as tombstones: a table with none has none.
+    if (!status.ok() || t.tombstones == 0) return;
+    absl::StatusOr<std::shared_ptr<const sstable::TableReader>> table =
+        tables_.Get(t.number);
+    if (!table.ok()) {
+      status = table.status();
+      return;
+    }
+    const auto& mine = (*table)->range_tombstones().tombstones();
+    all.insert(all.end(), mine.begin(), mine.end());
+  });
+  STRATA_RETURN_IF_ERROR(status);
+  version.tombstones =
+      std::make_shared<const sstable::TombstoneIndex>(std::move(all));
+  return version.tombstones;
+}
+
+std::unique_ptr<Iterator> Engine::NewIterator(
+    const ReadOptions& options) const {
+  ReadView view = TakeReadView(options);
+  if (view.version == nullptr) {
+    return std::make_unique<Iterator>(
+        absl::FailedPreconditionError("engine: closed"));
+  }
+  absl::StatusOr<std::shared_ptr<const sstable::TombstoneIndex>> in_tables =
+      TableTombstones(*view.version);
+  if (!in_tables.ok()) return std::make_unique<Iterator>(in_tables.status());
+  std::vector<std::unique_ptr<EntryIterator>> children;
+  std::vector<sstable::RangeTombstone> in_memtables;
+  view.frozen.insert(view.frozen.begin(), view.mem);
+  for (const std::shared_ptr<MemTable>& mem : view.frozen) {
+    children.push_back(NewMemTableIterator(mem));
+    for (sstable::RangeTombstone& t : mem->RangeTombstones(view.lsn)) {
+      in_memtables.push_back(std::move(t));
+    }
+  }
+  for (const auto& run : view.version->index.runs()) {
+    children.push_back(NewRunIterator(&tables_, run));
+  }
+  return std::make_unique<Iterator>(
+      NewMergingIterator(std::move(children)), view.lsn,
+      sstable::TombstoneIndex(std::move(in_memtables)), *std::move(in_tables),
+      std::vector<std::shared_ptr<const void>>{view.version});
 }
 
 absl::StatusOr<std::vector<KeyValue>> Engine::Scan(absl::string_view start,
                                                    absl::string_view end,
                                                    size_t limit) const {
-  const ReadView view = TakeReadView();
-  if (view.version == nullptr) {
-    return absl::FailedPreconditionError("engine: closed");
-  }
-  std::vector<std::unique_ptr<EntryIterator>> children;
-  std::vector<OwnedEntry> entries;
-  view.mem->Collect(start, end, view.lsn, &entries);
-  children.push_back(NewVectorIterator(std::move(entries)));
-  for (const auto& mem : view.frozen) {
-    entries.clear();
-    mem->Collect(start, end, view.lsn, &entries);
-    children.push_back(NewVectorIterator(std::move(entries)));
-  }
-  for (const manifest::TableMeta* t :
-       TablesOverlapping(*view.version->state, start, end)) {
-    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const sstable::TableReader> table,
-                            tables_.Get(t->number));
-    children.push_back(NewTableIterator(std::move(table), start));
-  }
-  std::unique_ptr<EntryIterator> it = NewMergingIterator(std::move(children));
+  std::unique_ptr<Iterator> it = NewIterator();
   std::vector<KeyValue> out;
-  std::string last_key;
-  bool have_last = false;
-  for (; it->Valid(); it->Next()) {
-    const sstable::Entry& e = it->entry();
-    if (!end.empty() && e.key >= end) break;
-    if (e.lsn > view.lsn || (have_last && e.key == last_key)) continue;
-    last_key.assign(e.key.data(), e.key.size());
-    have_last = true;
-    if (e.kind == sstable::EntryKind::kDelete) continue;
-    out.push_back({last_key, std::string(e.value)});
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    if (!end.empty() && it->key() >= end) break;
+    out.push_back({std::string(it->key()), std::string(it->value())});
     if (limit != 0 && out.size() >= limit) break;
   }
   STRATA_RETURN_IF_ERROR(it->status());
@@ -441,8 +519,25 @@ absl::Status Engine::MaybeCompact() {
     std::shared_ptr<const manifest::State> state = manifest_->current();
     std::vector<manifest::TableMeta> inputs =
         PickSizeTiered(*state, options_.compaction, damaged_);
-    if (inputs.empty()) return absl::OkStatus();
+    if (inputs.empty()) break;
     STRATA_RETURN_IF_ERROR(RunCompaction(std::move(inputs)));
+  }
+  // Then tables dense with tombstones, one at a time: each output is new,
+  // so it is not picked again until it has aged.
+  std::set<uint64_t> tried = damaged_;
+  while (true) {
+    std::optional<manifest::TableMeta> dense = PickForTombstones(
+        *manifest_->current(), options_.compaction, tried, builder_.Now(),
+        [this](const manifest::TableMeta& t) -> int64_t {
+          absl::StatusOr<std::shared_ptr<const sstable::TableReader>> r =
+              tables_.Get(t.number);
+          return r.ok() ? (*r)->properties().created_micros : 0;
+        });
+    if (!dense.has_value()) return absl::OkStatus();
+    tried.insert(dense->number);
+    STRATA_RETURN_IF_ERROR(RunCompaction({*dense}));
+    MutexLock lock(&mu_);
+    ++stats_.tombstone_compactions;
   }
 }
 
@@ -465,7 +560,7 @@ absl::Status Engine::Compact(const ProgressFn& progress) {
 absl::Status Engine::RunCompaction(std::vector<manifest::TableMeta> inputs,
                                    const ProgressFn& progress) {
   CompactionJob job(fs_, &tables_, numbers_.get(), &builder_,
-                    *manifest_->current(), std::move(inputs));
+                    *manifest_->current(), std::move(inputs), SnapshotLsns());
   job.set_progress(progress);
   if (absl::Status s = job.Run(); !s.ok()) {
     if (job.failure() == CompactionJob::Failure::kOutput) return Fail(s);
@@ -531,6 +626,7 @@ EngineStats Engine::stats() const {
     s = stats_;
     s.last_lsn = visible_lsn_;
     s.frozen_memtables = frozen_.size();
+    s.live_snapshots = snapshots_.size();
     if (mem_ != nullptr) active_bytes = mem_->ApproximateBytes();
   }
   s.memtable_bytes = active_bytes;
@@ -545,6 +641,8 @@ EngineStats Engine::stats() const {
   s.manifest_snapshot_bytes = m.snapshot_bytes;
   s.manifest_generation = m.generation;
   s.checkpoints = m.checkpoints;
+  s.table_blocks_read = read_counters_.data_blocks_read.load();
+  s.filter_skips = read_counters_.filter_skips.load();
   std::shared_ptr<const manifest::State> state = manifest_->current();
   s.live_tables = state->tables.size();
   state->tables.ForEach(

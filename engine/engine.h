@@ -52,6 +52,7 @@
 #include "engine/build_table.h"
 #include "engine/check.h"
 #include "engine/compaction.h"
+#include "engine/db_iterator.h"
 #include "engine/memtable.h"
 #include "engine/progress.h"
 #include "engine/recovery.h"
@@ -117,6 +118,9 @@ struct EngineOptions {
   // Recover what can be recovered from a damaged manifest or data WAL; the
   // engine then deletes no file.
   bool best_effort = false;
+  // Microseconds since the Unix epoch, for table creation times (tombstone
+  // compaction's age); empty: the system clock. Tests set it.
+  std::function<int64_t()> now_micros;
   // The manifest's own options. Its best_effort and read_only fields are
   // ignored: the engine sets them from the fields of the same names above.
   manifest::ManifestOptions manifest;
@@ -180,6 +184,12 @@ struct EngineStats {
   uint64_t manifest_snapshot_bytes = 0;
   uint64_t manifest_generation = 0;
   uint64_t checkpoints = 0;  // Since open.
+  // Reads since open: data blocks read from tables (Get, iterators and
+  // compaction), and table lookups the bloom filter answered alone.
+  uint64_t table_blocks_read = 0;
+  uint64_t filter_skips = 0;
+  uint64_t live_snapshots = 0;
+  uint64_t tombstone_compactions = 0;  // Of one table, for its tombstones.
   std::chrono::nanoseconds open_time{0};
 };
 
@@ -197,15 +207,29 @@ class Engine {
   [[nodiscard]] absl::Status Put(absl::string_view key,
                                  absl::string_view value);
   [[nodiscard]] absl::Status Delete(absl::string_view key);
+  // Deletes every key in [start, end) (one range tombstone, one LSN).
+  // InvalidArgument unless start sorts before end.
+  [[nodiscard]] absl::Status DeleteRange(absl::string_view start,
+                                         absl::string_view end);
   // All of `batch` or none of it, with consecutive LSNs.
   [[nodiscard]] absl::Status Write(const WriteBatch& batch);
 
   // The value of `key`; NotFound if it has none.
   [[nodiscard]] absl::StatusOr<std::string> Get(absl::string_view key) const;
+  [[nodiscard]] absl::StatusOr<std::string> Get(const ReadOptions& options,
+                                                absl::string_view key) const;
+  // A streaming iterator (engine/db_iterator.h), unpositioned. It pins the
+  // files it reads until it is destroyed; destroy it before the engine.
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options = {}) const;
   // Up to `limit` (0: no limit) live pairs with keys in [start, end), in
-  // key order (`end` empty: to the last key).
+  // key order (`end` empty: to the last key): a loop over NewIterator.
   [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> Scan(
       absl::string_view start, absl::string_view end, size_t limit = 0) const;
+
+  // The current state, for reads: compaction keeps every version it can
+  // see until ReleaseSnapshot. Release every snapshot before the engine.
+  const Snapshot* GetSnapshot();
+  void ReleaseSnapshot(const Snapshot* snapshot);
 
   // Flushes every frozen memtable, then the active one (writers wait
   // meanwhile: one edit adds its table and retires its WAL segment).
@@ -228,7 +252,8 @@ class Engine {
   [[nodiscard]] absl::Status Close();
 
  private:
-  // What a reader uses, taken at once under mu_.
+  // What a reader uses, taken at once under mu_ (lsn: the snapshot's, if
+  // one is given).
   struct ReadView {
     uint64_t lsn = 0;
     std::shared_ptr<MemTable> mem;
@@ -303,7 +328,13 @@ class Engine {
   absl::Status Fail(absl::Status status) ABSL_LOCKS_EXCLUDED(mu_);
 
   // --- Versions and files ---
-  ReadView TakeReadView() const ABSL_LOCKS_EXCLUDED(mu_);
+  ReadView TakeReadView(const ReadOptions& options = {}) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // The range tombstones of every table of `version`, gathered once.
+  absl::StatusOr<std::shared_ptr<const sstable::TombstoneIndex>>
+  TableTombstones(const Version& version) const;
+  // The LSNs of the live snapshots, ascending.
+  std::vector<uint64_t> SnapshotLsns() const ABSL_LOCKS_EXCLUDED(mu_);
   // Makes the manifest's current state what readers see, and runs `also`
   // under mu_ in the same step (a flushed memtable leaves as its table
   // arrives).
@@ -312,15 +343,19 @@ class Engine {
   bool DeletionsAllowed() const ABSL_LOCKS_EXCLUDED(mu_);
   void DeleteTables(const std::vector<uint64_t>& numbers);
   void DeleteWal(uint64_t number);
-  // The newest version of `key` in the tables of `view`.
-  absl::StatusOr<std::optional<sstable::Found>> GetFromTables(
-      const ReadView& view, absl::string_view key) const;
+  // Looks for `key` in the tables of `view`, newest first, raising *found
+  // (the newest version) and *covering (the newest range tombstone over
+  // it, both at or below view.lsn) as it goes.
+  absl::Status GetFromTables(const ReadView& view, absl::string_view key,
+                             std::optional<sstable::Found>* found,
+                             uint64_t* covering) const;
 
   io::FileSystem* const fs_;
   const std::string dir_;
   const std::string wal_dir_;
   const std::string sst_dir_;
   const EngineOptions options_;
+  mutable sstable::ReadCounters read_counters_;
   mutable TableCache tables_;  // A cache: filled by const reads.
   const TableBuilder builder_;
   VersionTracker versions_;
@@ -372,6 +407,7 @@ class Engine {
   bool spare_wanted_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   EngineStats stats_ ABSL_GUARDED_BY(mu_);
+  std::multiset<uint64_t> snapshots_ ABSL_GUARDED_BY(mu_);  // Their LSNs.
 
   std::thread background_;
 };

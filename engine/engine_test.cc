@@ -1,5 +1,6 @@
 // The engine end to end against an in-memory model: random mixes of puts,
-// deletes, batches, scans, flushes and compactions, with reopens in between;
+// deletes, range deletes, batches, scans, flushes and compactions, with
+// reopens in between;
 // and the behaviours one at a time (recovery of frozen WALs, orphans, the
 // lock, pinned tables, a damaged compaction input, read-only after a
 // failure).
@@ -101,15 +102,27 @@ TEST_P(EngineModelTest, RandomOperationsMatchAModelAcrossReopens) {
         const std::string value = rnd.Printable(1 + rnd.Uniform(60));
         ASSERT_OK(engine->Put(key, value));
         model[key] = value;
-      } else if (choice < 75) {
+      } else if (choice < 70) {
         ASSERT_OK(engine->Delete(key));
         model.erase(key);
+      } else if (choice < 75) {
+        // A range of up to 20 keys, rarely: enough to cross tables.
+        const uint64_t first = rnd.Uniform(kKeys);
+        const std::string end = Key(first + 1 + rnd.Uniform(20));
+        ASSERT_OK(engine->DeleteRange(Key(first), end));
+        model.erase(model.lower_bound(Key(first)), model.lower_bound(end));
       } else if (choice < 85) {
         WriteBatch batch;
         Model after = model;
         for (int i = 0, n = 1 + rnd.Uniform(8); i < n; ++i) {
           const std::string k = Key(rnd.Uniform(kKeys));
-          if (rnd.OneIn(3)) {
+          if (rnd.OneIn(10)) {
+            const std::string end = Key(rnd.Uniform(kKeys) + 1);
+            if (k < end) {
+              batch.DeleteRange(k, end);
+              after.erase(after.lower_bound(k), after.lower_bound(end));
+            }
+          } else if (rnd.OneIn(3)) {
             batch.Delete(k);
             after.erase(k);
           } else {

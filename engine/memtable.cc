@@ -1,6 +1,7 @@
 #include "engine/memtable.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace strata::engine {
 namespace {
@@ -16,6 +17,19 @@ sstable::Entry Probe(absl::string_view key, uint64_t lsn) {
 }  // namespace
 
 void MemTable::Add(const sstable::Entry& entry) {
+  if (entry.kind == sstable::EntryKind::kRangeDelete) {
+    sstable::RangeTombstone t{std::string(entry.key), std::string(entry.value),
+                              entry.lsn};
+    const size_t bytes = t.start.size() + t.end.size() + kEntryOverhead;
+    MutexLock lock(&mu_);
+    for (const sstable::RangeTombstone& r : range_tombstones_) {
+      if (r.lsn == t.lsn) return;  // Replay of a record already added.
+    }
+    range_tombstones_.push_back(std::move(t));
+    bytes_ += bytes;
+    max_lsn_ = std::max(max_lsn_, entry.lsn);
+    return;
+  }
   OwnedEntry owned{std::string(entry.key), entry.lsn, entry.kind,
                    std::string(entry.value)};
   const size_t bytes = owned.key.size() + owned.value.size() + kEntryOverhead;
@@ -34,24 +48,59 @@ std::optional<sstable::Found> MemTable::Get(absl::string_view key,
   return sstable::Found{it->lsn, it->kind, it->value};
 }
 
-void MemTable::Collect(absl::string_view start, absl::string_view end,
-                       uint64_t max_lsn, std::vector<OwnedEntry>* out) const {
+uint64_t MemTable::MaxCoveringTombstone(absl::string_view key,
+                                        uint64_t max_lsn) const {
   MutexLock lock(&mu_);
-  for (auto it = entries_.lower_bound(Probe(start, UINT64_MAX));
-       it != entries_.end(); ++it) {
-    if (!end.empty() && absl::string_view(it->key) >= end) break;
-    if (it->lsn <= max_lsn) out->push_back(*it);
+  uint64_t best = 0;
+  for (const sstable::RangeTombstone& t : range_tombstones_) {
+    if (t.lsn <= max_lsn && t.lsn > best && t.start <= key && key < t.end) {
+      best = t.lsn;
+    }
   }
+  return best;
+}
+
+std::vector<sstable::RangeTombstone> MemTable::RangeTombstones(
+    uint64_t max_lsn) const {
+  MutexLock lock(&mu_);
+  std::vector<sstable::RangeTombstone> out;
+  for (const sstable::RangeTombstone& t : range_tombstones_) {
+    if (t.lsn <= max_lsn) out.push_back(t);
+  }
+  return out;
+}
+
+void MemTable::Cursor::Load(Iter it) {
+  it_ = it;
+  valid_ = it_ != mem_->entries_.end();
+  // The node stays put and unchanged: the view outlives the lock.
+  if (valid_) view_ = it_->view();
+}
+
+void MemTable::Cursor::SeekToFirst() {
+  MutexLock lock(&mem_->mu_);
+  Load(mem_->entries_.begin());
+}
+
+void MemTable::Cursor::Seek(absl::string_view key) {
+  MutexLock lock(&mem_->mu_);
+  Load(mem_->entries_.lower_bound(Probe(key, UINT64_MAX)));
+}
+
+void MemTable::Cursor::Next() {
+  if (!valid_) return;
+  MutexLock lock(&mem_->mu_);
+  Load(std::next(it_));
 }
 
 bool MemTable::empty() const {
   MutexLock lock(&mu_);
-  return entries_.empty();
+  return entries_.empty() && range_tombstones_.empty();
 }
 
 size_t MemTable::count() const {
   MutexLock lock(&mu_);
-  return entries_.size();
+  return entries_.size() + range_tombstones_.size();
 }
 
 size_t MemTable::ApproximateBytes() const {

@@ -3,10 +3,16 @@
 //
 // Entries carry their LSNs; a reader asks for the newest version at or below
 // the LSN it may see, so entries added for writes not yet durable stay
-// invisible to it.
+// invisible to it. Range tombstones (EntryKind::kRangeDelete, the key its
+// start, the value its end) are held apart from the point entries.
 //
-// Thread-safety: safe for concurrent use (one internal mutex). Once frozen
-// (no more Add calls), ForEach reads it without contention.
+// A Cursor walks the entries in place: it takes the memtable's lock only
+// for each step, and the entries it points at stay where they are (an entry
+// is never moved, changed or removed once added), so a scan copies nothing
+// and writers wait for it at most one step.
+//
+// Thread-safety: safe for concurrent use (one internal mutex). A Cursor is
+// thread-compatible; the memtable must outlive it.
 
 #ifndef STRATA_ENGINE_MEMTABLE_H_
 #define STRATA_ENGINE_MEMTABLE_H_
@@ -21,6 +27,7 @@
 #include "absl/strings/string_view.h"
 #include "io/mutex.h"
 #include "sstable/format.h"
+#include "sstable/range_tombstones.h"
 #include "sstable/table_reader.h"
 
 namespace strata::engine {
@@ -36,35 +43,6 @@ struct OwnedEntry {
 };
 
 class MemTable {
- public:
-  // Adds a copy of `entry`. An entry with the same key and LSN replaces it
-  // (only replay of the same record does that).
-  void Add(const sstable::Entry& entry) ABSL_LOCKS_EXCLUDED(mu_);
-
-  // The newest version of `key` at or below `max_lsn`, or nullopt.
-  std::optional<sstable::Found> Get(absl::string_view key,
-                                    uint64_t max_lsn) const
-      ABSL_LOCKS_EXCLUDED(mu_);
-
-  // Appends to `out`, in internal order, the entries with keys in
-  // [start, end) (`end` empty: no bound) and LSN at most `max_lsn`.
-  void Collect(absl::string_view start, absl::string_view end, uint64_t max_lsn,
-               std::vector<OwnedEntry>* out) const ABSL_LOCKS_EXCLUDED(mu_);
-
-  // Calls fn(const sstable::Entry&) for every entry in internal order.
-  template <typename Fn>
-  void ForEach(Fn fn) const ABSL_LOCKS_EXCLUDED(mu_) {
-    MutexLock lock(&mu_);
-    for (const OwnedEntry& e : entries_) fn(e.view());
-  }
-
-  bool empty() const ABSL_LOCKS_EXCLUDED(mu_);
-  size_t count() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Bytes of keys and values plus a per-entry overhead estimate.
-  size_t ApproximateBytes() const ABSL_LOCKS_EXCLUDED(mu_);
-  // The largest LSN added, or 0.
-  uint64_t max_lsn() const ABSL_LOCKS_EXCLUDED(mu_);
-
  private:
   struct Order {
     using is_transparent = void;
@@ -79,8 +57,65 @@ class MemTable {
     }
   };
 
+ public:
+  // Adds a copy of `entry`. An entry with the same key and LSN as one
+  // already added is ignored (only replay of the same record does that).
+  void Add(const sstable::Entry& entry) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The newest version of `key` at or below `max_lsn`, or nullopt.
+  std::optional<sstable::Found> Get(absl::string_view key,
+                                    uint64_t max_lsn) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The largest LSN at most `max_lsn` of a range tombstone covering `key`,
+  // or 0. Linear in the memtable's range tombstones.
+  uint64_t MaxCoveringTombstone(absl::string_view key, uint64_t max_lsn) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // The range tombstones with LSN at most `max_lsn`, in no order.
+  std::vector<sstable::RangeTombstone> RangeTombstones(uint64_t max_lsn) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Calls fn(const sstable::Entry&) for every point entry in internal order.
+  template <typename Fn>
+  void ForEach(Fn fn) const ABSL_LOCKS_EXCLUDED(mu_) {
+    MutexLock lock(&mu_);
+    for (const OwnedEntry& e : entries_) fn(e.view());
+  }
+
+  // Point entries in internal order, read in place.
+  class Cursor {
+   public:
+    explicit Cursor(const MemTable* mem) : mem_(mem) {}
+    void SeekToFirst();
+    // To the first entry at or after (key, UINT64_MAX): the newest version
+    // of `key` or the next key.
+    void Seek(absl::string_view key);
+    void Next();
+    bool Valid() const { return valid_; }
+    // Valid while the memtable lives.
+    const sstable::Entry& entry() const { return view_; }
+
+   private:
+    using Iter = std::set<OwnedEntry, Order>::const_iterator;
+    void Load(Iter it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mem_->mu_);
+
+    const MemTable* const mem_;
+    Iter it_;
+    bool valid_ = false;
+    sstable::Entry view_;
+  };
+
+  bool empty() const ABSL_LOCKS_EXCLUDED(mu_);
+  size_t count() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Bytes of keys and values plus a per-entry overhead estimate.
+  size_t ApproximateBytes() const ABSL_LOCKS_EXCLUDED(mu_);
+  // The largest LSN added, or 0.
+  uint64_t max_lsn() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
   mutable Mutex mu_;
   std::set<OwnedEntry, Order> entries_ ABSL_GUARDED_BY(mu_);
+  std::vector<sstable::RangeTombstone> range_tombstones_ ABSL_GUARDED_BY(mu_);
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t max_lsn_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -6,28 +6,22 @@
 namespace strata::engine {
 namespace {
 
-class VectorIterator final : public EntryIterator {
+class MemTableIterator final : public EntryIterator {
  public:
-  explicit VectorIterator(std::vector<OwnedEntry> entries)
-      : entries_(std::move(entries)) {
-    Load();
+  explicit MemTableIterator(std::shared_ptr<const MemTable> mem)
+      : mem_(std::move(mem)), cursor_(mem_.get()) {
+    cursor_.SeekToFirst();
   }
-  bool Valid() const override { return pos_ < entries_.size(); }
-  const sstable::Entry& entry() const override { return view_; }
-  void Next() override {
-    ++pos_;
-    Load();
-  }
+  bool Valid() const override { return cursor_.Valid(); }
+  const sstable::Entry& entry() const override { return cursor_.entry(); }
+  void Next() override { cursor_.Next(); }
+  void SeekToFirst() override { cursor_.SeekToFirst(); }
+  void Seek(absl::string_view key) override { cursor_.Seek(key); }
   absl::Status status() const override { return absl::OkStatus(); }
 
  private:
-  void Load() {
-    if (Valid()) view_ = entries_[pos_].view();
-  }
-
-  std::vector<OwnedEntry> entries_;
-  size_t pos_ = 0;
-  sstable::Entry view_;
+  const std::shared_ptr<const MemTable> mem_;
+  MemTable::Cursor cursor_;
 };
 
 class TableEntryIterator final : public EntryIterator {
@@ -44,6 +38,8 @@ class TableEntryIterator final : public EntryIterator {
   bool Valid() const override { return it_->Valid(); }
   const sstable::Entry& entry() const override { return it_->entry(); }
   void Next() override { it_->Next(); }
+  void SeekToFirst() override { it_->SeekToFirst(); }
+  void Seek(absl::string_view key) override { it_->Seek(key); }
   absl::Status status() const override { return it_->status(); }
 
  private:
@@ -56,8 +52,7 @@ class MergingIterator final : public EntryIterator {
  public:
   explicit MergingIterator(std::vector<std::unique_ptr<EntryIterator>> children)
       : children_(std::move(children)) {
-    for (auto& child : children_) Admit(child.get());
-    std::make_heap(heap_.begin(), heap_.end(), After);
+    Rebuild();
   }
   bool Valid() const override { return status_.ok() && !heap_.empty(); }
   const sstable::Entry& entry() const override {
@@ -70,9 +65,23 @@ class MergingIterator final : public EntryIterator {
     top->Next();
     if (Admit(top)) std::push_heap(heap_.begin(), heap_.end(), After);
   }
+  void SeekToFirst() override {
+    for (auto& child : children_) child->SeekToFirst();
+    Rebuild();
+  }
+  void Seek(absl::string_view key) override {
+    for (auto& child : children_) child->Seek(key);
+    Rebuild();
+  }
   absl::Status status() const override { return status_; }
 
  private:
+  void Rebuild() {
+    heap_.clear();
+    status_ = absl::OkStatus();
+    for (auto& child : children_) Admit(child.get());
+    std::make_heap(heap_.begin(), heap_.end(), After);
+  }
   // True if `a` sorts after `b`: the heap's front is the smallest entry.
   static bool After(const EntryIterator* a, const EntryIterator* b) {
     const sstable::Entry& x = a->entry();
@@ -96,9 +105,9 @@ class MergingIterator final : public EntryIterator {
 
 }  // namespace
 
-std::unique_ptr<EntryIterator> NewVectorIterator(
-    std::vector<OwnedEntry> entries) {
-  return std::make_unique<VectorIterator>(std::move(entries));
+std::unique_ptr<EntryIterator> NewMemTableIterator(
+    std::shared_ptr<const MemTable> mem) {
+  return std::make_unique<MemTableIterator>(std::move(mem));
 }
 
 std::unique_ptr<EntryIterator> NewTableIterator(

@@ -1,5 +1,5 @@
 // Sorted sources of entries and their merge, in the tables' internal order
-// (key ascending, then LSN descending): what Scan and compaction read.
+// (key ascending, then LSN descending): what iterators and compaction read.
 //
 // Thread-compatible.
 
@@ -26,12 +26,17 @@ class EntryIterator {
   // Valid until the iterator moves.
   virtual const sstable::Entry& entry() const = 0;
   virtual void Next() = 0;
+  virtual void SeekToFirst() = 0;
+  // To the first entry at or after (key, UINT64_MAX): the newest version of
+  // `key`, or the next key.
+  virtual void Seek(absl::string_view key) = 0;
   virtual absl::Status status() const = 0;
 };
 
-// Over entries the iterator owns (copied out of a memtable).
-std::unique_ptr<EntryIterator> NewVectorIterator(
-    std::vector<OwnedEntry> entries);
+// Over a memtable's point entries, in place (MemTable::Cursor), from its
+// first entry. The iterator keeps `mem` alive.
+std::unique_ptr<EntryIterator> NewMemTableIterator(
+    std::shared_ptr<const MemTable> mem);
 
 // Over a table, from the first entry with a key at or after `start`. The
 // iterator keeps `table` alive.
@@ -39,9 +44,10 @@ std::unique_ptr<EntryIterator> NewTableIterator(
     std::shared_ptr<const sstable::TableReader> table,
     absl::string_view start = {});
 
-// The merge of `children`. Entries equal in key and LSN (the same write in a
-// memtable and in a table it was flushed to) are all yielded. The first
-// child error ends the merge and is its status.
+// The merge of `children`, positioned at its first entry. Entries equal in
+// key and LSN (the same write in a memtable and in a table it was flushed
+// to) are all yielded. The first child error ends the merge and is its
+// status; a seek starts again.
 std::unique_ptr<EntryIterator> NewMergingIterator(
     std::vector<std::unique_ptr<EntryIterator>> children);
 

@@ -350,11 +350,7 @@ absl::Status Repairer::WriteReplayedTable() {
   STRATA_ASSIGN_OR_RETURN(
       std::unique_ptr<sstable::TableWriter> writer,
       sstable::TableWriter::Create(fs_, path, options_.table));
-  absl::Status s;
-  replayed_.ForEach([&](const sstable::Entry& e) {
-    if (s.ok()) s = writer->Add(e);
-  });
-  if (!s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(AddMemTable(replayed_, writer.get()));
   absl::StatusOr<sstable::TableProperties> p = writer->Finish();  // Syncs.
   if (!p.ok()) return p.status();
   STRATA_RETURN_IF_ERROR(fs_->SyncDir(sst_dir_));

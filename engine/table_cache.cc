@@ -21,7 +21,7 @@ absl::StatusOr<std::shared_ptr<const sstable::TableReader>> TableCache::Get(
   }
   // Opened without the lock: two callers may both open it; one copy wins.
   absl::StatusOr<std::unique_ptr<sstable::TableReader>> opened =
-      sstable::TableReader::Open(fs_, TablePath(number));
+      sstable::TableReader::Open(fs_, TablePath(number), counters_);
   if (absl::IsNotFound(opened.status())) {
     // The manifest lists it: a missing table is lost data, not a missing
     // key.

@@ -21,9 +21,11 @@ namespace strata::engine {
 
 class TableCache {
  public:
-  // `fs` must outlive this object.
-  TableCache(io::FileSystem* fs, std::string sst_dir)
-      : fs_(fs), sst_dir_(std::move(sst_dir)) {}
+  // `fs` must outlive this object; so must `counters`, if set: every
+  // reader opened counts its block reads there.
+  TableCache(io::FileSystem* fs, std::string sst_dir,
+             sstable::ReadCounters* counters = nullptr)
+      : fs_(fs), sst_dir_(std::move(sst_dir)), counters_(counters) {}
 
   // The reader of table `number`, opening it if needed. Every table asked
   // for is one a manifest lists: a missing file is DataLoss.
@@ -39,6 +41,7 @@ class TableCache {
  private:
   io::FileSystem* const fs_;
   const std::string sst_dir_;
+  sstable::ReadCounters* const counters_;
   mutable Mutex mu_;
   std::map<uint64_t, std::shared_ptr<const sstable::TableReader>> open_
       ABSL_GUARDED_BY(mu_);

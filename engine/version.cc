@@ -1,6 +1,9 @@
 #include "engine/version.h"
 
 #include <algorithm>
+#include <functional>
+#include <queue>
+#include <string>
 #include <utility>
 
 namespace strata::engine {
@@ -11,6 +14,56 @@ std::vector<const manifest::TableMeta*> TablesHolding(
   state.tables.ForEach([&](const manifest::TableMeta& t) {
     if (t.smallest_key <= key && key <= t.largest_key) tables.push_back(&t);
   });
+  std::sort(tables.begin(), tables.end(),
+            [](const manifest::TableMeta* a, const manifest::TableMeta* b) {
+              return a->largest_lsn > b->largest_lsn;
+            });
+  return tables;
+}
+
+TableIndex::TableIndex(const manifest::State& state) {
+  std::vector<const manifest::TableMeta*> tables;
+  tables.reserve(state.tables.size());
+  state.tables.ForEach(
+      [&](const manifest::TableMeta& t) { tables.push_back(&t); });
+  std::sort(tables.begin(), tables.end(),
+            [](const manifest::TableMeta* a, const manifest::TableMeta* b) {
+              return a->smallest_key < b->smallest_key;
+            });
+  // Interval partitioning: each table joins the run whose last table ends
+  // first, if that one ends before it starts; else it opens a run. This
+  // makes as few runs as the deepest overlap.
+  using Tail = std::pair<absl::string_view, size_t>;  // Largest key, run.
+  std::priority_queue<Tail, std::vector<Tail>, std::greater<Tail>> tails;
+  for (const manifest::TableMeta* t : tables) {
+    size_t run;
+    if (!tails.empty() &&
+        tails.top().first < absl::string_view(t->smallest_key)) {
+      run = tails.top().second;
+      tails.pop();
+    } else {
+      run = runs_.size();
+      runs_.emplace_back();
+    }
+    runs_[run].push_back(t);
+    tails.emplace(t->largest_key, run);
+  }
+}
+
+std::vector<const manifest::TableMeta*> TableIndex::Holding(
+    absl::string_view key) const {
+  std::vector<const manifest::TableMeta*> tables;
+  for (const auto& run : runs_) {
+    // The last table starting at or before `key`.
+    auto it =
+        std::upper_bound(run.begin(), run.end(), key,
+                         [](absl::string_view k, const manifest::TableMeta* t) {
+                           return k < absl::string_view(t->smallest_key);
+                         });
+    if (it == run.begin()) continue;
+    const manifest::TableMeta* t = *(it - 1);
+    if (key <= absl::string_view(t->largest_key)) tables.push_back(t);
+  }
   std::sort(tables.begin(), tables.end(),
             [](const manifest::TableMeta* a, const manifest::TableMeta* b) {
               return a->largest_lsn > b->largest_lsn;
@@ -39,7 +92,7 @@ std::shared_ptr<const Version> VersionTracker::Make(
     id = next_id_++;
     live_.insert(id);
   }
-  return std::shared_ptr<const Version>(new Version{id, std::move(state)},
+  return std::shared_ptr<const Version>(new Version(id, std::move(state)),
                                         [this](const Version* v) {
                                           const uint64_t released = v->id;
                                           delete v;

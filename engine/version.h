@@ -5,7 +5,7 @@
 // removes is retired: its file is deleted only once no Version made before
 // the removal is alive (docs/design.md: a file is deleted only after the edit
 // that removed it is durable and no reader still uses it). Making a Version
-// and dropping one cost O(1) whatever the table count.
+// builds its TableIndex (O(n log n) in its tables); dropping one is O(1).
 //
 // Thread-safety: safe for concurrent use. The tracker must outlive every
 // Version it made.
@@ -24,16 +24,50 @@
 #include "absl/strings/string_view.h"
 #include "io/mutex.h"
 #include "manifest/edit.h"
+#include "sstable/range_tombstones.h"
 
 namespace strata::engine {
 
+// The tables of a state arranged for reads: split into runs of tables whose
+// key ranges are disjoint, each run sorted by key (the fewest runs such a
+// split allows: as many as tables overlap at the most crowded key). A
+// lookup is a binary search per run, and an iterator reads one table per
+// run at a time, so neither grows with the table count — only with how
+// deeply the tables overlap.
+class TableIndex {
+ public:
+  // `state` must outlive the index.
+  explicit TableIndex(const manifest::State& state);
+
+  // The tables whose key range holds `key`, newest (largest LSN) first:
+  // where a read of `key` looks, in the order it looks.
+  std::vector<const manifest::TableMeta*> Holding(absl::string_view key) const;
+  const std::vector<std::vector<const manifest::TableMeta*>>& runs() const {
+    return runs_;
+  }
+
+ private:
+  std::vector<std::vector<const manifest::TableMeta*>> runs_;
+};
+
 struct Version {
-  uint64_t id = 0;  // Ascending in the order versions were made.
-  std::shared_ptr<const manifest::State> state;
+  Version(uint64_t id, std::shared_ptr<const manifest::State> state)
+      : id(id), state(std::move(state)), index(*this->state) {}
+
+  const uint64_t id;  // Ascending in the order versions were made.
+  const std::shared_ptr<const manifest::State> state;
+  const TableIndex index;  // Built once, when the version is made.
+
+  // The range tombstones of every table, gathered by the first iterator
+  // that needs them and kept for the next (engine.cc).
+  mutable Mutex tombstones_mu;
+  mutable std::shared_ptr<const sstable::TombstoneIndex> tombstones
+      ABSL_GUARDED_BY(tombstones_mu);
 };
 
 // The tables of `state` whose key range holds `key`, newest (largest LSN)
-// first: where a read of `key` looks, in the order it looks.
+// first, found by a scan of every table (TableIndex::Holding finds the same
+// without one).
 std::vector<const manifest::TableMeta*> TablesHolding(
     const manifest::State& state, absl::string_view key);
 // The tables of `state` whose key range meets [start, end) (`end` empty: no

@@ -25,11 +25,14 @@ class WriteBatch {
   struct Op {
     sstable::EntryKind kind = sstable::EntryKind::kPut;
     std::string key;
-    std::string value;  // Empty for a delete.
+    std::string value;  // Empty for a delete; the end for a range delete.
   };
 
   void Put(absl::string_view key, absl::string_view value);
   void Delete(absl::string_view key);
+  // Deletes every key in [start, end) written before this operation.
+  // Engine::Write refuses the batch (InvalidArgument) unless start < end.
+  void DeleteRange(absl::string_view start, absl::string_view end);
   void Clear();
 
   const std::vector<Op>& ops() const { return ops_; }
@@ -37,14 +40,23 @@ class WriteBatch {
   bool empty() const { return ops_.empty(); }
   // Bytes of keys and values.
   size_t payload_bytes() const { return payload_bytes_; }
+  bool has_range_deletes() const { return range_deletes_ != 0; }
+  // OK, or InvalidArgument naming the first range delete whose start is not
+  // before its end.
+  [[nodiscard]] absl::Status Validate() const;
 
  private:
   std::vector<Op> ops_;
   size_t payload_bytes_ = 0;
+  size_t range_deletes_ = 0;
 };
 
-// The data-WAL record format's version byte.
+// The data-WAL record format's version byte: 1 for a batch of puts and
+// deletes (what every batch was before range deletes), 2 for one that also
+// holds a range delete, so that a reader that predates them refuses it as
+// newer rather than as damaged.
 constexpr uint8_t kBatchFormatVersion = 1;
+constexpr uint8_t kBatchFormatVersionWithRanges = 2;
 
 // Appends the record for `batch`, whose operations take the LSNs
 // first_lsn, first_lsn + 1, ….

@@ -21,6 +21,10 @@ constexpr size_t kBlockTrailerSize = 4;
 enum class EntryKind : uint8_t {
   kPut = 1,
   kDelete = 2,
+  // A range tombstone: the key is its start, the value its end. Only write
+  // batches and memtables hold one as an entry; a table keeps them in their
+  // own block (sstable/range_tombstones.h), and a data block refuses kind 3.
+  kRangeDelete = 3,
 };
 
 // One version of a key. Tables order entries by key ascending, then by LSN
