@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sstable/table_reader.h"
 #include "testing/mem_file_system.h"
 #include "testing/random.h"
 #include "testing/status_matchers.h"
@@ -126,6 +127,17 @@ TEST(RangeDeleteTest, TombstoneCompactionDoesNotResurrectAnOlderNewerNumbered) {
   ASSERT_OK(engine->DeleteRange("a", "z"));
   ASSERT_OK(engine->Flush());  // The tombstone, into a spare made earlier.
   EXPECT_EQ(engine->stats().live_tables, 2u);
+  // The precondition of the bug: the tombstone's table is numbered before
+  // the table of older data (names sort by number).
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, fs.ListDir("/db/sst"));
+  std::vector<uint64_t> tombstones_in;  // Per non-empty table, in order.
+  for (const std::string& name : names) {
+    if (fs.GetFileSize("/db/sst/" + name).value_or(0) == 0) continue;
+    ASSERT_OK_AND_ASSIGN(auto table,
+                         sstable::TableReader::Open(&fs, "/db/sst/" + name));
+    tombstones_in.push_back(table->properties().range_tombstones);
+  }
+  EXPECT_EQ(tombstones_in, (std::vector<uint64_t>{1, 0}));
   clock += 2000;
   ASSERT_OK(engine->Put("zz", "v"));
   ASSERT_OK(engine->Flush());  // Runs due compactions: the tombstone table.
