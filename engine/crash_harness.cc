@@ -25,6 +25,8 @@ Model After(Model model, const WriteBatch& batch) {
   for (const WriteBatch::Op& op : batch.ops()) {
     if (op.kind == sstable::EntryKind::kPut) {
       model[op.key] = op.value;
+    } else if (op.kind == sstable::EntryKind::kRangeDelete) {
+      model.erase(model.lower_bound(op.key), model.lower_bound(op.value));
     } else {
       model.erase(op.key);
     }
@@ -146,8 +148,12 @@ std::vector<Step> Workload(uint64_t seed, int count) {
     } else {
       const int n = choice < 18 ? 1 + rnd.Uniform(5) : 1;
       for (int j = 0; j < n; ++j) {
-        const std::string key = absl::StrFormat("key%03d", rnd.Uniform(40));
-        if (rnd.OneIn(5)) {
+        const uint64_t k = rnd.Uniform(40);
+        const std::string key = absl::StrFormat("key%03d", k);
+        if (rnd.OneIn(12)) {
+          step.batch.DeleteRange(
+              key, absl::StrFormat("key%03d", k + 1 + rnd.Uniform(8)));
+        } else if (rnd.OneIn(5)) {
           step.batch.Delete(key);
         } else {
           step.batch.Put(key, rnd.Printable(20 + rnd.Uniform(60)));

@@ -1,9 +1,9 @@
 // Test-only: the engine's crash and fault sweeps, shared by the fast crash
 // test (one fixed workload) and the on-demand soak (many random ones).
 //
-// A workload of puts, deletes, batches, flushes and compactions — with
-// freezes, automatic compactions and manifest checkpoints along the way —
-// runs on a FaultInjectionFileSystem. SweepCrashes freezes the disk at
+// A workload of puts, deletes, range deletes, batches, flushes and compactions
+// — with freezes, automatic compactions and manifest checkpoints along the way
+// — runs on a FaultInjectionFileSystem. SweepCrashes freezes the disk at
 // operation k, simulates a power loss (with or without torn unsynced bytes)
 // and reopens; SweepFaults fails operation k with an errno instead. For
 // every k the reopened database must hold exactly the acknowledged writes
@@ -31,7 +31,8 @@ struct Step {
 };
 
 // `count` steps drawn from `seed`: mostly writes of one to five keys (a
-// fifth of them deletions) over a 40-key space, some flushes and compactions.
+// fifth of them deletions, one in twelve a range delete of up to eight
+// keys) over a 40-key space, some flushes and compactions.
 std::vector<Step> Workload(uint64_t seed, int count);
 
 // The file-system operations one fault-free run of `steps` makes.

@@ -1,6 +1,6 @@
 // Crash safety of the engine, on one fixed workload (crash_harness.h; the
-// soak target sweeps many random ones). A workload of puts, deletes,
-// batches, flushes and compactions — with freezes, automatic compactions and
+// soak target sweeps many random ones). A workload of puts, deletes, range
+// deletes, batches, flushes and compactions — with freezes, automatic compactions and
 // manifest checkpoints along the way — runs on a FaultInjectionFileSystem
 // that freezes the disk at operation k; then a power loss (with and without
 // torn unsynced bytes) and a reopen. For every k:
@@ -30,7 +30,7 @@ namespace {
 using crash::Step;
 
 // The workload every test here sweeps.
-std::vector<Step> Workload() { return crash::Workload(2026, 90); }
+std::vector<Step> Workload() { return crash::Workload(2026, 100); }
 
 TEST(EngineCrashTest, WorkloadExercisesEveryProcedure) {
   testing::MemFileSystem mem;
@@ -49,6 +49,13 @@ TEST(EngineCrashTest, WorkloadExercisesEveryProcedure) {
     }
   }
   const EngineStats stats = engine->stats();
+  int range_deletes = 0;
+  for (const Step& step : steps) {
+    for (const WriteBatch::Op& op : step.batch.ops()) {
+      range_deletes += op.kind == sstable::EntryKind::kRangeDelete;
+    }
+  }
+  EXPECT_GE(range_deletes, 5);
   EXPECT_GE(stats.flushes, 10u);
   EXPECT_GE(stats.compactions, 4u);
   EXPECT_GE(stats.checkpoints, 2u);
