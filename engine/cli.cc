@@ -305,8 +305,12 @@ constexpr CommandInfo kCommands[] = {
      "Prints the value of KEY (exit 1 if it has none). --raw prints its\n"
      "bytes exactly, with no newline."},
     {"delete", 1, 1, "delete KEY", "Deletes KEY."},
+    {"delete-range", 2, 2, "delete-range START END",
+     "Deletes every key in [START, END) with one range tombstone."},
     {"scan", 0, 2, "scan [START [END]] [--limit=N]",
-     "Prints live pairs with keys in [START, END), KEY<tab>VALUE a line."},
+     "Prints live pairs with keys in [START, END), KEY<tab>VALUE a line,\n"
+     "as it reads them (a streaming iterator: the first lines come at once\n"
+     "whatever the database's size)."},
     {"flush", 0, 0, "flush",
      "Writes the memtables to tables and says what it wrote."},
     {"compact", 0, 0, "compact",
@@ -425,12 +429,15 @@ absl::Status RunScan(Engine* engine, const std::vector<std::string>& args,
   if (args.size() > 1) {
     STRATA_ASSIGN_OR_RETURN(end, Argument(args[1], "END", false, o));
   }
-  STRATA_ASSIGN_OR_RETURN(std::vector<KeyValue> pairs,
-                          engine->Scan(start, end, o.scan_limit));
-  for (const KeyValue& kv : pairs) {
-    out << Show(kv.key, o) << "\t" << Show(kv.value, o) << "\n";
+  std::unique_ptr<Iterator> it = engine->NewIterator();
+  size_t printed = 0;
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    if (!end.empty() && it->key() >= end) break;
+    out << Show(it->key(), o) << "\t" << Show(it->value(), o) << "\n";
+    if (++printed == o.scan_limit) break;
   }
-  return absl::OkStatus();
+  out.flush();
+  return it->status();
 }
 
 }  // namespace
@@ -457,8 +464,8 @@ absl::Status RunSimpleCommand(Engine* engine, const std::string& command,
   if (info == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown command \"", command,
-                     "\"; one of demo, put, get, delete, scan, flush, compact, "
-                     "stats, check, repair, workload"));
+                     "\"; one of demo, put, get, delete, delete-range, scan, "
+                     "flush, compact, stats, check, repair, workload"));
   }
   if (args.size() < info->min_args || args.size() > info->max_args) {
     return absl::InvalidArgumentError(
@@ -486,6 +493,13 @@ absl::Status RunSimpleCommand(Engine* engine, const std::string& command,
     STRATA_ASSIGN_OR_RETURN(std::string key,
                             Argument(args[0], "KEY", false, o));
     return engine->Delete(key);
+  }
+  if (command == "delete-range") {
+    STRATA_ASSIGN_OR_RETURN(std::string start,
+                            Argument(args[0], "START", false, o));
+    STRATA_ASSIGN_OR_RETURN(std::string end,
+                            Argument(args[1], "END", false, o));
+    return engine->DeleteRange(start, end);
   }
   if (command == "scan") return RunScan(engine, args, o, out);
   if (command == "flush") return RunFlush(engine, out);
@@ -522,6 +536,10 @@ void PrintStats(const Engine& engine, std::ostream& out) {
       "wal bytes: %d\nwal syncs: %d\nmanifest edits: %d\ncheckpoints: %d\n",
       s.writes, s.flushes, s.compactions, s.compaction_failures, s.wal_bytes,
       s.wal_syncs, s.manifest_edits, s.checkpoints);
+  out << absl::StrFormat(
+      "tombstone compactions: %d\ntable blocks read: %d\n"
+      "lookups the bloom filters answered: %d\n",
+      s.tombstone_compactions, s.table_blocks_read, s.filter_skips);
   if (absl::Status h = engine.health(); !h.ok()) {
     out << "read-only after: " << h.ToString() << "\n";
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <sstream>
+#include <streambuf>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -253,10 +255,73 @@ TEST(CliTest, DemoRunsExactlyTheOperationsAskedFor) {
   EXPECT_THAT(out.str(), HasSubstr("operations: 1234 ("));
 }
 
+TEST(CliTest, DeleteRangeDeletesAHalfOpenRange) {
+  testing::MemFileSystem fs;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, "/db", Small()));
+  std::ostringstream out;
+  for (const char* k : {"a", "b", "c", "d"}) {
+    ASSERT_OK(RunSimpleCommand(engine.get(), "put", {k, "v"}, {}, out));
+  }
+  ASSERT_OK(
+      RunSimpleCommand(engine.get(), "delete-range", {"b", "d"}, {}, out));
+  ASSERT_OK(RunSimpleCommand(engine.get(), "scan", {}, {}, out));
+  EXPECT_EQ(out.str(), "a\tv\nd\tv\n");
+  EXPECT_THAT(
+      RunSimpleCommand(engine.get(), "delete-range", {"d", "b"}, {}, out),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(RunSimpleCommand(engine.get(), "delete-range", {"b"}, {}, out),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("usage: strata delete-range START END")));
+}
+
+// A stream that notes how many table blocks the engine had read when the
+// first byte of output arrived.
+class FirstByteWatch : public std::streambuf {
+ public:
+  explicit FirstByteWatch(const Engine* engine) : engine_(engine) {}
+  uint64_t blocks_at_first_byte = 0;
+  std::string text;
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (text.empty()) {
+      blocks_at_first_byte = engine_->stats().table_blocks_read;
+    }
+    text.push_back(static_cast<char>(c));
+    return c;
+  }
+
+ private:
+  const Engine* const engine_;
+};
+
+TEST(CliTest, ScanPrintsAsItReads) {
+  testing::MemFileSystem fs;
+  EngineOptions o = Small();
+  o.auto_compaction = false;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, "/db", o));
+  for (int t = 0; t < 20; ++t) {
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_OK(engine->Put(absl::StrFormat("k%03d", t * 10 + i), "v"));
+    }
+    ASSERT_OK(engine->Flush());
+  }
+  FirstByteWatch watch(engine.get());
+  std::ostream out(&watch);
+  const uint64_t before = engine->stats().table_blocks_read;
+  ASSERT_OK(RunSimpleCommand(engine.get(), "scan", {}, {}, out));
+  EXPECT_EQ(std::count(watch.text.begin(), watch.text.end(), '\n'), 200);
+  EXPECT_LE(watch.blocks_at_first_byte - before, 1u);
+  EXPECT_GE(engine->stats().table_blocks_read - before, 20u);
+}
+
 TEST(CliTest, HelpForEveryCommand) {
   ASSERT_OK_AND_ASSIGN(std::string all, CommandHelp(""));
-  for (const char* c : {"demo", "put", "get", "delete", "scan", "flush",
-                        "compact", "stats", "check", "repair", "workload"}) {
+  for (const char* c :
+       {"demo", "put", "get", "delete", "delete-range", "scan", "flush",
+        "compact", "stats", "check", "repair", "workload"}) {
     EXPECT_THAT(all, HasSubstr(absl::StrCat("strata ", c)));
     ASSERT_OK_AND_ASSIGN(std::string one, CommandHelp(c));
     EXPECT_THAT(one, HasSubstr(absl::StrCat("usage: strata ", c)));

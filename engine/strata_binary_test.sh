@@ -155,6 +155,21 @@ run --db=db scan caf cag
 expect_exit 0 "scan"
 expect_in out 'caf\xc3\xa9	a\"b\\c' "scan escaping"
 
+# delete-range removes [START, END); scan --limit stops early.
+for k in r1 r2 r3 r4; do
+  run --db=db put "$k" v
+  expect_exit 0 "put $k"
+done
+run --db=db delete-range r2 r4
+expect_exit 0 "delete-range"
+run --db=db scan r r9
+expect_exit 0 "scan after delete-range"
+[ "$(cat out)" = "$(printf 'r1\tv\nr4\tv')" ] || fail "delete-range left: $(cat out)"
+run --db=db --limit=1 scan r r9
+[ "$(cat out)" = "$(printf 'r1\tv')" ] || fail "scan --limit=1 printed: $(cat out)"
+run --db=db delete-range r4 r2
+expect_exit 2 "delete-range with its ends swapped"
+
 # flush and compact say what they did; stats says what it counts.
 run --db=db flush
 expect_exit 0 "flush"
