@@ -71,7 +71,8 @@ class RandomAccessFile {
   virtual ~RandomAccessFile() = default;
 
   // Reads up to `n` bytes at `offset` into `scratch`, pointing `*result` at
-  // them. Fewer than `n` bytes means the end of the file was reached.
+  // them (a file from NewMappedFile may point it at its own memory
+  // instead). Fewer than `n` bytes means the end of the file was reached.
   [[nodiscard]] virtual absl::Status Read(uint64_t offset, size_t n,
                                           char* scratch,
                                           absl::string_view* result) const = 0;
@@ -100,6 +101,14 @@ class FileSystem {
   NewSequentialFile(const std::string& path) = 0;
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>>
   NewRandomAccessFile(const std::string& path) = 0;
+  // For an immutable file read often (a table): Read may point *result into
+  // memory the file owns — valid while it is open — instead of copying into
+  // scratch (the POSIX file system maps the file). The file must not shrink
+  // while open. By default, NewRandomAccessFile.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>>
+  NewMappedFile(const std::string& path) {
+    return NewRandomAccessFile(path);
+  }
 
   // Creates directory `path`; succeeds if it already exists.
   [[nodiscard]] virtual absl::Status CreateDir(const std::string& path) = 0;

@@ -3,11 +3,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -182,6 +184,34 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   const uint64_t size_;
 };
 
+// A file mapped whole: reads are views of the mapping, with no system call
+// and no copy. Tables are immutable once written, so the mapping never
+// outgrows the file.
+class PosixMappedFile final : public RandomAccessFile {
+ public:
+  PosixMappedFile(const char* base, uint64_t size) : base_(base), size_(size) {}
+  ~PosixMappedFile() override {
+    ::munmap(const_cast<char*>(base_), static_cast<size_t>(size_));
+  }
+
+  absl::Status Read(uint64_t offset, size_t n, char* scratch,
+                    absl::string_view* result) const override {
+    if (offset >= size_) {
+      *result = absl::string_view(scratch, 0);
+    } else {
+      *result = absl::string_view(base_ + offset,
+                                  std::min<uint64_t>(n, size_ - offset));
+    }
+    return absl::OkStatus();
+  }
+
+  uint64_t Size() const override { return size_; }
+
+ private:
+  const char* const base_;
+  const uint64_t size_;
+};
+
 class PosixFileLock final : public FileLock {
  public:
   explicit PosixFileLock(int fd) : fd_(fd) {}
@@ -238,6 +268,30 @@ class Posix final : public FileSystem {
       return size.status();
     }
     return std::make_unique<PosixRandomAccessFile>(path, fd, *size);
+  }
+
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewMappedFile(
+      const std::string& path) override {
+    const int fd = OpenRetrying(path, O_RDONLY);
+    if (fd < 0) return PosixError("open", path, errno);
+    absl::StatusOr<uint64_t> size = FdSize(fd, path);
+    if (!size.ok()) {
+      ::close(fd);
+      return size.status();
+    }
+    // An empty file cannot be mapped; nor, on a 32-bit address space, a
+    // huge one. Those are read with pread.
+    void* base = MAP_FAILED;
+    if (*size != 0 && *size <= SIZE_MAX) {
+      base = ::mmap(nullptr, static_cast<size_t>(*size), PROT_READ, MAP_SHARED,
+                    fd, 0);
+    }
+    if (base == MAP_FAILED) {
+      return std::make_unique<PosixRandomAccessFile>(path, fd, *size);
+    }
+    ::close(fd);  // The mapping keeps the file.
+    return std::make_unique<PosixMappedFile>(static_cast<const char*>(base),
+                                             *size);
   }
 
   absl::Status CreateDir(const std::string& path) override {

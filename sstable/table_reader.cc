@@ -15,7 +15,7 @@ namespace strata::sstable {
 absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
     io::FileSystem* fs, std::string path, ReadCounters* counters) {
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> file,
-                          fs->NewRandomAccessFile(path));
+                          fs->NewMappedFile(path));
   std::unique_ptr<TableReader> table(
       new TableReader(std::move(file), std::move(path), counters));
   const uint64_t size = table->file_->Size();
@@ -35,9 +35,10 @@ absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
         table->path_, footer_at, f.index.offset, f.index.size,
         f.properties.offset, f.properties.size, size));
   }
-  std::string props;
+  std::string scratch;
+  absl::string_view props;
   STRATA_RETURN_IF_ERROR(
-      table->ReadBlock(f.properties, "properties block", &props));
+      table->ReadBlock(f.properties, {"properties block"}, &scratch, &props));
   STRATA_RETURN_IF_ERROR(DecodeProperties(
       props, absl::StrCat("sst: ", table->path_, " properties block"),
       f.properties.offset, &table->properties_));
@@ -70,7 +71,10 @@ absl::Status TableReader::LoadExtras() {
           path_, footer_.properties.offset, extras[i].name, h.offset, h.size,
           expected, footer_.index.offset));
     }
-    STRATA_RETURN_IF_ERROR(ReadBlock(h, extras[i].name, &blocks[i]));
+    std::string scratch;
+    absl::string_view block;
+    STRATA_RETURN_IF_ERROR(ReadBlock(h, {extras[i].name}, &scratch, &block));
+    blocks[i].assign(block.data(), block.size());
     expected = h.end();
   }
   if (expected != footer_.index.offset) {
@@ -112,35 +116,42 @@ void TableReader::CountBlockRead() const {
   }
 }
 
-absl::Status TableReader::ReadBlock(BlockHandle handle, absl::string_view name,
-                                    std::string* contents) const {
+absl::Status TableReader::ReadBlock(BlockHandle handle, BlockName name,
+                                    std::string* scratch,
+                                    absl::string_view* contents) const {
   const uint64_t total = handle.size + kBlockTrailerSize;
   if (!handle.EndsBy(file_->Size())) {
     return absl::DataLossError(absl::StrFormat(
         "sst: %s: %s at offset %d: %d bytes run past the end of the file",
-        path_, name, handle.offset, total));
+        path_, name.ToString(), handle.offset, total));
   }
-  contents->resize(total);
+  // A mapped file answers with a view of its memory: then nothing is
+  // copied. Otherwise the bytes land in *scratch.
+  if (scratch->size() < total) scratch->resize(total);
   absl::string_view got;
   STRATA_RETURN_IF_ERROR(
-      file_->Read(handle.offset, total, contents->data(), &got));
+      file_->Read(handle.offset, total, scratch->data(), &got));
   if (got.size() != total) {
-    return absl::DataLossError(absl::StrFormat(
-        "sst: %s: %s at offset %d: short read", path_, name, handle.offset));
+    return absl::DataLossError(
+        absl::StrFormat("sst: %s: %s at offset %d: short read", path_,
+                        name.ToString(), handle.offset));
   }
-  if (got.data() != contents->data()) {
-    memcpy(contents->data(), got.data(), total);
-  }
-  const uint32_t stored = DecodeFixed32(contents->data() + handle.size);
-  contents->resize(handle.size);
+  const uint32_t stored = DecodeFixed32(got.data() + handle.size);
+  *contents = got.substr(0, handle.size);
+  if (Checksum::Of(*contents) == stored) return absl::OkStatus();
   return Checksum::Verify(stored, *contents,
-                          absl::StrCat("sst: ", path_, " ", name),
+                          absl::StrCat("sst: ", path_, " ", name.ToString()),
                           handle.offset);
 }
 
+std::string TableReader::BlockName::ToString() const {
+  return index < 0 ? std::string(kind) : absl::StrFormat("%s %d", kind, index);
+}
+
 absl::Status TableReader::LoadIndex(BlockHandle handle) {
-  std::string bytes;
-  STRATA_RETURN_IF_ERROR(ReadBlock(handle, "index block", &bytes));
+  std::string scratch;
+  absl::string_view bytes;
+  STRATA_RETURN_IF_ERROR(ReadBlock(handle, {"index block"}, &scratch, &bytes));
   const std::string what = absl::StrCat("sst: ", path_, " index block");
   Decoder in(bytes, what, handle.offset);
   uint64_t next_offset = 0;
@@ -184,10 +195,13 @@ absl::Status TableReader::ReadDataBlock(size_t i, std::string* contents,
                                         std::vector<Entry>* entries) const {
   const std::string name = absl::StrFormat("data block %d", i);
   CountBlockRead();
-  STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle, name, contents));
+  absl::string_view block;
+  STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle,
+                                   {"data block", static_cast<int64_t>(i)},
+                                   contents, &block));
   entries->clear();
   const std::string what = absl::StrCat("sst: ", path_, " ", name);
-  Decoder in(*contents, what, index_[i].handle.offset);
+  Decoder in(block, what, index_[i].handle.offset);
   while (!in.empty()) {
     Entry e;
     STRATA_RETURN_IF_ERROR(DecodeEntry(in, &e));
@@ -227,23 +241,30 @@ absl::StatusOr<std::optional<Found>> TableReader::Get(absl::string_view key,
   if (i == index_.size()) return std::nullopt;
   // Decode only up to the first entry at or after (key, max_lsn); the
   // block's checksum was verified, and Verify() checks the order.
-  std::string contents;
-  const std::string name = absl::StrFormat("data block %d", i);
+  std::string scratch;
+  absl::string_view contents;
   CountBlockRead();
-  STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle, name, &contents));
-  const std::string what = absl::StrCat("sst: ", path_, " ", name);
-  Decoder in(contents, what, index_[i].handle.offset);
+  STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle,
+                                   {"data block", static_cast<int64_t>(i)},
+                                   &scratch, &contents));
+  // No name is formatted on this path: a block that does not decode is
+  // read again the iterator's way, whose error names it.
+  Decoder in(contents, path_, index_[i].handle.offset);
   while (!in.empty()) {
     Entry e;
-    STRATA_RETURN_IF_ERROR(DecodeEntry(in, &e));
+    if (absl::Status s = DecodeEntry(in, &e); !s.ok()) {
+      std::vector<Entry> entries;
+      absl::Status named = ReadDataBlock(i, &scratch, &entries);
+      return named.ok() ? s : named;
+    }
     if (CompareInternal(e.key, e.lsn, key, max_lsn) < 0) continue;
     if (e.key != key) return std::nullopt;
     return Found{e.lsn, e.kind, std::string(e.value)};
   }
   return absl::DataLossError(absl::StrFormat(
-      "sst: %s %s at offset %d: ends before the key its index entry "
-      "promises",
-      path_, name, index_[i].handle.offset));
+      "sst: %s data block %d at offset %d: ends before the key its index "
+      "entry promises",
+      path_, i, index_[i].handle.offset));
 }
 
 std::unique_ptr<TableIterator> TableReader::NewIterator() const {

@@ -87,10 +87,22 @@ class TableReader {
               ReadCounters* counters)
       : file_(std::move(file)), path_(std::move(path)), counters_(counters) {}
 
-  absl::Status ReadBlock(BlockHandle handle, absl::string_view name,
-                         std::string* contents) const;
-  // Reads data block `i` and decodes its entries (pointing into *contents),
-  // checking their order and that the last matches the index.
+  // A block's name in errors, formatted only when one occurs: "index
+  // block", or "data block 7".
+  struct BlockName {
+    const char* kind;
+    int64_t index = -1;
+    std::string ToString() const;
+  };
+  // Reads the block at `handle`, checks its checksum and points *contents
+  // at its bytes: in the file's own memory (a mapped file; valid while
+  // this reader lives) or in *scratch.
+  absl::Status ReadBlock(BlockHandle handle, BlockName name,
+                         std::string* scratch,
+                         absl::string_view* contents) const;
+  // Reads data block `i` and decodes its entries (pointing into the file's
+  // memory or into *contents), checking their order and that the last
+  // matches the index.
   absl::Status ReadDataBlock(size_t i, std::string* contents,
                              std::vector<Entry>* entries) const;
   absl::Status LoadIndex(BlockHandle handle);

@@ -91,6 +91,34 @@ TEST_P(FileSystemConformanceTest, RandomAccessReads) {
   EXPECT_TRUE(got.empty());
 }
 
+// A mapped file reads the same bytes, wherever it puts them; an empty one
+// reads nothing; a missing one is NotFound.
+TEST_P(FileSystemConformanceTest, MappedFilesReadLikeRandomAccessFiles) {
+  ASSERT_OK(io::WriteFileSynced(fs(), Path("f"), "0123456789"));
+  ASSERT_OK_AND_ASSIGN(auto file, fs()->NewMappedFile(Path("f")));
+  EXPECT_EQ(file->Size(), 10u);
+  char scratch[16];
+  absl::string_view got;
+  ASSERT_OK(file->Read(0, 10, scratch, &got));
+  EXPECT_EQ(got, "0123456789");
+  ASSERT_OK(file->Read(8, 10, scratch, &got));
+  EXPECT_EQ(got, "89");
+  ASSERT_OK(file->Read(10, 4, scratch, &got));
+  EXPECT_TRUE(got.empty());
+  // The bytes stay readable after the name is gone (the engine deletes a
+  // table a reader may still hold).
+  ASSERT_OK(fs()->RemoveFile(Path("f")));
+  ASSERT_OK(file->Read(2, 3, scratch, &got));
+  EXPECT_EQ(got, "234");
+  ASSERT_OK(io::WriteFileSynced(fs(), Path("empty"), ""));
+  ASSERT_OK_AND_ASSIGN(auto empty, fs()->NewMappedFile(Path("empty")));
+  EXPECT_EQ(empty->Size(), 0u);
+  ASSERT_OK(empty->Read(0, 4, scratch, &got));
+  EXPECT_TRUE(got.empty());
+  EXPECT_THAT(fs()->NewMappedFile(Path("missing")),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));
+}
+
 TEST_P(FileSystemConformanceTest, MissingFilesAreNotFoundAndNamed) {
   EXPECT_THAT(fs()->NewSequentialFile(Path("missing")),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));

@@ -9,6 +9,7 @@ packages=(
   bazel-bootstrap bazel-rules-java bazel-platforms
   g++ clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format
   libabsl-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev libisal-dev
+  libleveldb-dev  # The peer of //engine:peer_benchmark only.
 )
 
 missing=()
