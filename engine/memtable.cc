@@ -26,6 +26,7 @@ void MemTable::Add(const sstable::Entry& entry) {
       if (r.lsn == t.lsn) return;  // Replay of a record already added.
     }
     range_tombstones_.push_back(std::move(t));
+    tombstone_index_.reset();  // Rebuilt by the next lookup.
     bytes_ += bytes;
     max_lsn_ = std::max(max_lsn_, entry.lsn);
     return;
@@ -51,13 +52,12 @@ std::optional<sstable::Found> MemTable::Get(absl::string_view key,
 uint64_t MemTable::MaxCoveringTombstone(absl::string_view key,
                                         uint64_t max_lsn) const {
   MutexLock lock(&mu_);
-  uint64_t best = 0;
-  for (const sstable::RangeTombstone& t : range_tombstones_) {
-    if (t.lsn <= max_lsn && t.lsn > best && t.start <= key && key < t.end) {
-      best = t.lsn;
-    }
+  if (range_tombstones_.empty()) return 0;
+  if (tombstone_index_ == nullptr) {
+    tombstone_index_ =
+        std::make_unique<sstable::TombstoneIndex>(range_tombstones_);
   }
-  return best;
+  return tombstone_index_->MaxCovering(key, max_lsn);
 }
 
 std::vector<sstable::RangeTombstone> MemTable::RangeTombstones(

@@ -18,6 +18,7 @@
 #define STRATA_ENGINE_MEMTABLE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -68,7 +69,8 @@ class MemTable {
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // The largest LSN at most `max_lsn` of a range tombstone covering `key`,
-  // or 0. Linear in the memtable's range tombstones.
+  // or 0: two binary searches in an index of the range tombstones, rebuilt
+  // by the first lookup after one is added.
   uint64_t MaxCoveringTombstone(absl::string_view key, uint64_t max_lsn) const
       ABSL_LOCKS_EXCLUDED(mu_);
   // The range tombstones with LSN at most `max_lsn`, in no order.
@@ -116,6 +118,8 @@ class MemTable {
   mutable Mutex mu_;
   std::set<OwnedEntry, Order> entries_ ABSL_GUARDED_BY(mu_);
   std::vector<sstable::RangeTombstone> range_tombstones_ ABSL_GUARDED_BY(mu_);
+  mutable std::unique_ptr<sstable::TombstoneIndex> tombstone_index_
+      ABSL_GUARDED_BY(mu_);
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t max_lsn_ ABSL_GUARDED_BY(mu_) = 0;
 };
