@@ -25,6 +25,9 @@ void PropertiesText(const std::string& path, const TableProperties& p,
       path, p.entries, p.tombstones, p.data_blocks, p.data_size, p.file_size,
       EscapeBytes(p.smallest_key), EscapeBytes(p.largest_key), p.smallest_lsn,
       p.largest_lsn, p.file_checksum);
+  absl::StrAppendFormat(
+      out, "  range tombstones %d, filter bytes %d, created %d us\n",
+      p.range_tombstones, p.filter_size, p.created_micros);
 }
 
 void PropertiesJson(const std::string& path, const TableProperties& p,
@@ -37,9 +40,11 @@ void PropertiesJson(const std::string& path, const TableProperties& p,
       out,
       "{\"path\":%s,\"properties\":{\"entries\":%d,\"tombstones\":%d,"
       "\"data_blocks\":%d,\"data_size\":%d,\"file_size\":%d,%s,"
-      "\"smallest_lsn\":%d,\"largest_lsn\":%d,\"file_checksum\":%d}",
+      "\"smallest_lsn\":%d,\"largest_lsn\":%d,\"file_checksum\":%d,"
+      "\"range_tombstones\":%d,\"filter_size\":%d,\"created_micros\":%d}",
       JsonString(path), p.entries, p.tombstones, p.data_blocks, p.data_size,
-      p.file_size, keys, p.smallest_lsn, p.largest_lsn, p.file_checksum);
+      p.file_size, keys, p.smallest_lsn, p.largest_lsn, p.file_checksum,
+      p.range_tombstones, p.filter_size, p.created_micros);
 }
 
 void EntryText(const Entry& e, std::string* out) {
@@ -108,8 +113,25 @@ absl::Status DumpTable(const sstable::TableReader& table,
     options.json ? EntryJson(e, first, out) : EntryText(e, out);
     first = false;
   }
+  STRATA_RETURN_IF_ERROR(it->status());
+  if (options.json) absl::StrAppend(out, "],\"range_tombstones\":[");
+  first = true;
+  for (const sstable::RangeTombstone& t :
+       table.range_tombstones().tombstones()) {
+    if (options.json) {
+      absl::StrAppend(out, first ? "" : ",", "{");
+      AppendJsonBytes("start", t.start, out);
+      absl::StrAppend(out, ",");
+      AppendJsonBytes("end", t.end, out);
+      absl::StrAppend(out, ",\"lsn\":", t.lsn, "}");
+    } else {
+      absl::StrAppendFormat(out, "[\"%s\", \"%s\") @%d RANGE DELETE\n",
+                            EscapeBytes(t.start), EscapeBytes(t.end), t.lsn);
+    }
+    first = false;
+  }
   if (options.json) absl::StrAppend(out, "]}\n");
-  return it->status();
+  return absl::OkStatus();
 }
 
 }  // namespace strata::tools

@@ -20,6 +20,7 @@ class TableDumpTest : public ::testing::Test {
     ASSERT_OK(writer->Put("apple", 3, "red"));
     ASSERT_OK(writer->Delete("banana", 2));
     ASSERT_OK(writer->Put("cherry\x01", 1, "dark\"red"));
+    ASSERT_OK(writer->AddRangeTombstone("d", "f", 4));
     ASSERT_OK(writer->Finish().status());
     table_ = *sstable::TableReader::Open(&fs_, "/t.sst");
   }
@@ -35,6 +36,8 @@ TEST_F(TableDumpTest, TextListsPropertiesAndEntries) {
   EXPECT_THAT(out, HasSubstr("\"apple\" @3 PUT \"red\"\n"));
   EXPECT_THAT(out, HasSubstr("\"banana\" @2 DELETE\n"));
   EXPECT_THAT(out, HasSubstr("\"cherry\\x01\" @1 PUT \"dark\\\"red\"\n"));
+  EXPECT_THAT(out, HasSubstr("range tombstones 1, filter bytes 10"));
+  EXPECT_THAT(out, HasSubstr("[\"d\", \"f\") @4 RANGE DELETE\n"));
 }
 
 TEST_F(TableDumpTest, JsonIsMachineReadable) {
@@ -46,6 +49,8 @@ TEST_F(TableDumpTest, JsonIsMachineReadable) {
               HasSubstr("{\"key\":\"banana\",\"lsn\":2,\"kind\":\"delete\"}"));
   EXPECT_THAT(out, HasSubstr("{\"key\":\"cherry\\u0001\",\"lsn\":1,"
                              "\"kind\":\"put\",\"value\":\"dark\\\"red\"}"));
+  EXPECT_THAT(out, HasSubstr("\"range_tombstones\":[{\"start\":\"d\","
+                             "\"end\":\"f\",\"lsn\":4}]}"));
 }
 
 TEST_F(TableDumpTest, FilterKeepsMatchingKeys) {
