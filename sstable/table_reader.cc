@@ -317,8 +317,12 @@ absl::Status TableReader::Verify() const {
         path_, footer_.properties.offset, seen.entries, seen.tombstones,
         p.entries, p.tombstones));
   }
-  // The whole-file checksum, read in large chunks.
-  const uint64_t end = p.file_size - Footer::kSize;
+  return VerifyFileChecksum();
+}
+
+absl::Status TableReader::VerifyFileChecksum() const {
+  // Read in large chunks.
+  const uint64_t end = properties_.file_size - Footer::kSize;
   std::string chunk(std::min<uint64_t>(uint64_t{1} << 20, end), '\0');
   uint32_t crc = 0;
   for (uint64_t off = 0; off < end;) {

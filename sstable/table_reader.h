@@ -110,6 +110,7 @@ class TableReader {
   // in that order, between the data blocks and the index.
   absl::Status LoadExtras();
   void CountBlockRead() const;
+  absl::Status VerifyFileChecksum() const;
   // The first data block whose last entry sorts at or after (key, lsn).
   size_t FindBlock(absl::string_view key, uint64_t lsn) const;
 

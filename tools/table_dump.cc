@@ -69,6 +69,29 @@ void EntryJson(const Entry& e, bool first, std::string* out) {
   absl::StrAppend(out, "}");
 }
 
+// Lists the range tombstones after the entries; in JSON, also closes the
+// object.
+void RangeTombstones(const sstable::TableReader& table, bool json,
+                     std::string* out) {
+  if (json) absl::StrAppend(out, "],\"range_tombstones\":[");
+  bool first = true;
+  for (const sstable::RangeTombstone& t :
+       table.range_tombstones().tombstones()) {
+    if (json) {
+      absl::StrAppend(out, first ? "" : ",", "{");
+      AppendJsonBytes("start", t.start, out);
+      absl::StrAppend(out, ",");
+      AppendJsonBytes("end", t.end, out);
+      absl::StrAppend(out, ",\"lsn\":", t.lsn, "}");
+    } else {
+      absl::StrAppendFormat(out, "[\"%s\", \"%s\") @%d RANGE DELETE\n",
+                            EscapeBytes(t.start), EscapeBytes(t.end), t.lsn);
+    }
+    first = false;
+  }
+  if (json) absl::StrAppend(out, "]}\n");
+}
+
 }  // namespace
 
 absl::Status DumpTable(const sstable::TableReader& table,
@@ -114,23 +137,7 @@ absl::Status DumpTable(const sstable::TableReader& table,
     first = false;
   }
   STRATA_RETURN_IF_ERROR(it->status());
-  if (options.json) absl::StrAppend(out, "],\"range_tombstones\":[");
-  first = true;
-  for (const sstable::RangeTombstone& t :
-       table.range_tombstones().tombstones()) {
-    if (options.json) {
-      absl::StrAppend(out, first ? "" : ",", "{");
-      AppendJsonBytes("start", t.start, out);
-      absl::StrAppend(out, ",");
-      AppendJsonBytes("end", t.end, out);
-      absl::StrAppend(out, ",\"lsn\":", t.lsn, "}");
-    } else {
-      absl::StrAppendFormat(out, "[\"%s\", \"%s\") @%d RANGE DELETE\n",
-                            EscapeBytes(t.start), EscapeBytes(t.end), t.lsn);
-    }
-    first = false;
-  }
-  if (options.json) absl::StrAppend(out, "]}\n");
+  RangeTombstones(table, options.json, out);
   return absl::OkStatus();
 }
 
