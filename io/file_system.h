@@ -78,6 +78,9 @@ class RandomAccessFile {
                                           absl::string_view* result) const = 0;
   // The file's size in bytes when it was opened.
   virtual uint64_t Size() const = 0;
+  // All of the file, if it is mapped in memory (NewMappedFile), valid while
+  // it is open; else empty.
+  virtual absl::string_view Mapped() const { return {}; }
 };
 
 // An exclusive lock on a file, held until this object is destroyed (or the

@@ -206,6 +206,9 @@ class PosixMappedFile final : public RandomAccessFile {
   }
 
   uint64_t Size() const override { return size_; }
+  absl::string_view Mapped() const override {
+    return absl::string_view(base_, static_cast<size_t>(size_));
+  }
 
  private:
   const char* const base_;

@@ -335,6 +335,15 @@ absl::Status DecodeState(absl::string_view bytes, absl::string_view what,
   return decoder.Finish(offset + bytes.size());
 }
 
+namespace {
+constexpr absl::string_view kNotOnlyTables =
+    "manifest: a field other than a table in a part decoded apart";
+}  // namespace
+
+bool StateDecoder::IsNotOnlyTables(const absl::Status& status) {
+  return absl::IsAborted(status) && status.message() == kNotOnlyTables;
+}
+
 absl::Status StateDecoder::Decode(absl::string_view piece, uint64_t offset) {
   using namespace state_field;
   State* const state = state_;
@@ -342,6 +351,9 @@ absl::Status StateDecoder::Decode(absl::string_view piece, uint64_t offset) {
   TaggedReader r(&in);
   TaggedField f;
   while (r.Next(&f)) {
+    if (tables_only_ && f.number != kTable) {
+      return absl::AbortedError(kNotOnlyTables);
+    }
     absl::Status s;
     switch (f.number) {
       case kLastSequence:

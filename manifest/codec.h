@@ -44,10 +44,14 @@ class StateDecoder {
  public:
   // `state` and `what` must outlive the decoder.
   // Tables go into `state` in bulk (TableSet::BeginBulkLoad) until Finish.
-  StateDecoder(State* state, absl::string_view what, DecodeLimits limits = {})
-      : state_(state), what_(what), limits_(limits) {
+  // With `tables_only` (a part of a body decoded apart), any other field is
+  // refused with an error for which IsNotOnlyTables holds.
+  StateDecoder(State* state, absl::string_view what, DecodeLimits limits = {},
+               bool tables_only = false)
+      : state_(state), what_(what), limits_(limits), tables_only_(tables_only) {
     state_->tables.BeginBulkLoad();
   }
+  static bool IsNotOnlyTables(const absl::Status& status);
   // Decodes the fields in `piece`, whose first byte is at `offset`.
   [[nodiscard]] absl::Status Decode(absl::string_view piece, uint64_t offset);
   // After the last piece, which ended at `end_offset`: the checks that
@@ -58,6 +62,7 @@ class StateDecoder {
   State* const state_;
   const absl::string_view what_;
   const DecodeLimits limits_;
+  const bool tables_only_;
 };
 
 }  // namespace strata::manifest

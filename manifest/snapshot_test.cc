@@ -1,12 +1,16 @@
 #include "manifest/snapshot.h"
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
+#include "encoding/tagged.h"
+#include "io/posix_file_system.h"
 #include "encoding/crc32c.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "manifest/codec.h"
 #include "testing/mem_file_system.h"
 #include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
 
 namespace strata::manifest {
 namespace {
@@ -217,6 +221,119 @@ TEST(SnapshotTest, BodyLongerThanItsFieldsIsDataLoss) {
                                         "offset")))
         << "window " << window;
     EXPECT_THAT(got.status().message(), HasSubstr("truncated"));
+  }
+}
+
+// Tables [first, last] with keys of a few dozen bytes: 30,000 of them make a
+// body over 1 MiB, which a mapping file system decodes in two parts.
+State Tables(uint64_t first, uint64_t last) {
+  State state;
+  state.last_sequence = 9;
+  state.last_lsn = 4242;
+  state.active_wal = 3;
+  state.next_table_number = last + 1;
+  for (uint64_t n = first; n <= last; ++n) {
+    TableMeta t;
+    t.number = n;
+    t.file_size = n * 1000;
+    t.entries = n;
+    t.smallest_key = absl::StrFormat("key-%012d", n);
+    t.largest_key = absl::StrFormat("key-%012d-z", n);
+    t.smallest_lsn = n;
+    t.largest_lsn = n + 7;
+    t.checksum = static_cast<uint32_t>(n * 2654435761u);
+    state.tables.Put(t);
+  }
+  return state;
+}
+
+// A snapshot file around `body`, with a correct header and trailer.
+std::string Framed(uint64_t generation, absl::string_view body) {
+  std::string file = EncodeSnapshot(generation, State());
+  file.resize(kSnapshotHeaderSize);
+  file.append(body.data(), body.size());
+  char trailer[12];
+  EncodeFixed64(trailer, body.size());
+  EncodeFixed32(trailer + 8, Checksum::Of(body));
+  file.append(trailer, 12);
+  char trailer_crc[4];
+  EncodeFixed32(trailer_crc, Checksum::Of(absl::string_view(trailer, 12)));
+  file.append(trailer_crc, 4);
+  return file;
+}
+
+// The same bytes read through a mapping file system (POSIX: decoded in two
+// parts) and through one that does not map (memory: one pass in windows).
+class TwoPartTest : public ::testing::Test {
+ protected:
+  TwoPartTest() { EXPECT_OK(mem_.CreateDir("/m")); }
+
+  void Put(const std::string& file) {
+    ASSERT_OK(io::WriteFileSynced(io::PosixFileSystem(),
+                                  io::JoinPath(dir_.path(), "000002.snapshot"),
+                                  file));
+    ASSERT_OK(io::WriteFileSynced(&mem_, "/m/000002.snapshot", file));
+  }
+  absl::StatusOr<State> Posix() {
+    return ReadSnapshot(io::PosixFileSystem(), dir_.path(), 2);
+  }
+  absl::StatusOr<State> Mem() { return ReadSnapshot(&mem_, "/m", 2); }
+
+  testing::TempDir dir_;
+  testing::MemFileSystem mem_;
+};
+
+TEST_F(TwoPartTest, TwoPartsGiveTheStateOnePassGives) {
+  const State state = Tables(1, 30000);
+  std::string body;
+  EncodeState(state, &body);
+  ASSERT_GT(body.size(), size_t{1} << 20);
+  Put(Framed(2, body));
+  EXPECT_THAT(Posix(), testing::IsOkAndHolds(state));
+  EXPECT_THAT(Mem(), testing::IsOkAndHolds(state));
+}
+
+// A field other than a table in the second half, and tables out of order
+// across the halves: the parts cannot be joined as decoded, and the body is
+// decoded in one pass instead — the same state as the window reader's.
+TEST_F(TwoPartTest, WhatTwoPartsCannotJoinIsDecodedInOnePass) {
+  std::string body;
+  EncodeState(Tables(1, 30000), &body);
+  TaggedWriter(&body).Varint(3, 99);  // Last LSN, after every table.
+  Put(Framed(2, body));
+  ASSERT_OK_AND_ASSIGN(State posix, Posix());
+  EXPECT_EQ(posix.last_lsn, 99u);
+  EXPECT_THAT(Mem(), testing::IsOkAndHolds(posix));
+
+  // The newer tables first, the older ones (tables only) after them.
+  std::string newer, older, prefix;
+  EncodeState(Tables(15001, 30000), &newer);
+  State low = Tables(1, 15000);
+  EncodeState(low, &older);
+  low.tables = TableSet();
+  EncodeState(low, &prefix);  // The same scalars, no table.
+  Put(Framed(2, newer + older.substr(prefix.size())));
+  ASSERT_OK_AND_ASSIGN(State joined, Posix());
+  EXPECT_EQ(joined.tables.size(), 30000u);
+  EXPECT_NE(joined.tables.Find(7), nullptr);
+  EXPECT_THAT(Mem(), testing::IsOkAndHolds(joined));
+}
+
+TEST_F(TwoPartTest, DamageInEitherHalfIsTheChecksumMismatch) {
+  std::string body;
+  EncodeState(Tables(1, 30000), &body);
+  const std::string good = Framed(2, body);
+  for (size_t at : {kSnapshotHeaderSize + 100, good.size() / 2 + 7,
+                    good.size() - kSnapshotTrailerSize - 3}) {
+    std::string bad = good;
+    bad[at] ^= 0x10;
+    Put(bad);
+    EXPECT_THAT(Posix(), StatusIs(absl::StatusCode::kDataLoss,
+                                  HasSubstr("body: checksum mismatch")))
+        << at;
+    EXPECT_THAT(Mem(), StatusIs(absl::StatusCode::kDataLoss,
+                                HasSubstr("body: checksum mismatch")))
+        << at;
   }
 }
 

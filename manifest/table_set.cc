@@ -154,6 +154,19 @@ void TableSet::InsertChunk(Position p, std::shared_ptr<Chunk> chunk) {
   groups_.insert(groups_.begin() + p.group + 1, std::move(tail));
 }
 
+bool TableSet::AppendAll(TableSet&& tail) {
+  if (tail.empty()) return true;
+  if (!empty() && tail.groups_.front()->front()->front().number <= MaxNumber()) {
+    return false;
+  }
+  groups_.insert(groups_.end(), std::make_move_iterator(tail.groups_.begin()),
+                 std::make_move_iterator(tail.groups_.end()));
+  size_ += tail.size_;
+  tail.groups_.clear();
+  tail.size_ = 0;
+  return true;
+}
+
 bool TableSet::Append(TableMeta& table) {
   if (groups_.empty() || table.number <= MaxNumber()) return false;
   // Past every live number, as when a snapshot is loaded or a flush adds a

@@ -128,6 +128,10 @@ class TableSet {
   bool Insert(TableMeta table);
   // Removes table `number`; false if it was not live.
   bool Erase(uint64_t number);
+  // Moves every table of `tail` to the end of this set if each of its
+  // numbers is past every number here (true); else changes nothing (false).
+  // For a snapshot decoded in parts.
+  bool AppendAll(TableSet&& tail);
 
   // Calls fn(const TableMeta&) for every table in number order.
   template <typename Fn>
