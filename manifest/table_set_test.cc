@@ -106,5 +106,35 @@ TEST(TableSetTest, CopiesShareChunksAndStayIndependent) {
   EXPECT_TRUE(a == c);
 }
 
+// Two sets loaded apart in bulk (a snapshot decoded in two parts) join into
+// one that behaves as if loaded whole, and keeps working.
+TEST(TableSetTest, AppendAllJoinsSetsLoadedApartAndRefusesOverlap) {
+  TableSet head, tail;
+  std::map<uint64_t, uint64_t> model;
+  head.BeginBulkLoad();
+  tail.BeginBulkLoad();
+  for (uint64_t n = 1; n <= 20000; ++n) {
+    (n <= 9000 ? head : tail).Put(Table(n, n));
+    model[n] = n;
+  }
+  head.EndBulkLoad();
+  tail.EndBulkLoad();
+  TableSet before = tail;  // A copy keeps its tables.
+  TableSet low;
+  low.Put(Table(5));
+  EXPECT_FALSE(head.AppendAll(std::move(low)));  // 5 is not past 9000.
+  EXPECT_EQ(head.size(), 9000u);
+  ASSERT_TRUE(head.AppendAll(std::move(tail)));
+  EXPECT_TRUE(tail.empty());
+  ExpectSame(head, model);
+  EXPECT_EQ(before.size(), 11000u);
+  head.Put(Table(20001, 7));  // Appends into the joined tail's last chunk.
+  model[20001] = 7;
+  ASSERT_TRUE(head.Erase(9001));
+  model.erase(9001);
+  ExpectSame(head, model);
+  EXPECT_TRUE(head.AppendAll(TableSet()));
+}
+
 }  // namespace
 }  // namespace strata::manifest
