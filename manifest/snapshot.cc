@@ -314,9 +314,8 @@ absl::StatusOr<std::optional<State>> DecodeInTwoParts(
   StateDecoder head(&state, body_what);
   const absl::Status head_status = head.Decode(body.substr(0, split), base);
   worker.join();
-  STRATA_RETURN_IF_ERROR(Checksum::Compare(trailer.masked_body_crc(), crc,
-                                           trailer.body_length(), body_what,
-                                           base));
+  STRATA_RETURN_IF_ERROR(Checksum::Compare(
+      trailer.masked_body_crc(), crc, trailer.body_length(), body_what, base));
   STRATA_RETURN_IF_ERROR(head_status);
   if (StateDecoder::IsNotOnlyTables(tail_status)) return std::nullopt;
   STRATA_RETURN_IF_ERROR(tail_status);

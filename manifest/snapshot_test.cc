@@ -2,11 +2,11 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
-#include "encoding/tagged.h"
-#include "io/posix_file_system.h"
 #include "encoding/crc32c.h"
+#include "encoding/tagged.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "io/posix_file_system.h"
 #include "manifest/codec.h"
 #include "testing/mem_file_system.h"
 #include "testing/status_matchers.h"

@@ -156,7 +156,8 @@ void TableSet::InsertChunk(Position p, std::shared_ptr<Chunk> chunk) {
 
 bool TableSet::AppendAll(TableSet&& tail) {
   if (tail.empty()) return true;
-  if (!empty() && tail.groups_.front()->front()->front().number <= MaxNumber()) {
+  if (!empty() &&
+      tail.groups_.front()->front()->front().number <= MaxNumber()) {
     return false;
   }
   groups_.insert(groups_.end(), std::make_move_iterator(tail.groups_.begin()),
