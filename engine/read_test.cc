@@ -147,8 +147,7 @@ TEST(RangeDeleteTest, TombstoneCompactionDoesNotResurrectAnOlderNewerNumbered) {
   ASSERT_OK(engine->Close());
   ASSERT_OK_AND_ASSIGN(engine, Engine::Open(&fs, kDir, o));
   EXPECT_THAT(engine->Get("k"), StatusIs(kNotFound));
-  EXPECT_EQ(Keys(engine->NewIterator().get()),
-            std::vector<std::string>{"zz"});
+  EXPECT_EQ(Keys(engine->NewIterator().get()), std::vector<std::string>{"zz"});
 }
 
 TEST(TombstoneCompactionTest, ATableDenseWithTombstonesIsCompactedOnceOld) {
@@ -259,6 +258,40 @@ TEST(IteratorTest, ALimitedScanReadsAFewBlocksWhateverTheTableCount) {
   ASSERT_EQ(ten.size(), 10u);
   EXPECT_EQ(ten[9].key, Key(2509));
   EXPECT_LE(engine->stats().table_blocks_read - before, 2u);
+}
+
+TEST(IteratorTest, AMissingTableIsDataLossAndAClosedEngineRefuses) {
+  testing::MemFileSystem fs;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                       Engine::Open(&fs, kDir, Options()));
+  for (int t = 0; t < 3; ++t) {
+    for (int i = 0; i < 10; ++i) ASSERT_OK(engine->Put(Key(t * 10 + i), "v"));
+    ASSERT_OK(engine->Flush());
+  }
+  // The middle table's file goes missing (nothing has opened it yet).
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, fs.ListDir("/db/sst"));
+  std::vector<std::string> tables;
+  for (const std::string& name : names) {
+    if (fs.GetFileSize("/db/sst/" + name).value_or(0) > 0) {
+      tables.push_back(name);
+    }
+  }
+  ASSERT_EQ(tables.size(), 3u);
+  ASSERT_OK(fs.RemoveFile("/db/sst/" + tables[1]));
+  std::unique_ptr<Iterator> it = engine->NewIterator();
+  std::vector<std::string> seen;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) seen.emplace_back(it->key());
+  EXPECT_EQ(seen, KeyRange(0, 10));  // Then the missing table stops it.
+  EXPECT_THAT(it->status(), StatusIs(absl::StatusCode::kDataLoss));
+  it->Seek(Key(25));  // Past it: the last table reads.
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), Key(25));
+  it.reset();
+  ASSERT_OK(engine->Close());
+  it = engine->NewIterator();
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_THAT(it->status(), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 // Every table's range holds the missing keys, so only the filters keep a

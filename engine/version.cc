@@ -8,19 +8,6 @@
 
 namespace strata::engine {
 
-std::vector<const manifest::TableMeta*> TablesHolding(
-    const manifest::State& state, absl::string_view key) {
-  std::vector<const manifest::TableMeta*> tables;
-  state.tables.ForEach([&](const manifest::TableMeta& t) {
-    if (t.smallest_key <= key && key <= t.largest_key) tables.push_back(&t);
-  });
-  std::sort(tables.begin(), tables.end(),
-            [](const manifest::TableMeta* a, const manifest::TableMeta* b) {
-              return a->largest_lsn > b->largest_lsn;
-            });
-  return tables;
-}
-
 TableIndex::TableIndex(const manifest::State& state) {
   std::vector<const manifest::TableMeta*> tables;
   tables.reserve(state.tables.size());
@@ -68,19 +55,6 @@ std::vector<const manifest::TableMeta*> TableIndex::Holding(
             [](const manifest::TableMeta* a, const manifest::TableMeta* b) {
               return a->largest_lsn > b->largest_lsn;
             });
-  return tables;
-}
-
-std::vector<const manifest::TableMeta*> TablesOverlapping(
-    const manifest::State& state, absl::string_view start,
-    absl::string_view end) {
-  std::vector<const manifest::TableMeta*> tables;
-  state.tables.ForEach([&](const manifest::TableMeta& t) {
-    if (t.largest_key < start) return;
-    if (end.empty() || absl::string_view(t.smallest_key) < end) {
-      tables.push_back(&t);
-    }
-  });
   return tables;
 }
 

@@ -65,17 +65,6 @@ struct Version {
       ABSL_GUARDED_BY(tombstones_mu);
 };
 
-// The tables of `state` whose key range holds `key`, newest (largest LSN)
-// first, found by a scan of every table (TableIndex::Holding finds the same
-// without one).
-std::vector<const manifest::TableMeta*> TablesHolding(
-    const manifest::State& state, absl::string_view key);
-// The tables of `state` whose key range meets [start, end) (`end` empty: no
-// bound), in table-number order.
-std::vector<const manifest::TableMeta*> TablesOverlapping(
-    const manifest::State& state, absl::string_view start,
-    absl::string_view end);
-
 class VersionTracker {
  public:
   // Deletes the files of the tables given; called once per table, without

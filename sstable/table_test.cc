@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -11,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sstable/format.h"
+#include "sstable/properties.h"
 #include "sstable/table_reader.h"
 #include "sstable/table_writer.h"
 #include "testing/fault_injection_file_system.h"
@@ -496,6 +499,61 @@ TEST_F(TableTest, ABlockThatPassesItsChecksumButDoesNotDecodeIsDataLoss) {
 // Found by fuzzing past the checksums: block handles whose offset and size
 // add up past 2^64 wrapped around the bounds checks and asked for a
 // terabyte. A footer with a valid checksum and such handles is DataLoss.
+// Rewrites the properties block of the table at kPath through `change`,
+// with every checksum made right again: only the reader's own checks can
+// tell.
+void RewriteProperties(testing::MemFileSystem& fs, const char* path,
+                       const std::function<void(TableProperties*)>& change) {
+  std::string bytes = *io::ReadFileToString(&fs, path);
+  Footer footer;
+  ASSERT_OK(Footer::DecodeFrom(
+      absl::string_view(bytes).substr(bytes.size() - Footer::kSize), path,
+      bytes.size() - Footer::kSize, &footer));
+  TableProperties p;
+  ASSERT_OK(
+      DecodeProperties(absl::string_view(bytes).substr(footer.properties.offset,
+                                                       footer.properties.size),
+                       path, footer.properties.offset, &p));
+  change(&p);
+  std::string block;
+  EncodeProperties(p, &block);
+  bytes.resize(footer.properties.offset);
+  bytes += block;
+  PutFixed32(&bytes, Checksum::Of(block));
+  footer.properties.size = block.size();
+  footer.EncodeTo(&bytes);
+  ASSERT_OK(io::WriteFileSynced(&fs, path, bytes));
+}
+
+TEST_F(TableTest, OptionalBlocksOutOfPlaceOrMiscountedAreRefusedAtOpen) {
+  Build({{"a", 1, EntryKind::kPut, "x"}}, 4096, 10, {{"c", "e", 3}});
+  const std::string good = Bytes();
+  const std::vector<
+      std::pair<std::function<void(TableProperties*)>, std::string>>
+      cases = {
+          {[](TableProperties* p) { ++p->filter_offset; }, "the filter block"},
+          {[](TableProperties* p) { --p->range_tombstones_offset; },
+           "the range-tombstone block"},
+          {[](TableProperties* p) { p->range_tombstones = 2; },
+           "1 tombstones, but the properties say 2"},
+          {[](TableProperties* p) { p->filter_size = p->filter_offset = 0; },
+           "does not follow the blocks before it"},
+          {[](TableProperties* p) { p->data_size += 4; },
+           "data blocks ending at"},
+      };
+  for (const auto& [change, message] : cases) {
+    Rewrite(good);
+    RewriteProperties(fs_, kPath, change);
+    EXPECT_THAT(
+        TableReader::Open(&fs_, kPath),
+        StatusIs(kDataLoss, AllOf(HasSubstr(kPath), HasSubstr(message))))
+        << message;
+  }
+  Rewrite(good);
+  RewriteProperties(fs_, kPath, [](TableProperties*) {});
+  EXPECT_OK(TableReader::Open(&fs_, kPath).status());  // The helper is exact.
+}
+
 TEST_F(TableTest, BlockHandlesThatOverflowAreRefusedNotAllocated) {
   Build({{"a", 1, EntryKind::kPut, "x"}});
   const std::string good = Bytes();
