@@ -192,6 +192,14 @@ Store* Filled(int64_t kind) {
   return p.store.get();
 }
 
+// The filled store of the benchmark's kind (argument 0), or null after
+// marking the benchmark skipped.
+Store* FilledOrSkip(benchmark::State& state) {
+  Store* store = Filled(state.range(0));
+  if (store == nullptr) state.SkipWithError("fill failed");
+  return store;
+}
+
 void BM_FillRandom(benchmark::State& state) {
   testing::BenchDir dir;
   std::unique_ptr<Store> store = OpenStore(state.range(0), dir.path(), false);
@@ -247,11 +255,8 @@ BENCHMARK(BM_FillSync)
 
 // Arg 0: the store; arg 1: 0 present keys, 1 absent ones.
 void BM_ReadRandom(benchmark::State& state) {
-  Store* store = Filled(state.range(0));
-  if (store == nullptr) {
-    state.SkipWithError("fill failed");
-    return;
-  }
+  Store* store = FilledOrSkip(state);
+  if (store == nullptr) return;
   const bool missing = state.range(1) == 1;
   std::mt19937_64 rnd(42);
   uint64_t found_count = 0;
@@ -275,11 +280,8 @@ BENCHMARK(BM_ReadRandom)
     ->UseRealTime();
 
 void BM_SeekRandomNext10(benchmark::State& state) {
-  Store* store = Filled(state.range(0));
-  if (store == nullptr) {
-    state.SkipWithError("fill failed");
-    return;
-  }
+  Store* store = FilledOrSkip(state);
+  if (store == nullptr) return;
   std::mt19937_64 rnd(43);
   for (auto _ : state) {
     if (!store->SeekNext(Key(rnd() % kKeys), 10)) {
@@ -294,11 +296,8 @@ BENCHMARK(BM_SeekRandomNext10)->Arg(0)->Arg(1)->MinTime(2.0)->UseRealTime();
 
 // Last: it deletes from the shared stores.
 void BM_DeleteRangeThenReadRandom(benchmark::State& state) {
-  Store* store = Filled(state.range(0));
-  if (store == nullptr) {
-    state.SkipWithError("fill failed");
-    return;
-  }
+  Store* store = FilledOrSkip(state);
+  if (store == nullptr) return;
   const auto start = std::chrono::steady_clock::now();
   for (uint64_t r = 0; r < 100; ++r) {
     if (!store->DeleteRange(Key(r * 10000), Key(r * 10000 + 1000))) {

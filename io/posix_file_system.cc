@@ -233,6 +233,16 @@ absl::StatusOr<uint64_t> FdSize(int fd, const std::string& path) {
   return static_cast<uint64_t>(st.st_size);
 }
 
+// Opens `path` read-only into *fd and returns its size; on an error, no
+// descriptor is left open.
+absl::StatusOr<uint64_t> OpenForReading(const std::string& path, int* fd) {
+  *fd = OpenRetrying(path, O_RDONLY);
+  if (*fd < 0) return PosixError("open", path, errno);
+  absl::StatusOr<uint64_t> size = FdSize(*fd, path);
+  if (!size.ok()) ::close(*fd);
+  return size;
+}
+
 class Posix final : public FileSystem {
  public:
   absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
@@ -263,38 +273,28 @@ class Posix final : public FileSystem {
 
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) override {
-    const int fd = OpenRetrying(path, O_RDONLY);
-    if (fd < 0) return PosixError("open", path, errno);
-    absl::StatusOr<uint64_t> size = FdSize(fd, path);
-    if (!size.ok()) {
-      ::close(fd);
-      return size.status();
-    }
-    return std::make_unique<PosixRandomAccessFile>(path, fd, *size);
+    int fd;
+    STRATA_ASSIGN_OR_RETURN(const uint64_t size, OpenForReading(path, &fd));
+    return std::make_unique<PosixRandomAccessFile>(path, fd, size);
   }
 
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewMappedFile(
       const std::string& path) override {
-    const int fd = OpenRetrying(path, O_RDONLY);
-    if (fd < 0) return PosixError("open", path, errno);
-    absl::StatusOr<uint64_t> size = FdSize(fd, path);
-    if (!size.ok()) {
-      ::close(fd);
-      return size.status();
-    }
+    int fd;
+    STRATA_ASSIGN_OR_RETURN(const uint64_t size, OpenForReading(path, &fd));
     // An empty file cannot be mapped; nor, on a 32-bit address space, a
     // huge one. Those are read with pread.
     void* base = MAP_FAILED;
-    if (*size != 0 && *size <= SIZE_MAX) {
-      base = ::mmap(nullptr, static_cast<size_t>(*size), PROT_READ, MAP_SHARED,
+    if (size != 0 && size <= SIZE_MAX) {
+      base = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_SHARED,
                     fd, 0);
     }
     if (base == MAP_FAILED) {
-      return std::make_unique<PosixRandomAccessFile>(path, fd, *size);
+      return std::make_unique<PosixRandomAccessFile>(path, fd, size);
     }
     ::close(fd);  // The mapping keeps the file.
     return std::make_unique<PosixMappedFile>(static_cast<const char*>(base),
-                                             *size);
+                                             size);
   }
 
   absl::Status CreateDir(const std::string& path) override {

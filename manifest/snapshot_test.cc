@@ -194,6 +194,21 @@ TEST(SnapshotTest, DamageReadInSmallWindowsIsChecksumMismatchNeverAState) {
   }
 }
 
+// A snapshot file around `body`, with a correct header and trailer.
+std::string Framed(uint64_t generation, absl::string_view body) {
+  std::string file = EncodeSnapshot(generation, State());
+  file.resize(kSnapshotHeaderSize);
+  file.append(body.data(), body.size());
+  char trailer[12];
+  EncodeFixed64(trailer, body.size());
+  EncodeFixed32(trailer + 8, Checksum::Of(body));
+  file.append(trailer, 12);
+  char trailer_crc[4];
+  EncodeFixed32(trailer_crc, Checksum::Of(absl::string_view(trailer, 12)));
+  file.append(trailer_crc, 4);
+  return file;
+}
+
 TEST(SnapshotTest, BodyLongerThanItsFieldsIsDataLoss) {
   // A body whose last field the trailer cuts: a valid checksum over a
   // truncated encoding (a writer bug, not damage) is reported by the
@@ -203,17 +218,7 @@ TEST(SnapshotTest, BodyLongerThanItsFieldsIsDataLoss) {
   std::string body;
   EncodeState(ManyTables(), &body);
   body.resize(body.size() - 5);
-  std::string file = EncodeSnapshot(2, State());
-  file.resize(kSnapshotHeaderSize);
-  file += body;
-  char trailer[12];
-  EncodeFixed64(trailer, body.size());
-  EncodeFixed32(trailer + 8, Checksum::Of(body));
-  file.append(trailer, 12);
-  char trailer_crc[4];
-  EncodeFixed32(trailer_crc, Checksum::Of(absl::string_view(trailer, 12)));
-  file.append(trailer_crc, 4);
-  ASSERT_OK(io::WriteFileSynced(&fs, "/m/000002.snapshot", file));
+  ASSERT_OK(io::WriteFileSynced(&fs, "/m/000002.snapshot", Framed(2, body)));
   for (size_t window : {size_t{1}, size_t{64}, kSnapshotReadWindow}) {
     const absl::StatusOr<State> got = ReadSnapshot(&fs, "/m", 2, window);
     EXPECT_THAT(got, StatusIs(absl::StatusCode::kDataLoss,
@@ -245,21 +250,6 @@ State Tables(uint64_t first, uint64_t last) {
     state.tables.Put(t);
   }
   return state;
-}
-
-// A snapshot file around `body`, with a correct header and trailer.
-std::string Framed(uint64_t generation, absl::string_view body) {
-  std::string file = EncodeSnapshot(generation, State());
-  file.resize(kSnapshotHeaderSize);
-  file.append(body.data(), body.size());
-  char trailer[12];
-  EncodeFixed64(trailer, body.size());
-  EncodeFixed32(trailer + 8, Checksum::Of(body));
-  file.append(trailer, 12);
-  char trailer_crc[4];
-  EncodeFixed32(trailer_crc, Checksum::Of(absl::string_view(trailer, 12)));
-  file.append(trailer_crc, 4);
-  return file;
 }
 
 // The same bytes read through a mapping file system (POSIX: decoded in two
