@@ -31,11 +31,16 @@ void MemTable::Add(const sstable::Entry& entry) {
     max_lsn_ = std::max(max_lsn_, entry.lsn);
     return;
   }
-  OwnedEntry owned{std::string(entry.key), entry.lsn, entry.kind,
-                   std::string(entry.value)};
-  const size_t bytes = owned.key.size() + owned.value.size() + kEntryOverhead;
+  Node node;
+  node.bytes.reserve(entry.key.size() + entry.value.size());
+  node.bytes.append(entry.key.data(), entry.key.size());
+  node.bytes.append(entry.value.data(), entry.value.size());
+  node.key_size = entry.key.size();
+  node.lsn = entry.lsn;
+  node.kind = entry.kind;
+  const size_t bytes = node.bytes.size() + kEntryOverhead;
   MutexLock lock(&mu_);
-  auto [it, inserted] = entries_.insert(std::move(owned));
+  auto [it, inserted] = entries_.insert(std::move(node));
   if (!inserted) return;  // Replay of a record already added.
   bytes_ += bytes;
   max_lsn_ = std::max(max_lsn_, entry.lsn);
@@ -45,8 +50,8 @@ std::optional<sstable::Found> MemTable::Get(absl::string_view key,
                                             uint64_t max_lsn) const {
   MutexLock lock(&mu_);
   auto it = entries_.lower_bound(Probe(key, max_lsn));
-  if (it == entries_.end() || it->key != key) return std::nullopt;
-  return sstable::Found{it->lsn, it->kind, it->value};
+  if (it == entries_.end() || it->key() != key) return std::nullopt;
+  return sstable::Found{it->lsn, it->kind, std::string(it->value())};
 }
 
 uint64_t MemTable::MaxCoveringTombstone(absl::string_view key,

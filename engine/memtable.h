@@ -45,16 +45,32 @@ struct OwnedEntry {
 
 class MemTable {
  private:
+  // An entry as the memtable holds it: key and value in one allocation.
+  struct Node {
+    std::string bytes;  // The key, then the value.
+    size_t key_size = 0;
+    uint64_t lsn = 0;
+    sstable::EntryKind kind = sstable::EntryKind::kPut;
+
+    absl::string_view key() const {
+      return absl::string_view(bytes.data(), key_size);
+    }
+    absl::string_view value() const {
+      return absl::string_view(bytes.data() + key_size,
+                               bytes.size() - key_size);
+    }
+    sstable::Entry view() const { return {key(), lsn, kind, value()}; }
+  };
   struct Order {
     using is_transparent = void;
-    bool operator()(const OwnedEntry& a, const OwnedEntry& b) const {
-      return sstable::CompareInternal(a.key, a.lsn, b.key, b.lsn) < 0;
+    bool operator()(const Node& a, const Node& b) const {
+      return sstable::CompareInternal(a.key(), a.lsn, b.key(), b.lsn) < 0;
     }
-    bool operator()(const OwnedEntry& a, const sstable::Entry& b) const {
-      return sstable::CompareInternal(a.key, a.lsn, b.key, b.lsn) < 0;
+    bool operator()(const Node& a, const sstable::Entry& b) const {
+      return sstable::CompareInternal(a.key(), a.lsn, b.key, b.lsn) < 0;
     }
-    bool operator()(const sstable::Entry& a, const OwnedEntry& b) const {
-      return sstable::CompareInternal(a.key, a.lsn, b.key, b.lsn) < 0;
+    bool operator()(const sstable::Entry& a, const Node& b) const {
+      return sstable::CompareInternal(a.key, a.lsn, b.key(), b.lsn) < 0;
     }
   };
 
@@ -81,7 +97,7 @@ class MemTable {
   template <typename Fn>
   void ForEach(Fn fn) const ABSL_LOCKS_EXCLUDED(mu_) {
     MutexLock lock(&mu_);
-    for (const OwnedEntry& e : entries_) fn(e.view());
+    for (const Node& e : entries_) fn(e.view());
   }
 
   // Point entries in internal order, read in place.
@@ -98,7 +114,7 @@ class MemTable {
     const sstable::Entry& entry() const { return view_; }
 
    private:
-    using Iter = std::set<OwnedEntry, Order>::const_iterator;
+    using Iter = std::set<Node, Order>::const_iterator;
     void Load(Iter it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mem_->mu_);
 
     const MemTable* const mem_;
@@ -116,7 +132,7 @@ class MemTable {
 
  private:
   mutable Mutex mu_;
-  std::set<OwnedEntry, Order> entries_ ABSL_GUARDED_BY(mu_);
+  std::set<Node, Order> entries_ ABSL_GUARDED_BY(mu_);
   std::vector<sstable::RangeTombstone> range_tombstones_ ABSL_GUARDED_BY(mu_);
   mutable std::unique_ptr<sstable::TombstoneIndex> tombstone_index_
       ABSL_GUARDED_BY(mu_);
