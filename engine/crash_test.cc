@@ -1,9 +1,9 @@
 // Crash safety of the engine, on one fixed workload (crash_harness.h; the
 // soak target sweeps many random ones). A workload of puts, deletes, range
-// deletes, batches, flushes and compactions — with freezes, automatic compactions and
-// manifest checkpoints along the way — runs on a FaultInjectionFileSystem
-// that freezes the disk at operation k; then a power loss (with and without
-// torn unsynced bytes) and a reopen. For every k:
+// deletes, batches, flushes and compactions — with freezes, automatic
+// compactions and manifest checkpoints along the way — runs on a
+// FaultInjectionFileSystem that freezes the disk at operation k; then a power
+// loss (with and without torn unsynced bytes) and a reopen. For every k:
 //  - the database holds exactly the acknowledged writes, plus possibly the
 //    one write in flight when the disk stopped: no acknowledged write lost,
 //    no deleted key back;
