@@ -193,14 +193,29 @@ absl::Status TableReader::LoadIndex(BlockHandle handle) {
 
 absl::Status TableReader::ReadDataBlock(size_t i, std::string* contents,
                                         std::vector<Entry>* entries) const {
-  const std::string name = absl::StrFormat("data block %d", i);
   CountBlockRead();
   absl::string_view block;
   STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle,
                                    {"data block", static_cast<int64_t>(i)},
                                    contents, &block));
+  return DecodeDataBlock(i, block, entries);
+}
+
+absl::Status TableReader::DecodeDataBlock(size_t i, absl::string_view block,
+                                          std::vector<Entry>* entries) const {
+  // No block name is formatted on the way through: a block that does not
+  // decode is decoded again under its name, for the error.
+  if (DecodeDataBlockAs(i, block, path_, entries).ok()) {
+    return absl::OkStatus();
+  }
+  return DecodeDataBlockAs(
+      i, block, absl::StrFormat("sst: %s data block %d", path_, i), entries);
+}
+
+absl::Status TableReader::DecodeDataBlockAs(size_t i, absl::string_view block,
+                                            absl::string_view what,
+                                            std::vector<Entry>* entries) const {
   entries->clear();
-  const std::string what = absl::StrCat("sst: ", path_, " ", name);
   Decoder in(block, what, index_[i].handle.offset);
   while (!in.empty()) {
     Entry e;
@@ -215,8 +230,9 @@ absl::Status TableReader::ReadDataBlock(size_t i, std::string* contents,
   if (entries->empty() || entries->back().key != index_[i].last_key ||
       entries->back().lsn != index_[i].last_lsn) {
     return absl::DataLossError(absl::StrFormat(
-        "sst: %s %s at offset %d: last entry does not match the index", path_,
-        name, index_[i].handle.offset));
+        "sst: %s data block %d at offset %d: last entry does not match the "
+        "index",
+        path_, i, index_[i].handle.offset));
   }
   return absl::OkStatus();
 }
@@ -247,14 +263,14 @@ absl::StatusOr<std::optional<Found>> TableReader::Get(absl::string_view key,
   STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle,
                                    {"data block", static_cast<int64_t>(i)},
                                    &scratch, &contents));
-  // No name is formatted on this path: a block that does not decode is
-  // read again the iterator's way, whose error names it.
+  // Decoded only up to the key; a block that does not decode that far is
+  // decoded whole under its name, for the error.
   Decoder in(contents, path_, index_[i].handle.offset);
   while (!in.empty()) {
     Entry e;
     if (absl::Status s = DecodeEntry(in, &e); !s.ok()) {
       std::vector<Entry> entries;
-      absl::Status named = ReadDataBlock(i, &scratch, &entries);
+      absl::Status named = DecodeDataBlock(i, contents, &entries);
       return named.ok() ? s : named;
     }
     if (CompareInternal(e.key, e.lsn, key, max_lsn) < 0) continue;

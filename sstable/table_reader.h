@@ -105,6 +105,13 @@ class TableReader {
   // matches the index.
   absl::Status ReadDataBlock(size_t i, std::string* contents,
                              std::vector<Entry>* entries) const;
+  // Decodes the bytes of data block `i` with those checks; errors name the
+  // file, the block and the offset.
+  absl::Status DecodeDataBlock(size_t i, absl::string_view block,
+                               std::vector<Entry>* entries) const;
+  absl::Status DecodeDataBlockAs(size_t i, absl::string_view block,
+                                 absl::string_view what,
+                                 std::vector<Entry>* entries) const;
   absl::Status LoadIndex(BlockHandle handle);
   // Reads the range-tombstone and filter blocks, checking that they lie,
   // in that order, between the data blocks and the index.
