@@ -22,8 +22,12 @@ void MemTable::Add(const sstable::Entry& entry) {
                               entry.lsn};
     const size_t bytes = t.start.size() + t.end.size() + kEntryOverhead;
     MutexLock lock(&mu_);
-    for (const sstable::RangeTombstone& r : range_tombstones_) {
-      if (r.lsn == t.lsn) return;  // Replay of a record already added.
+    // Only a replay of a record already added brings an LSN not past every
+    // one here: only then is there anything to look for.
+    if (entry.lsn <= max_lsn_) {
+      for (const sstable::RangeTombstone& r : range_tombstones_) {
+        if (r.lsn == t.lsn) return;
+      }
     }
     range_tombstones_.push_back(std::move(t));
     tombstone_index_.reset();  // Rebuilt by the next lookup.

@@ -26,14 +26,9 @@ class MemTableIterator final : public EntryIterator {
 
 class TableEntryIterator final : public EntryIterator {
  public:
-  TableEntryIterator(std::shared_ptr<const sstable::TableReader> table,
-                     absl::string_view start)
+  explicit TableEntryIterator(std::shared_ptr<const sstable::TableReader> table)
       : table_(std::move(table)), it_(table_->NewIterator()) {
-    if (start.empty()) {
-      it_->SeekToFirst();
-    } else {
-      it_->Seek(start);
-    }
+    it_->SeekToFirst();
   }
   bool Valid() const override { return it_->Valid(); }
   const sstable::Entry& entry() const override { return it_->entry(); }
@@ -111,9 +106,8 @@ std::unique_ptr<EntryIterator> NewMemTableIterator(
 }
 
 std::unique_ptr<EntryIterator> NewTableIterator(
-    std::shared_ptr<const sstable::TableReader> table,
-    absl::string_view start) {
-  return std::make_unique<TableEntryIterator>(std::move(table), start);
+    std::shared_ptr<const sstable::TableReader> table) {
+  return std::make_unique<TableEntryIterator>(std::move(table));
 }
 
 std::unique_ptr<EntryIterator> NewMergingIterator(

@@ -38,11 +38,9 @@ class EntryIterator {
 std::unique_ptr<EntryIterator> NewMemTableIterator(
     std::shared_ptr<const MemTable> mem);
 
-// Over a table, from the first entry with a key at or after `start`. The
-// iterator keeps `table` alive.
+// Over a table, from its first entry. The iterator keeps `table` alive.
 std::unique_ptr<EntryIterator> NewTableIterator(
-    std::shared_ptr<const sstable::TableReader> table,
-    absl::string_view start = {});
+    std::shared_ptr<const sstable::TableReader> table);
 
 // The merge of `children`, positioned at its first entry. Entries equal in
 // key and LSN (the same write in a memtable and in a table it was flushed
