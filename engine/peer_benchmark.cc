@@ -64,6 +64,18 @@ class Store {
   virtual bool CompactAll() = 0;
 };
 
+// Seek to `key`, then read up to `n` values: the same loop over either
+// store's iterator. True unless the iterator reports an error.
+template <typename It>
+bool SeekAndReadN(It& it, const std::string& key, int n) {
+  it.Seek(key);
+  for (int i = 0; i < n && it.Valid(); ++i) {
+    benchmark::DoNotOptimize(it.value().data());
+    it.Next();
+  }
+  return it.status().ok();
+}
+
 class StrataStore final : public Store {
  public:
   static std::unique_ptr<Store> Open(const std::string& path, bool sync) {
@@ -83,13 +95,7 @@ class StrataStore final : public Store {
     return v.ok() || absl::IsNotFound(v.status());
   }
   bool SeekNext(const std::string& key, int n) override {
-    std::unique_ptr<Iterator> it = engine_->NewIterator();
-    it->Seek(key);
-    for (int i = 0; i < n && it->Valid(); ++i) {
-      benchmark::DoNotOptimize(it->value().data());
-      it->Next();
-    }
-    return it->status().ok();
+    return SeekAndReadN(*engine_->NewIterator(), key, n);
   }
   bool DeleteRange(const std::string& start, const std::string& end) override {
     return engine_->DeleteRange(start, end).ok();
@@ -129,12 +135,7 @@ class LevelDbStore final : public Store {
   bool SeekNext(const std::string& key, int n) override {
     std::unique_ptr<leveldb::Iterator> it(
         db_->NewIterator(leveldb::ReadOptions()));
-    it->Seek(key);
-    for (int i = 0; i < n && it->Valid(); ++i) {
-      benchmark::DoNotOptimize(it->value().data());
-      it->Next();
-    }
-    return it->status().ok();
+    return SeekAndReadN(*it, key, n);
   }
   bool DeleteRange(const std::string& start, const std::string& end) override {
     leveldb::WriteBatch batch;
