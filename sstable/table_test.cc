@@ -449,6 +449,32 @@ TEST_F(TableTest, DamagedRangeTombstoneOrFilterBlockIsRefusedAtOpen) {
   }
 }
 
+// Field 14, the creation time: skippable (key 14 << 3 | 4 = 0x74), its
+// value a zig-zag varint; written only when set.
+TEST_F(TableTest, CreationTimeIsASkippableZigZagPropertiesField) {
+  TableProperties p;
+  std::string bytes;
+  EncodeProperties(p, &bytes);
+  EXPECT_EQ(absl::BytesToHexString(bytes), "080010001a0022002800300038004000");
+  p.created_micros = 1;
+  bytes.clear();
+  EncodeProperties(p, &bytes);
+  EXPECT_EQ(absl::BytesToHexString(bytes),
+            "080010001a0022002800300038004000"
+            "7402");
+  TableProperties back;
+  ASSERT_OK(DecodeProperties(bytes, "p", 0, &back));
+  EXPECT_EQ(back.created_micros, 1);
+  // Written by a table and read back from it.
+  auto writer = TableWriter::Create(&fs_, kPath);
+  ASSERT_OK(writer.status());
+  ASSERT_OK((*writer)->Put("a", 1, "x"));
+  (*writer)->set_created_micros(1764460800000000);
+  ASSERT_OK((*writer)->Finish().status());
+  ASSERT_OK_AND_ASSIGN(auto table, TableReader::Open(&fs_, kPath));
+  EXPECT_EQ(table->properties().created_micros, 1764460800000000);
+}
+
 // ---- Corruption: one test per kind ----
 
 TEST_F(TableTest, DamagedDataBlockIsDataLossNamingBlockAndOffset) {
