@@ -31,6 +31,21 @@ run_suite() {
     echo "$name: bazel exited $rc before any test failed (build error?)"
     f=1
   fi
+  # What a failed test printed (its last lines), so that a failure seen only
+  # once, on a CI machine, can still be read afterwards.
+  local target
+  for target in $(grep -oE '^//\S+\s+(FAILED|TIMEOUT|FLAKY)' "$log" | awk '{print $1}'); do
+    local path=${target#//}
+    path=${path/://}
+    echo "--- $target: last lines of its log"
+    local testlog="bazel-testlogs/$path/test.log"
+    # From the first failure on (gtest, a sanitizer, an abort), else the end.
+    if grep -qE 'Failure|Sanitizer|Check failed|terminate|Aborted' "$testlog" 2>/dev/null; then
+      grep -m1 -A40 -E 'Failure|Sanitizer|Check failed|terminate|Aborted' "$testlog"
+    else
+      tail -n 40 "$testlog" 2>/dev/null
+    fi
+  done
   echo "$name: $p passed, $f failed"
   passed=$((passed + p))
   failed=$((failed + f))
