@@ -356,6 +356,31 @@ class Posix final : public FileSystem {
     return absl::OkStatus();
   }
 
+  absl::Status RemoveFileInSteps(const std::string& path,
+                                 uint64_t step) override {
+    const int fd = OpenRetrying(path, O_WRONLY);
+    if (fd >= 0) {
+      struct stat st;
+      if (step > 0 && ::fstat(fd, &st) == 0) {
+        // Holes, not truncation: a reader that has the file mapped reads
+        // zeros (and reports a checksum mismatch) instead of taking SIGBUS.
+        // Best effort: a step that fails leaves the rest to the unlink.
+        for (uint64_t end = static_cast<uint64_t>(st.st_size); end > 0;) {
+          const uint64_t n = std::min(end, step);
+          end -= n;
+          if (::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                          static_cast<off_t>(end),
+                          static_cast<off_t>(n)) != 0 ||
+              ::fsync(fd) != 0) {
+            break;
+          }
+        }
+      }
+      ::close(fd);
+    }
+    return RemoveFile(path);
+  }
+
   absl::Status TruncateFile(const std::string& path, uint64_t size) override {
     int r;
     do {

@@ -13,6 +13,11 @@
 namespace strata::manifest {
 namespace {
 
+// Superseded snapshots and logs are given back 1 MiB at a time: with online
+// discard, each step holds the edits' log syncs for about 0.3 ms instead of
+// 15 ms for a whole 68 MB snapshot (io::FileSystem::RemoveFileInSteps).
+constexpr uint64_t kRemoveStep = uint64_t{1} << 20;
+
 // The manifest log: every edit synced before it is acknowledged; one
 // segment per generation (generations, not size, end a segment).
 wal::WriterOptions LogOptions() {
@@ -346,17 +351,25 @@ absl::Status Manifest::RunCheckpoint() {
   absl::Status s = size.status();
   if (s.ok()) s = InstallSnapshotFile(fs_, dir_, next);
   if (s.ok()) s = fs_->SyncDir(dir_);
-  MutexLock lock(&mu_);
-  if (!s.ok()) return EndCheckpoint(s);
-  stats_.snapshot_bytes = *size;
-  ++stats_.checkpoints;
-  // 4. Generation next - 1 stays whole as the fallback; older ones go.
-  if (options_.defer_deletions) {
-    if (next - 1 > oldest_generation_) obsolete_before_ = next - 1;
-  } else if (!recovery_.lost_data) {
-    DeleteGenerationsBefore(next - 1);
-    oldest_generation_ = next - 1;
+  bool delete_now = false;
+  {
+    MutexLock lock(&mu_);
+    if (!s.ok()) return EndCheckpoint(s);
+    stats_.snapshot_bytes = *size;
+    ++stats_.checkpoints;
+    // 4. Generation next - 1 stays whole as the fallback; older ones go.
+    if (options_.defer_deletions) {
+      if (next - 1 > oldest_generation_) obsolete_before_ = next - 1;
+    } else {
+      delete_now = !recovery_.lost_data;
+    }
   }
+  // Without the lock: unlinking a large snapshot takes milliseconds, and
+  // edits go on meanwhile. The checkpoint is not over until it is done, so
+  // the next one cannot overlap it.
+  if (delete_now) DeleteGenerationsBefore(next - 1);
+  MutexLock lock(&mu_);
+  if (delete_now) oldest_generation_ = std::max(oldest_generation_, next - 1);
   return EndCheckpoint(absl::OkStatus());
 }
 
@@ -384,11 +397,14 @@ void Manifest::DeleteGenerationsBefore(uint64_t generation) {
   if (!listing.ok()) return;
   for (uint64_t g : listing->snapshots) {
     if (g >= generation) break;
-    fs_->RemoveFile(io::JoinPath(dir_, SnapshotFileName(g))).IgnoreError();
+    fs_->RemoveFileInSteps(io::JoinPath(dir_, SnapshotFileName(g)), kRemoveStep)
+        .IgnoreError();
   }
   for (uint64_t g : listing->logs) {
     if (g >= generation) break;
-    fs_->RemoveFile(io::JoinPath(dir_, wal::SegmentFileName(g))).IgnoreError();
+    fs_->RemoveFileInSteps(io::JoinPath(dir_, wal::SegmentFileName(g)),
+                           kRemoveStep)
+        .IgnoreError();
   }
 }
 

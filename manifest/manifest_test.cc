@@ -433,6 +433,39 @@ TEST_F(ManifestTest, EditsCommitWhileACheckpointWritesItsSnapshot) {
   EXPECT_FALSE(reopened->recovery().finished_checkpoint);
 }
 
+TEST_F(ManifestTest, EditsCommitWhileACheckpointDeletesOldGenerations) {
+  auto m = Open();
+  Populate(*m, 5);
+  ASSERT_OK(m->Checkpoint());  // Generation 2; generation 1 stays.
+  // The third checkpoint deletes generation 1's files: hold the first
+  // removal there until edits have committed beside it.
+  std::promise<void> in_remove, release;
+  std::shared_future<void> released = release.get_future().share();
+  fs_.SetRemoveHook([&, held = false](const std::string&) mutable {
+    if (std::exchange(held, true)) return;
+    in_remove.set_value();
+    released.wait();
+  });
+  std::thread checkpointer([&] { EXPECT_OK(m->Checkpoint()); });
+  in_remove.get_future().wait();
+  auto edits = std::async(std::launch::async, [&] {
+    for (uint64_t lsn = 500; lsn < 505; ++lsn) {
+      if (!m->UpdateLsn(lsn).ok()) return false;
+    }
+    return true;
+  });
+  const bool waited =
+      edits.wait_for(std::chrono::seconds(20)) != std::future_status::ready;
+  release.set_value();
+  checkpointer.join();
+  fs_.SetRemoveHook(nullptr);
+  ASSERT_FALSE(waited) << "edits waited for the deletion of old files";
+  EXPECT_TRUE(edits.get());
+  EXPECT_EQ(m->current()->last_lsn, 504u);
+  EXPECT_THAT(Files(), ElementsAre("000002.log", "000002.snapshot",
+                                   "000003.log", "000003.snapshot"));
+}
+
 TEST_F(ManifestTest, ACrashBeforeTheSnapshotIsInstalledReplaysTheChain) {
   testing::MemFileSystem mem;
   FaultInjectionFileSystem fs(&mem);

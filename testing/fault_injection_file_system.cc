@@ -233,13 +233,27 @@ absl::Status FaultInjectionFileSystem::FileAppend(File& file,
   return file.base_->Flush();
 }
 
+namespace {
+
+std::shared_ptr<const std::function<void(const std::string&)>> ShareHook(
+    std::function<void(const std::string& path)> hook) {
+  return hook ? std::make_shared<const std::function<void(const std::string&)>>(
+                    std::move(hook))
+              : nullptr;
+}
+
+}  // namespace
+
 void FaultInjectionFileSystem::SetSyncHook(
     std::function<void(const std::string& path)> hook) {
   MutexLock lock(&mu_);
-  sync_hook_ =
-      hook ? std::make_shared<const std::function<void(const std::string&)>>(
-                 std::move(hook))
-           : nullptr;
+  sync_hook_ = ShareHook(std::move(hook));
+}
+
+void FaultInjectionFileSystem::SetRemoveHook(
+    std::function<void(const std::string& path)> hook) {
+  MutexLock lock(&mu_);
+  remove_hook_ = ShareHook(std::move(hook));
 }
 
 absl::Status FaultInjectionFileSystem::FileSync(File& file, bool data_only) {
@@ -320,6 +334,12 @@ absl::Status FaultInjectionFileSystem::RenameFile(const std::string& from,
 }
 
 absl::Status FaultInjectionFileSystem::RemoveFile(const std::string& path) {
+  std::shared_ptr<const std::function<void(const std::string&)>> hook;
+  {
+    MutexLock lock(&mu_);
+    hook = remove_hook_;
+  }
+  if (hook != nullptr) (*hook)(path);
   MutexLock lock(&mu_);
   STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kRemove, path));
   std::optional<std::string> durable = DurableContents(path);

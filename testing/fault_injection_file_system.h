@@ -82,6 +82,9 @@ class FaultInjectionFileSystem final : public io::FileSystem {
   // order other threads around it. An empty hook removes it.
   void SetSyncHook(std::function<void(const std::string& path)> hook)
       ABSL_LOCKS_EXCLUDED(mu_);
+  // The same at the start of every file removal.
+  void SetRemoveHook(std::function<void(const std::string& path)> hook)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // --- Crashes --------------------------------------------------------------
   struct CrashOptions {
@@ -179,6 +182,8 @@ class FaultInjectionFileSystem final : public io::FileSystem {
   std::map<FsOp, int> fail_next_ ABSL_GUARDED_BY(mu_);
   std::optional<uint64_t> freeze_at_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const std::function<void(const std::string&)>> sync_hook_
+      ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const std::function<void(const std::string&)>> remove_hook_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<FileState>> files_ ABSL_GUARDED_BY(mu_);
   std::vector<DirOp> dir_ops_ ABSL_GUARDED_BY(mu_);

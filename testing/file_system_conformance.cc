@@ -119,6 +119,31 @@ TEST_P(FileSystemConformanceTest, MappedFilesReadLikeRandomAccessFiles) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));
 }
 
+TEST_P(FileSystemConformanceTest, RemoveFileInStepsRemovesTheFile) {
+  // 3.5 steps' worth, and a step larger than the file, and no step.
+  std::string bytes(3 * 4096 + 2048, 'x');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i);
+  for (uint64_t step : {uint64_t{4096}, uint64_t{1} << 20, uint64_t{0}}) {
+    SCOPED_TRACE(step);
+    ASSERT_OK(io::WriteFileSynced(fs(), Path("big"), bytes));
+    // A reader that has the file mapped keeps reading it safely: the old
+    // bytes or, where the steps freed them, zeros — never a fault.
+    ASSERT_OK_AND_ASSIGN(auto mapped, fs()->NewMappedFile(Path("big")));
+    ASSERT_OK(fs()->RemoveFileInSteps(Path("big"), step));
+    EXPECT_THAT(fs()->FileExists(Path("big")),
+                StatusIs(absl::StatusCode::kNotFound));
+    char scratch[16];
+    absl::string_view got;
+    for (size_t at = 0; at < bytes.size(); at += 1000) {
+      ASSERT_OK(mapped->Read(at, 1, scratch, &got));
+      ASSERT_EQ(got.size(), 1u) << at;
+      EXPECT_TRUE(got[0] == bytes[at] || got[0] == 0) << at;
+    }
+  }
+  EXPECT_THAT(fs()->RemoveFileInSteps(Path("missing"), 4096),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));
+}
+
 TEST_P(FileSystemConformanceTest, MissingFilesAreNotFoundAndNamed) {
   EXPECT_THAT(fs()->NewSequentialFile(Path("missing")),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));
