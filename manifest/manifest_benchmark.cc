@@ -4,7 +4,9 @@
 //  - group commit with 1..16 threads;
 //  - Open time replaying 10k, 100k and 1M edits;
 //  - small-edit latency (p50, p99, max) from 4 threads at 10k, 100k and 1M
-//    live tables, and under checkpoints at 100k and 1M;
+//    live tables, and under checkpoints at 100k and 1M, next to the same
+//    4 threads syncing raw records in rounds beside a checkpoint's own work
+//    (BM_RawGroupFdatasyncBesideCheckpoints);
 //  - Checkpoint and open-from-snapshot with 10k, 100k and 1M live tables,
 //    next to a raw write+fsync of the snapshot's bytes, and the heap bytes
 //    per live table against its encoded size.
@@ -12,7 +14,10 @@
 //   STRATA_BENCH_DIR=/path bazel run -c opt --config=opt
 //       //manifest:manifest_benchmark   (one command line)
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -265,6 +270,122 @@ void BM_RawAppendFdatasyncBesideSnapshotWrites(benchmark::State& state) {
 }
 BENCHMARK(BM_RawAppendFdatasyncBesideSnapshotWrites)
     ->Arg(1000000)
+    ->MinTime(6)
+    ->UseRealTime();
+
+// The ceiling for BM_EditLatency under checkpoints, without a manifest:
+// 4 threads make a record durable per iteration in barrier rounds (as
+// BM_RawGroupFdatasync), while another thread does a checkpoint's own work
+// every `every` records — WriteSnapshot of the same live tables (encode,
+// checksum, write, sync, rename, directory sync), then the snapshot before
+// the previous one removed in steps — as the manifest's thread would. Arg
+// 0: live tables; arg 1: records per checkpoint (0: none). Its p99 next to
+// the same loop without checkpoints is what this machine allows the
+// manifest's ratio to be.
+struct BesideCheckpoints {
+  BenchDir dir;
+  int fd = -1;
+  pthread_barrier_t arrive, release;
+  off_t offset = 0;
+  std::atomic<uint64_t> records{0};
+  std::atomic<bool> stop{false};
+  std::thread checkpointer;
+  Mutex mu;
+  std::vector<double> us;
+  uint64_t checkpoints = 0;
+};
+BesideCheckpoints* beside = nullptr;
+
+// The checkpointer thread of BM_RawGroupFdatasyncBesideCheckpoints.
+void CheckpointWork(BesideCheckpoints* b, uint64_t tables, uint64_t every) {
+  const State state = StateWithTables(tables);
+  io::FileSystem* fs = io::PosixFileSystem();
+  uint64_t next = every;
+  for (uint64_t g = 1; !b->stop; ++g) {
+    while (!b->stop && b->records.load() < next) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    if (b->stop) break;
+    next = b->records.load() + every;
+    if (!WriteSnapshot(fs, b->dir.path(), g, state).ok()) break;
+    if (g > 2) {
+      fs->RemoveFileInSteps(
+            absl::StrCat(b->dir.path(), "/", SnapshotFileName(g - 2)),
+            uint64_t{1} << 20)
+          .IgnoreError();
+    }
+    MutexLock lock(&b->mu);
+    ++b->checkpoints;
+  }
+}
+
+// Thread 0, past the benchmark's stop barrier: the figures, then teardown.
+void FinishBesideCheckpoints(benchmark::State& state) {
+  BesideCheckpoints* const b = beside;
+  b->stop = true;
+  if (b->checkpointer.joinable()) b->checkpointer.join();
+  std::vector<double>& us = b->us;
+  std::sort(us.begin(), us.end());
+  if (!us.empty()) {
+    state.counters["p50_us"] = us[us.size() / 2];
+    state.counters["p99_us"] = us[(us.size() - 1) * 99 / 100];
+    state.counters["max_us"] = us.back();
+  }
+  state.counters["checkpoints"] = static_cast<double>(b->checkpoints);
+  if (b->fd >= 0) close(b->fd);
+  pthread_barrier_destroy(&b->arrive);
+  pthread_barrier_destroy(&b->release);
+  delete b;
+  beside = nullptr;
+}
+
+void BM_RawGroupFdatasyncBesideCheckpoints(benchmark::State& state) {
+  const auto n = static_cast<unsigned>(state.threads());
+  if (state.thread_index() == 0) {
+    beside = new BesideCheckpoints;
+    beside->fd = open((beside->dir.path() + "/raw").c_str(),
+                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pthread_barrier_init(&beside->arrive, nullptr, n);
+    pthread_barrier_init(&beside->release, nullptr, n);
+    if (state.range(1) > 0) {
+      beside->checkpointer =
+          std::thread(CheckpointWork, beside, state.range(0), state.range(1));
+    }
+  }
+  std::string record;
+  EncodeEdit(Edit{1000000, {manifest::SetVersion{3}}}, &record);
+  const std::string round((wal::FragmentHeader::kSize + record.size()) * n,
+                          'r');
+  for (auto _ : state) {
+    BesideCheckpoints* const b = beside;  // Set before the start barrier.
+    const auto start = std::chrono::steady_clock::now();
+    if (pthread_barrier_wait(&b->arrive) == PTHREAD_BARRIER_SERIAL_THREAD) {
+      if (pwrite(b->fd, round.data(), round.size(), b->offset) !=
+              static_cast<ssize_t>(round.size()) ||
+          fdatasync(b->fd) != 0) {
+        state.SkipWithError("pwrite/fdatasync failed");
+      }
+      b->offset += round.size();
+      b->records += n;
+    }
+    pthread_barrier_wait(&b->release);
+    const double took = std::chrono::duration<double, std::micro>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+    // Recorded inside the loop: its end is a barrier, so every thread's
+    // figures are in when thread 0 reads them.
+    MutexLock lock(&b->mu);
+    b->us.push_back(took);
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) FinishBesideCheckpoints(state);
+}
+
+BENCHMARK(BM_RawGroupFdatasyncBesideCheckpoints)
+    ->Args({1000000, 0})
+    ->Args({1000000, 4000})
+    ->ArgNames({"tables", "checkpoint_every"})
+    ->Threads(4)
     ->MinTime(6)
     ->UseRealTime();
 
