@@ -139,8 +139,8 @@ class FileSystem {
   // back `step` bytes at a time (holes punched from the end, each synced on
   // its own) before the unlink. A reader that still has the file open
   // reads zeros where the holes are. Until the parent directory is synced,
-  // a crash may leave the file in place, with holes. The default is
-  // RemoveFile.
+  // a crash may leave the file in place, with holes. A `step` of 0, and
+  // the default implementation, remove it at once (RemoveFile).
   [[nodiscard]] virtual absl::Status RemoveFileInSteps(const std::string& path,
                                                        uint64_t step) {
     (void)step;

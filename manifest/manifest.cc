@@ -147,7 +147,7 @@ absl::Status Manifest::Recover() {
            io::JoinPath(dir_, wal::SegmentFileName(*loaded.abandoned_log)))
         .IgnoreError();
   }
-  DeleteGenerationsBefore(g - 1);
+  DeleteGenerationsBefore(g - 1, /*in_steps=*/false);
   oldest_generation_ = g > 1 ? g - 1 : g;
   Publish();
   return absl::OkStatus();
@@ -390,20 +390,20 @@ void Manifest::DeleteObsoleteFiles() {
   oldest_generation_ = std::max(oldest_generation_, before);
 }
 
-void Manifest::DeleteGenerationsBefore(uint64_t generation) {
+void Manifest::DeleteGenerationsBefore(uint64_t generation, bool in_steps) {
   // Failures and crashes here leave files that the next checkpoint or open
   // deletes again; so neither is reported, and the directory is not synced.
   absl::StatusOr<Listing> listing = ListManifestDir(fs_, dir_);
   if (!listing.ok()) return;
+  const uint64_t step = in_steps ? kRemoveStep : 0;  // 0: one unlink.
   for (uint64_t g : listing->snapshots) {
     if (g >= generation) break;
-    fs_->RemoveFileInSteps(io::JoinPath(dir_, SnapshotFileName(g)), kRemoveStep)
+    fs_->RemoveFileInSteps(io::JoinPath(dir_, SnapshotFileName(g)), step)
         .IgnoreError();
   }
   for (uint64_t g : listing->logs) {
     if (g >= generation) break;
-    fs_->RemoveFileInSteps(io::JoinPath(dir_, wal::SegmentFileName(g)),
-                           kRemoveStep)
+    fs_->RemoveFileInSteps(io::JoinPath(dir_, wal::SegmentFileName(g)), step)
         .IgnoreError();
   }
 }

@@ -170,7 +170,9 @@ class Manifest {
   void CheckpointLoop() ABSL_LOCKS_EXCLUDED(mu_);
   // Touches only files of generations no operation uses any more: needs
   // no lock.
-  void DeleteGenerationsBefore(uint64_t generation);
+  // `in_steps`: with edits committing, so that no unlink holds their syncs
+  // (io::FileSystem::RemoveFileInSteps); at open, plain unlinks are quicker.
+  void DeleteGenerationsBefore(uint64_t generation, bool in_steps = true);
   void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool CheckpointDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After the log's commit of the edit with `sequence` failed with `s`:
