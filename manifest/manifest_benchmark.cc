@@ -14,10 +14,7 @@
 //   STRATA_BENCH_DIR=/path bazel run -c opt --config=opt
 //       //manifest:manifest_benchmark   (one command line)
 
-#include <fcntl.h>
 #include <malloc.h>
-#include <pthread.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -274,111 +271,68 @@ BENCHMARK(BM_RawAppendFdatasyncBesideSnapshotWrites)
     ->UseRealTime();
 
 // The ceiling for BM_EditLatency under checkpoints, without a manifest:
-// 4 threads make a record durable per iteration in barrier rounds (as
-// BM_RawGroupFdatasync), while another thread does a checkpoint's own work
-// every `every` records — WriteSnapshot of the same live tables (encode,
-// checksum, write, sync, rename, directory sync), then the snapshot before
-// the previous one removed in steps — as the manifest's thread would. Arg
-// 0: live tables; arg 1: records per checkpoint (0: none). Its p99 next to
-// the same loop without checkpoints is what this machine allows the
-// manifest's ratio to be.
-struct BesideCheckpoints {
+// 4 threads make a record durable per iteration in barrier rounds (the
+// loop of BM_RawGroupFdatasync), while another thread does a checkpoint's
+// own work every `every` records — WriteSnapshot of the same live tables
+// (encode, checksum, write, sync, rename, directory sync), then the
+// snapshot before the previous one removed in steps — as the manifest's
+// thread would. Arg 0: live tables; arg 1: records per checkpoint (0:
+// none). Its p99 next to the same loop without checkpoints is what this
+// machine allows the manifest's ratio to be.
+struct CheckpointLoad {
   BenchDir dir;
-  int fd = -1;
-  pthread_barrier_t arrive, release;
-  off_t offset = 0;
-  std::atomic<uint64_t> records{0};
   std::atomic<bool> stop{false};
-  std::thread checkpointer;
-  Mutex mu;
-  std::vector<double> us;
-  uint64_t checkpoints = 0;
+  std::thread thread;
+  uint64_t checkpoints = 0;  // Read once the thread is joined.
 };
-BesideCheckpoints* beside = nullptr;
+// Records made durable by the raw loop; reset by thread 0 before the start.
+std::atomic<uint64_t> beside_records{0};
 
 // The checkpointer thread of BM_RawGroupFdatasyncBesideCheckpoints.
-void CheckpointWork(BesideCheckpoints* b, uint64_t tables, uint64_t every) {
+void CheckpointWork(CheckpointLoad* load, uint64_t tables, uint64_t every) {
   const State state = StateWithTables(tables);
   io::FileSystem* fs = io::PosixFileSystem();
   uint64_t next = every;
-  for (uint64_t g = 1; !b->stop; ++g) {
-    while (!b->stop && b->records.load() < next) {
+  for (uint64_t g = 1; !load->stop; ++g) {
+    while (!load->stop && beside_records.load() < next) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    if (b->stop) break;
-    next = b->records.load() + every;
-    if (!WriteSnapshot(fs, b->dir.path(), g, state).ok()) break;
+    if (load->stop) break;
+    next = beside_records.load() + every;
+    if (!WriteSnapshot(fs, load->dir.path(), g, state).ok()) break;
     if (g > 2) {
       fs->RemoveFileInSteps(
-            absl::StrCat(b->dir.path(), "/", SnapshotFileName(g - 2)),
+            absl::StrCat(load->dir.path(), "/", SnapshotFileName(g - 2)),
             uint64_t{1} << 20)
           .IgnoreError();
     }
-    MutexLock lock(&b->mu);
-    ++b->checkpoints;
+    ++load->checkpoints;
   }
 }
 
-// Thread 0, past the benchmark's stop barrier: the figures, then teardown.
-void FinishBesideCheckpoints(benchmark::State& state) {
-  BesideCheckpoints* const b = beside;
-  b->stop = true;
-  if (b->checkpointer.joinable()) b->checkpointer.join();
-  std::vector<double>& us = b->us;
-  std::sort(us.begin(), us.end());
-  if (!us.empty()) {
-    state.counters["p50_us"] = us[us.size() / 2];
-    state.counters["p99_us"] = us[(us.size() - 1) * 99 / 100];
-    state.counters["max_us"] = us.back();
-  }
-  state.counters["checkpoints"] = static_cast<double>(b->checkpoints);
-  if (b->fd >= 0) close(b->fd);
-  pthread_barrier_destroy(&b->arrive);
-  pthread_barrier_destroy(&b->release);
-  delete b;
-  beside = nullptr;
-}
+std::unique_ptr<CheckpointLoad> checkpoint_load;
 
 void BM_RawGroupFdatasyncBesideCheckpoints(benchmark::State& state) {
-  const auto n = static_cast<unsigned>(state.threads());
   if (state.thread_index() == 0) {
-    beside = new BesideCheckpoints;
-    beside->fd = open((beside->dir.path() + "/raw").c_str(),
-                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pthread_barrier_init(&beside->arrive, nullptr, n);
-    pthread_barrier_init(&beside->release, nullptr, n);
+    beside_records = 0;
+    checkpoint_load = std::make_unique<CheckpointLoad>();
     if (state.range(1) > 0) {
-      beside->checkpointer =
-          std::thread(CheckpointWork, beside, state.range(0), state.range(1));
+      checkpoint_load->thread =
+          std::thread(CheckpointWork, checkpoint_load.get(), state.range(0),
+                      state.range(1));
     }
   }
   std::string record;
   EncodeEdit(Edit{1000000, {manifest::SetVersion{3}}}, &record);
-  const std::string round((wal::FragmentHeader::kSize + record.size()) * n,
-                          'r');
-  for (auto _ : state) {
-    BesideCheckpoints* const b = beside;  // Set before the start barrier.
-    const auto start = std::chrono::steady_clock::now();
-    if (pthread_barrier_wait(&b->arrive) == PTHREAD_BARRIER_SERIAL_THREAD) {
-      if (pwrite(b->fd, round.data(), round.size(), b->offset) !=
-              static_cast<ssize_t>(round.size()) ||
-          fdatasync(b->fd) != 0) {
-        state.SkipWithError("pwrite/fdatasync failed");
-      }
-      b->offset += round.size();
-      b->records += n;
-    }
-    pthread_barrier_wait(&b->release);
-    const double took = std::chrono::duration<double, std::micro>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
-    // Recorded inside the loop: its end is a barrier, so every thread's
-    // figures are in when thread 0 reads them.
-    MutexLock lock(&b->mu);
-    b->us.push_back(took);
+  testing::RunRawGroupFdatasync(
+      state, wal::FragmentHeader::kSize + record.size(), &beside_records);
+  if (state.thread_index() == 0) {
+    checkpoint_load->stop = true;
+    if (checkpoint_load->thread.joinable()) checkpoint_load->thread.join();
+    state.counters["checkpoints"] =
+        static_cast<double>(checkpoint_load->checkpoints);
+    checkpoint_load.reset();
   }
-  state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0) FinishBesideCheckpoints(state);
 }
 
 BENCHMARK(BM_RawGroupFdatasyncBesideCheckpoints)
@@ -437,15 +391,7 @@ void BM_EditLatency(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
-    std::sort(latencies_us.begin(), latencies_us.end());
-    auto at = [](double q) {
-      return latencies_us[static_cast<size_t>(q * (latencies_us.size() - 1))];
-    };
-    if (!latencies_us.empty()) {
-      state.counters["p50_us"] = at(0.5);
-      state.counters["p99_us"] = at(0.99);
-      state.counters["max_us"] = latencies_us.back();
-    }
+    testing::SetLatencyCounters(state, &latencies_us);
     latency_manifest->WaitForCheckpoints();
     state.counters["checkpoints"] = latency_manifest->stats().checkpoints;
     latency_manifest.reset();

@@ -199,6 +199,33 @@ TEST_F(ManifestTest, DeferredDeletionsLeftBehindAreDeletedByOpen) {
                                    "000003.log", "000003.snapshot"));
 }
 
+TEST_F(ManifestTest, AGenerationLeftHalfRemovedInStepsIsOnlyDeleted) {
+  // A crash while generation 1 was given back in steps leaves its files at
+  // full size with zeros where holes were punched: open never reads them.
+  State before;
+  {
+    auto m = Open({.defer_deletions = true});
+    Populate(*m, 3);
+    ASSERT_OK(m->Checkpoint());
+    ASSERT_OK(m->Checkpoint());
+    before = *m->current();
+  }
+  for (const char* name : {"000001.snapshot", "000001.log"}) {
+    const std::string path = std::string(kDir) + "/" + name;
+    const std::string bytes = *io::ReadFileToString(&mem_, path);
+    ASSERT_OK(io::WriteFileSynced(
+        &mem_, path,
+        bytes.substr(0, bytes.size() / 2) +
+            std::string(bytes.size() - bytes.size() / 2, '\0')));
+  }
+  auto m = Open();
+  EXPECT_EQ(*m->current(), before);
+  EXPECT_FALSE(m->recovery().used_previous_generation);
+  EXPECT_FALSE(m->recovery().lost_data);
+  EXPECT_THAT(Files(), ElementsAre("000002.log", "000002.snapshot",
+                                   "000003.log", "000003.snapshot"));
+}
+
 TEST_F(ManifestTest, CheckpointThenMoreEditsThenReopen) {
   State before;
   {

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,17 @@
 #include "testing/bench_dir.h"
 
 namespace strata::testing {
+
+// Sorts `us` (latencies in microseconds) and reports its p50, p99 and max
+// as the benchmark's counters; nothing if it is empty.
+inline void SetLatencyCounters(benchmark::State& state,
+                               std::vector<double>* us) {
+  if (us->empty()) return;
+  std::sort(us->begin(), us->end());
+  state.counters["p50_us"] = (*us)[us->size() / 2];
+  state.counters["p99_us"] = (*us)[(us->size() - 1) * 99 / 100];
+  state.counters["max_us"] = us->back();
+}
 
 // One caller: append `size` bytes to a file with pwrite and make them
 // durable with fdatasync, once per benchmark iteration.
@@ -46,12 +59,7 @@ inline void RunRawAppendFdatasync(benchmark::State& state, size_t size) {
   }
   close(fd);
   state.SetBytesProcessed(state.iterations() * bytes.size());
-  if (!us.empty()) {
-    std::sort(us.begin(), us.end());
-    state.counters["p50_us"] = us[us.size() / 2];
-    state.counters["p99_us"] = us[(us.size() - 1) * 99 / 100];
-    state.counters["max_us"] = us.back();
-  }
+  SetLatencyCounters(state, &us);
 }
 
 // The ceiling of group commit for a multithreaded benchmark (->Threads(n))
@@ -61,7 +69,10 @@ inline void RunRawAppendFdatasync(benchmark::State& state, size_t size) {
 // to sleep and waking them again. Here the threads meet at a barrier, the
 // last to arrive writes and syncs the round's n records, and a second
 // barrier releases them all: no queue, no framing, no leader election.
-// Items: records made durable.
+// Items: records made durable. Each thread's rounds, barrier to barrier,
+// give the p50, p99 and max counters. With `records`, the round's last
+// caller adds its n records to it once they are durable (a benchmark's
+// other thread can follow the progress).
 struct RawGroupLoop {
   BenchDir dir;
   int fd = -1;
@@ -71,11 +82,15 @@ struct RawGroupLoop {
   off_t offset = 0;
   bool failed = false;
   std::chrono::nanoseconds sync_time{0};  // In fdatasync, all rounds.
+  // Per thread, each round's latency (appended inside the loop, whose end
+  // is a barrier: all in when thread 0 reads them).
+  std::vector<std::vector<double>> us;
 };
 // The loop of the benchmark running now; set up and torn down by thread 0.
 inline RawGroupLoop* raw_group_loop = nullptr;
 
-inline void RunRawGroupFdatasync(benchmark::State& state, size_t size) {
+inline void RunRawGroupFdatasync(benchmark::State& state, size_t size,
+                                 std::atomic<uint64_t>* records = nullptr) {
   const auto n = static_cast<unsigned>(state.threads());
   if (state.thread_index() == 0) {
     // Benchmark's start barrier orders this before any thread's first
@@ -85,12 +100,14 @@ inline void RunRawGroupFdatasync(benchmark::State& state, size_t size) {
     loop->fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     pthread_barrier_init(&loop->arrive, nullptr, n);
     pthread_barrier_init(&loop->release, nullptr, n);
+    loop->us.resize(n);
     raw_group_loop = loop;
   }
   const std::string round(size * n, 'r');
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     RawGroupLoop* const loop = raw_group_loop;  // Set before the start.
+    const auto round_start = std::chrono::steady_clock::now();
     // Every thread runs the same number of iterations, so the barriers
     // always fill.
     if (pthread_barrier_wait(&loop->arrive) == PTHREAD_BARRIER_SERIAL_THREAD) {
@@ -103,8 +120,13 @@ inline void RunRawGroupFdatasync(benchmark::State& state, size_t size) {
       if (loop->fd < 0 || fdatasync(loop->fd) != 0) loop->failed = true;
       loop->sync_time += std::chrono::steady_clock::now() - sync_start;
       loop->offset += round.size();
+      if (records != nullptr) *records += n;
     }
     pthread_barrier_wait(&loop->release);
+    loop->us[state.thread_index()].push_back(
+        std::chrono::duration<double, std::micro>(
+            std::chrono::steady_clock::now() - round_start)
+            .count());
   }
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
@@ -123,6 +145,11 @@ inline void RunRawGroupFdatasync(benchmark::State& state, size_t size) {
     state.counters["sync_us_per_round"] =
         std::chrono::duration<double, std::micro>(loop->sync_time).count() /
         rounds;
+    std::vector<double> us;
+    for (const std::vector<double>& t : loop->us) {
+      us.insert(us.end(), t.begin(), t.end());
+    }
+    SetLatencyCounters(state, &us);
     if (loop->fd >= 0) close(loop->fd);
     pthread_barrier_destroy(&loop->arrive);
     pthread_barrier_destroy(&loop->release);
