@@ -89,6 +89,35 @@ struct RawGroupLoop {
 // The loop of the benchmark running now; set up and torn down by thread 0.
 inline RawGroupLoop* raw_group_loop = nullptr;
 
+// Thread 0 of RunRawGroupFdatasync, past the benchmark's stop barrier:
+// every thread is past its loop, and only this one touches the loop after
+// it. Reports the figures, then tears the loop down.
+inline void FinishRawGroupLoop(benchmark::State& state,
+                               std::chrono::steady_clock::time_point start) {
+  RawGroupLoop* const loop = raw_group_loop;
+  if (loop->failed) state.SkipWithError("open/pwrite/fdatasync failed");
+  // Each thread ran the same number of rounds. What is not the sync is
+  // the barriers: putting the threads to sleep and waking them.
+  const double rounds = static_cast<double>(state.iterations());
+  state.counters["us_per_round"] = std::chrono::duration<double, std::micro>(
+                                       std::chrono::steady_clock::now() - start)
+                                       .count() /
+                                   rounds;
+  state.counters["sync_us_per_round"] =
+      std::chrono::duration<double, std::micro>(loop->sync_time).count() /
+      rounds;
+  std::vector<double> us;
+  for (const std::vector<double>& t : loop->us) {
+    us.insert(us.end(), t.begin(), t.end());
+  }
+  SetLatencyCounters(state, &us);
+  if (loop->fd >= 0) close(loop->fd);
+  pthread_barrier_destroy(&loop->arrive);
+  pthread_barrier_destroy(&loop->release);
+  delete loop;
+  raw_group_loop = nullptr;
+}
+
 inline void RunRawGroupFdatasync(benchmark::State& state, size_t size,
                                  std::atomic<uint64_t>* records = nullptr) {
   const auto n = static_cast<unsigned>(state.threads());
@@ -129,33 +158,7 @@ inline void RunRawGroupFdatasync(benchmark::State& state, size_t size,
             .count());
   }
   state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0) {
-    // Benchmark's stop barrier: every thread is past its loop, and only
-    // this one touches the loop after it.
-    RawGroupLoop* const loop = raw_group_loop;
-    if (loop->failed) state.SkipWithError("open/pwrite/fdatasync failed");
-    // Each thread ran the same number of rounds. What is not the sync is
-    // the barriers: putting the threads to sleep and waking them.
-    const double rounds = static_cast<double>(state.iterations());
-    state.counters["us_per_round"] =
-        std::chrono::duration<double, std::micro>(
-            std::chrono::steady_clock::now() - start)
-            .count() /
-        rounds;
-    state.counters["sync_us_per_round"] =
-        std::chrono::duration<double, std::micro>(loop->sync_time).count() /
-        rounds;
-    std::vector<double> us;
-    for (const std::vector<double>& t : loop->us) {
-      us.insert(us.end(), t.begin(), t.end());
-    }
-    SetLatencyCounters(state, &us);
-    if (loop->fd >= 0) close(loop->fd);
-    pthread_barrier_destroy(&loop->arrive);
-    pthread_barrier_destroy(&loop->release);
-    delete loop;
-    raw_group_loop = nullptr;
-  }
+  if (state.thread_index() == 0) FinishRawGroupLoop(state, start);
 }
 
 }  // namespace strata::testing
