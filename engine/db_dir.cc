@@ -87,6 +87,17 @@ void ScanDataDirs(io::FileSystem* fs, const std::string& dir,
   }
 }
 
+// A file system's root holds `lost+found` (ext2/3/4 make it at mkfs), so a
+// database on a mount of its own has one beside it. Empty, it is nobody's
+// data; one that fsck filled is left to be looked at, and refused.
+bool IsEmptyLostAndFound(io::FileSystem* fs, const std::string& dir,
+                         const std::string& name) {
+  if (name != "lost+found") return false;
+  absl::StatusOr<std::vector<std::string>> inside =
+      fs->ListDir(io::JoinPath(dir, name));
+  return inside.ok() && inside->empty();
+}
+
 }  // namespace
 
 absl::StatusOr<DbDirContents> InspectDbDir(io::FileSystem* fs,
@@ -99,6 +110,7 @@ absl::StatusOr<DbDirContents> InspectDbDir(io::FileSystem* fs,
   bool has_manifest = false;
   for (const std::string& name : *names) {
     if (name == kLockFile) continue;
+    if (IsEmptyLostAndFound(fs, dir, name)) continue;
     if (name == kManifestDir) {
       has_manifest |= ScanManifestDir(fs, io::JoinPath(dir, name), &foreign);
     } else if (name == kWalDir || name == kSstDir || name == kLostDir) {

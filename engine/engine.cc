@@ -107,8 +107,12 @@ absl::Status Engine::Write(const WriteBatch& batch) {
 void Engine::MarkVisible(uint64_t lsn) {
   MutexLock lock(&mu_);
   // Groups commit in LSN order, so every lower LSN is durable too.
-  visible_lsn_ = std::max(visible_lsn_, lsn);
+  RaiseVisibleLsn(lsn);
   ++stats_.writes;
+}
+
+void Engine::RaiseVisibleLsn(uint64_t lsn) {
+  visible_lsn_ = std::max(visible_lsn_, lsn);
 }
 
 absl::Status Engine::MakeRoomForWrite() {
@@ -151,6 +155,9 @@ absl::Status Engine::Freeze() {
   auto fresh = std::make_shared<MemTable>();
   {
     MutexLock lock(&mu_);
+    // The rotation synced every record of the old segment, the frozen
+    // memtable's whole content: a table holds only visible entries.
+    RaiseVisibleLsn(last_lsn_);
     frozen_.push_back({old_wal, active_});
     mem_ = fresh;
     spare_wanted_ = true;
@@ -379,7 +386,14 @@ absl::Status Engine::Flush() {
   PrepareSparesInline();
   if (!options_.auto_compaction) return absl::OkStatus();
   MutexLock work(&work_mu_);
+  STRATA_RETURN_IF_ERROR(CheckNotClosing());
   return MaybeCompact();
+}
+
+absl::Status Engine::CheckNotClosing() const {
+  MutexLock lock(&mu_);
+  if (closing_) return absl::FailedPreconditionError("engine: closed");
+  return absl::OkStatus();
 }
 
 void Engine::DeleteObsoleteManifestFiles() {
@@ -392,12 +406,17 @@ void Engine::PrepareSparesInline() {
   if (options_.background_work) return;
   {
     MutexLock lock(&mu_);
-    if (!std::exchange(spare_wanted_, false) || !failure_.ok()) return;
+    if (!std::exchange(spare_wanted_, false) || !failure_.ok() || closing_) {
+      return;
+    }
   }
   MakeSpares();
 }
 
 void Engine::MakeSpares() {
+  // A best-effort open makes no file ahead: numbers past the recovered
+  // prefix may belong to files its lost edits wrote.
+  if (options_.best_effort) return;
   // The next WAL segment is made ready ahead, so a freeze or flush switches
   // to it without syncing. A failure here only means the switch will create
   // the segment itself.
@@ -418,13 +437,20 @@ bool Engine::ShouldRetireActiveWal() const {
 absl::Status Engine::FlushActive() {
   const uint64_t old_wal = wal_number_;
   std::optional<uint64_t> new_wal;
+  // A table holds only visible entries (docs/engine.md, "What a table
+  // holds"): writes still waiting in their sync are made durable first —
+  // records still in the commit queue are written to the old segment
+  // before a rotation, and a Sync covers them too — and so visible.
   if (ShouldRetireActiveWal()) {
-    // The old segment's records are durable once this returns, though the
-    // table holds them all: records still in the commit queue are written
-    // to the old segment first.
     absl::StatusOr<uint64_t> rotated = wal_->Rotate();
     if (!rotated.ok()) return Fail(rotated.status());
     new_wal = *rotated;
+  } else if (absl::Status s = wal_->Sync(); !s.ok()) {
+    return Fail(std::move(s));
+  }
+  {
+    MutexLock lock(&mu_);
+    RaiseVisibleLsn(last_lsn_);
   }
   absl::StatusOr<manifest::TableMeta> table = WriteTable(*active_);
   if (!table.ok()) return Fail(table.status());
@@ -516,6 +542,8 @@ absl::Status Engine::FlushOne(const FrozenMemTable& frozen) {
 
 absl::Status Engine::MaybeCompact() {
   while (true) {
+    // Close waits for the compaction running, not for all that are due.
+    if (!CheckNotClosing().ok()) return absl::OkStatus();
     std::shared_ptr<const manifest::State> state = manifest_->current();
     std::vector<manifest::TableMeta> inputs =
         PickSizeTiered(*state, options_.compaction, damaged_);
@@ -525,7 +553,7 @@ absl::Status Engine::MaybeCompact() {
   // Then tables dense with tombstones, one at a time: each output is new,
   // so it is not picked again until it has aged.
   std::set<uint64_t> tried = damaged_;
-  while (true) {
+  while (CheckNotClosing().ok()) {
     std::optional<manifest::TableMeta> dense = PickForTombstones(
         *manifest_->current(), options_.compaction, tried, builder_.Now(),
         [this](const manifest::TableMeta& t) -> int64_t {
@@ -539,11 +567,13 @@ absl::Status Engine::MaybeCompact() {
     MutexLock lock(&mu_);
     ++stats_.tombstone_compactions;
   }
+  return absl::OkStatus();
 }
 
 absl::Status Engine::Compact(const ProgressFn& progress) {
   STRATA_RETURN_IF_ERROR(Flush());
   MutexLock work(&work_mu_);
+  STRATA_RETURN_IF_ERROR(CheckNotClosing());
   std::shared_ptr<const manifest::State> state = manifest_->current();
   std::vector<manifest::TableMeta> inputs;
   uint64_t tombstones = 0;

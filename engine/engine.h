@@ -273,6 +273,8 @@ class Engine {
   // creates the first segment instead.
   absl::StatusOr<ReplayedWal> OpenDataWal();
   wal::WriterOptions WalWriterOptions() const;
+  // Makes a replayed data-WAL segment durable before its records are served.
+  absl::Status SyncWalSegment(uint64_t number);
   // Copies what the replay found into report_.
   void NoteReplay(const ReplayedWal& replayed);
   // Deletes WAL orphans now and table orphans now or, with background
@@ -283,10 +285,15 @@ class Engine {
 
   // --- Writes ---
   absl::Status CheckWritable() const ABSL_LOCKS_EXCLUDED(mu_);
+  // FailedPrecondition once Close has begun. Checked by every step that
+  // takes work_mu_, after taking it (see Close).
+  absl::Status CheckNotClosing() const ABSL_LOCKS_EXCLUDED(mu_);
   // Freezes a full memtable, waiting first if too many await a flush.
   absl::Status MakeRoomForWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Freeze() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void MarkVisible(uint64_t lsn) ABSL_LOCKS_EXCLUDED(mu_);
+  // Readers see every LSN up to `lsn` (it never falls): each one is durable.
+  void RaiseVisibleLsn(uint64_t lsn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // --- Background work (flush and compaction) ---
   void BackgroundLoop();

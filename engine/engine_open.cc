@@ -15,6 +15,26 @@
 #include "wal/format.h"
 
 namespace strata::engine {
+namespace {
+
+// The largest number among the names in `dir` that end in one of
+// `suffixes` (0 if none, or if `dir` cannot be listed).
+uint64_t HighestNumberIn(io::FileSystem* fs, const std::string& dir,
+                         std::initializer_list<absl::string_view> suffixes) {
+  uint64_t highest = 0;
+  absl::StatusOr<std::vector<std::string>> names = fs->ListDir(dir);
+  if (!names.ok()) return 0;
+  for (const std::string& name : *names) {
+    for (absl::string_view suffix : suffixes) {
+      if (std::optional<uint64_t> n = io::ParseNumberedFileName(name, suffix)) {
+        highest = std::max(highest, *n);
+      }
+    }
+  }
+  return highest;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(io::FileSystem* fs,
                                                      std::string dir,
@@ -61,12 +81,15 @@ absl::Status Engine::Close() {
     done_cv_.SignalAll();
   }
   if (background_.joinable()) background_.join();
-  if (numbers_ != nullptr) numbers_->DropSpares(DeletionsAllowed());
   absl::Status s;
   {
-    // Writers that got past CheckWritable before closing_ was set finish
-    // first: they hold write_mu_.
+    // Writers, flushes and compactions that began before closing_ was set
+    // finish first: they hold write_mu_ or work_mu_ throughout. Every later
+    // one sees closing_ under the lock it takes and does nothing, so once
+    // Close returns nothing in the directory changes.
     MutexLock write(&write_mu_);
+    MutexLock work(&work_mu_);
+    if (numbers_ != nullptr) numbers_->DropSpares(DeletionsAllowed());
     if (wal_ != nullptr) s = wal_->Close();
   }
   if (manifest_ != nullptr) {
@@ -143,8 +166,16 @@ absl::Status Engine::Recover() {
   // A new database's first edit changed the state.
   std::shared_ptr<const manifest::State> state = manifest_->current();
   const uint64_t lsn = std::max(state->last_lsn, replayed.lsn);
-  numbers_ = std::make_unique<TableNumbers>(fs_, manifest_.get(), sst_dir_,
-                                            options_.table_number_batch);
+  // A best-effort open recovered a prefix of the manifest: edits after it
+  // may have allocated table numbers that files on disk now hold. New
+  // tables are numbered past every one there (WAL segments likewise, in
+  // WalWriterOptions), so nothing a lost edit wrote is ever written over.
+  const uint64_t past_tables =
+      options_.best_effort
+          ? HighestNumberIn(fs_, sst_dir_, {".sst", ".sst.tmp"}) + 1
+          : 0;
+  numbers_ = std::make_unique<TableNumbers>(
+      fs_, manifest_.get(), sst_dir_, options_.table_number_batch, past_tables);
   {
     MutexLock write(&write_mu_);
     last_lsn_ = lsn;
@@ -191,6 +222,9 @@ wal::WriterOptions Engine::WalWriterOptions() const {
   wopts.max_record_size = options_.max_batch_bytes;
   // Segments rotate only on freeze, which the manifest records.
   wopts.max_segment_size = UINT64_MAX;
+  if (options_.best_effort) {
+    wopts.min_next_segment = HighestNumberIn(fs_, wal_dir_, {".log"}) + 1;
+  }
   return wopts;
 }
 
@@ -200,9 +234,13 @@ absl::StatusOr<ReplayedWal> Engine::OpenDataWal() {
     ReplayedWal none;
     none.active = std::make_shared<MemTable>();
     if (options_.read_only) return none;
+    // Past any segment an interrupted creation left: no record went into
+    // it (none does before the manifest names the segment), and it is
+    // deleted below as an orphan rather than written over.
+    const uint64_t first = HighestNumberIn(fs_, wal_dir_, {".log"}) + 1;
     STRATA_ASSIGN_OR_RETURN(
-        wal_, wal::Writer::Create(fs_, wal_dir_, 1, WalWriterOptions()));
-    STRATA_RETURN_IF_ERROR(manifest_->SetActiveWal(1));
+        wal_, wal::Writer::Create(fs_, wal_dir_, first, WalWriterOptions()));
+    STRATA_RETURN_IF_ERROR(manifest_->SetActiveWal(first));
     return none;
   }
   WalReplayOptions ropts;
@@ -214,10 +252,29 @@ absl::StatusOr<ReplayedWal> Engine::OpenDataWal() {
                           ReplayDataWal(fs_, wal_dir_, state, ropts));
   NoteReplay(replayed);
   if (options_.read_only) return replayed;  // The torn tail stays on disk.
+  // Nothing replayed is served before it is durable: the process that wrote
+  // these records may have died before syncing them. Reopen syncs the
+  // active segment; frozen ones are synced here (their rotation synced
+  // them, unless the process that froze them had itself replayed them
+  // unsynced — as versions before this rule did).
+  for (uint64_t frozen : state.frozen_wals) {
+    STRATA_RETURN_IF_ERROR(SyncWalSegment(frozen));
+  }
   STRATA_ASSIGN_OR_RETURN(
       wal_, wal::Writer::Reopen(fs_, wal_dir_, state.active_wal,
                                 replayed.tail.valid_end, WalWriterOptions()));
   return replayed;
+}
+
+absl::Status Engine::SyncWalSegment(uint64_t number) {
+  const std::string path = WalPath(number);
+  if (absl::IsNotFound(fs_->FileExists(path))) {
+    return absl::OkStatus();  // A best-effort replay found it missing.
+  }
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file,
+                          fs_->NewAppendableFile(path));
+  STRATA_RETURN_IF_ERROR(file->DataSync());
+  return file->Close();
 }
 
 void Engine::NoteReplay(const ReplayedWal& replayed) {

@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/engine.h"
+#include "engine/repair.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "io/posix_file_system.h"
@@ -129,6 +130,39 @@ TEST(OpenTest, ADirectoryHoldingSomeoneElsesFilesIsRefused) {
   EXPECT_THAT(Engine::Open(&fs, kDir, read_only),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(TreeOf(&fs, kDir), before);
+}
+
+// A mount point holds lost+found: empty, it is no one's data, and the
+// database is created (and reopened, and repaired) beside it; once fsck
+// has put something in it, the directory is refused as before.
+TEST(OpenTest, AnEmptyLostAndFoundAtAMountPointIsAccepted) {
+  testing::MemFileSystem fs;
+  ASSERT_OK(fs.CreateDir(kDir));
+  ASSERT_OK(fs.CreateDir("/db/lost+found"));
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, Small()));
+    EXPECT_TRUE(engine->open_report().created);
+    ASSERT_OK(engine->Put("k", "v"));
+    ASSERT_OK(engine->Close());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, Small()));
+    EXPECT_THAT(engine->Get("k"), IsOkAndHolds("v"));
+  }
+  const std::vector<std::string> listed = fs.ListDir("/db/manifest").value();
+  for (const std::string& f : listed) {
+    ASSERT_OK(fs.RemoveFile("/db/manifest/" + f));
+  }
+  ASSERT_OK(Repair(&fs, kDir).status());
+  testing::MemFileSystem other;
+  ASSERT_OK(other.CreateDir(kDir));
+  ASSERT_OK(other.CreateDir("/db/lost+found"));
+  ASSERT_OK(io::WriteFileSynced(&other, "/db/lost+found/#1234", "fsck's"));
+  EXPECT_THAT(
+      Engine::Open(&other, kDir, Small()),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("lost+found")));
 }
 
 TEST(OpenTest, DataWithoutAManifestIsDataLossAndNothingChanges) {

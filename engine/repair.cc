@@ -1,11 +1,13 @@
 #include "engine/repair.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <variant>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -20,6 +22,7 @@
 #include "manifest/load.h"
 #include "manifest/snapshot.h"
 #include "re2/re2.h"
+#include "sstable/format.h"
 #include "sstable/table_reader.h"
 #include "sstable/table_writer.h"
 #include "wal/format.h"
@@ -47,6 +50,17 @@ const RE2& LostSegmentName() {
   return *kRe;
 }
 
+// The number a manifest file's name starts with ("000012.snapshot",
+// "000012.log", "000012.snapshot.tmp"), or 0.
+uint64_t NumberPrefix(const std::string& name) {
+  uint64_t n = 0;
+  const size_t dot = name.find('.');
+  if (dot == std::string::npos || !absl::SimpleAtoi(name.substr(0, dot), &n)) {
+    return 0;
+  }
+  return n;
+}
+
 class Repairer {
  public:
   Repairer(io::FileSystem* fs, std::string dir, RepairOptions options)
@@ -62,6 +76,12 @@ class Repairer {
     ReadOldManifest();
     STRATA_RETURN_IF_ERROR(NoteLostNumbers());
     STRATA_RETURN_IF_ERROR(ScanTables());
+    NoteMissingTables();
+    // What the tables (and the old manifest) already hold is never replayed
+    // again: a record at or below this LSN may be older than a delete that
+    // compaction has since dropped, and would bring a key back.
+    covered_lsn_ = last_lsn_;
+    report_.covered_lsn = covered_lsn_;
     STRATA_RETURN_IF_ERROR(ReplayWal());
     STRATA_RETURN_IF_ERROR(WriteReplayedTable());
     STRATA_RETURN_IF_ERROR(MoveAside());
@@ -81,6 +101,9 @@ class Repairer {
   absl::Status NoteLostNumbers();
   absl::Status ScanTables();
   void CheckTable(const std::string& name, uint64_t number);
+  // Tables the old manifest lists as live that repair cannot use: the
+  // result is then not one point in time, and the report says which LSNs.
+  void NoteMissingTables();
   absl::Status ReplayWal();
   // One data-WAL segment's replay: where it is, and what it could not read.
   struct SegmentState {
@@ -120,6 +143,11 @@ class Repairer {
 
   // From the old manifest.
   std::set<uint64_t> superseded_;
+  // Its live tables (number → LSN range), and those found usable in sst/.
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> old_live_;
+  std::set<uint64_t> usable_;
+  // The highest LSN the kept tables and the old manifest hold.
+  uint64_t covered_lsn_ = 0;
   // Data-WAL segments its edits retired (below its active segment and not
   // frozen): their data is in tables, so they are not replayed again.
   uint64_t retired_below_ = 0;
@@ -158,6 +186,9 @@ void Repairer::ReadOldManifest() {
   for (uint64_t n : removed) {
     if (state.tables.count(n) == 0) superseded_.insert(n);
   }
+  state.tables.ForEach([&](const manifest::TableMeta& t) {
+    old_live_[t.number] = {t.smallest_lsn, t.largest_lsn};
+  });
   max_table_ = state.next_table_number - 1;
   max_segment_ = std::max(state.active_wal, state.frozen_wals.empty()
                                                 ? uint64_t{0}
@@ -229,14 +260,33 @@ void Repairer::CheckTable(const std::string& name, uint64_t number) {
   if (!s.ok()) {
     aside_.push_back(
         {path, "sst", absl::StrCat("does not verify: ", s.message())});
+    if (old_live_.count(number) == 0) {
+      // Its LSNs are unknown: whatever it held is missing from the result.
+      report_.not_point_in_time.push_back(absl::StrCat(
+          path,
+          " does not verify and no readable manifest lists it: its "
+          "entries, of unknown LSNs, are missing"));
+    }
     return;
   }
+  usable_.insert(number);
   const sstable::TableProperties& p = (*table)->properties();
   tables_.push_back(
       MetaFromProperties(number, p, TierOf(p.file_size, CompactionOptions())));
   last_lsn_ = std::max(last_lsn_, p.largest_lsn);
   report_.tables_kept.push_back(
       {path, p.entries, p.file_size, p.smallest_lsn, p.largest_lsn});
+}
+
+void Repairer::NoteMissingTables() {
+  for (const auto& [number, lsns] : old_live_) {
+    if (usable_.count(number) > 0) continue;
+    report_.not_point_in_time.push_back(absl::StrFormat(
+        "%s, live in the old manifest, is missing or does not verify: its "
+        "entries (lsn %d..%d) are missing, while later ones are kept",
+        io::JoinPath(sst_dir_, sstable::TableFileName(number)), lsns.first,
+        lsns.second));
+  }
 }
 
 absl::Status Repairer::ReplayWal() {
@@ -335,10 +385,16 @@ bool Repairer::ReplaySegment(uint64_t number, bool replaying) {
 }
 
 void Repairer::Apply(const DecodedBatch& batch) {
-  for (const sstable::Entry& e : batch.entries) replayed_.Add(e);
+  for (const sstable::Entry& e : batch.entries) {
+    if (e.lsn <= covered_lsn_) {
+      ++report_.wal_entries_covered;
+      continue;
+    }
+    replayed_.Add(e);
+    ++report_.wal_entries;
+  }
   last_lsn_ = std::max(last_lsn_, batch.entries.back().lsn);
   ++report_.wal_records;
-  report_.wal_entries += batch.entries.size();
 }
 
 absl::Status Repairer::WriteReplayedTable() {
@@ -404,15 +460,6 @@ absl::Status Repairer::InstallManifest() {
                             wal::Writer::Create(fs_, wal_dir_, active, wopts));
     STRATA_RETURN_IF_ERROR(w->Close());
   }
-  // The old manifest goes aside, whole.
-  absl::StatusOr<std::vector<std::string>> old = fs_->ListDir(manifest_dir_);
-  if (old.ok()) {
-    for (const std::string& name : *old) {
-      aside_.push_back({io::JoinPath(manifest_dir_, name), "manifest",
-                        "the old manifest, replaced by repair"});
-    }
-    STRATA_RETURN_IF_ERROR(MoveAside());
-  }
   manifest::Edit edit;
   edit.sequence = 1;
   edit.ops.push_back(manifest::SetActiveWal{active});
@@ -428,8 +475,24 @@ absl::Status Repairer::InstallManifest() {
   manifest::Apply(std::move(edit), &state);
   STRATA_RETURN_IF_ERROR(fs_->CreateDir(manifest_dir_));
   STRATA_RETURN_IF_ERROR(fs_->SyncDir(dir_));
-  STRATA_ASSIGN_OR_RETURN(
-      uint64_t written, manifest::WriteSnapshot(fs_, manifest_dir_, 1, state));
+  // The new manifest is one snapshot of a generation past every file in
+  // manifest/, installed before the old files go aside: a crash in between
+  // leaves the new generation newest, so a second repair reads it (and
+  // replays no segment it retired) rather than finding no manifest at all.
+  STRATA_ASSIGN_OR_RETURN(std::vector<std::string> old,
+                          fs_->ListDir(manifest_dir_));
+  uint64_t generation = 0;
+  for (const std::string& name : old) {
+    generation = std::max(generation, NumberPrefix(name));
+  }
+  ++generation;
+  STRATA_RETURN_IF_ERROR(
+      manifest::WriteSnapshot(fs_, manifest_dir_, generation, state).status());
+  for (const std::string& name : old) {
+    aside_.push_back({io::JoinPath(manifest_dir_, name), "manifest",
+                      "the old manifest, replaced by repair"});
+  }
+  STRATA_RETURN_IF_ERROR(MoveAside());
   report_.last_lsn = state.last_lsn;
   report_.next_table_number = state.next_table_number;
   report_.active_wal = active;
@@ -466,9 +529,11 @@ std::string RepairReportText(const RepairReport& r) {
                           t.largest_lsn);
   }
   absl::StrAppendFormat(&out,
-                        "data WAL: %d segments read, %d records (%d entries) "
-                        "replayed\n",
-                        r.wal_segments, r.wal_records, r.wal_entries);
+                        "data WAL: %d segments read, %d records read, %d "
+                        "entries replayed, %d already in tables (at or "
+                        "below lsn %d) skipped\n",
+                        r.wal_segments, r.wal_records, r.wal_entries,
+                        r.wal_entries_covered, r.covered_lsn);
   for (const RepairReport::Table& t : r.tables_rebuilt) {
     absl::StrAppendFormat(&out,
                           "rebuilt %s from the WAL: %d entries, lsn %d..%d\n",
@@ -484,6 +549,9 @@ std::string RepairReportText(const RepairReport& r) {
   }
   for (const RepairReport::Moved& m : r.moved) {
     absl::StrAppendFormat(&out, "moved %s to %s: %s\n", m.from, m.to, m.reason);
+  }
+  for (const std::string& why : r.not_point_in_time) {
+    absl::StrAppend(&out, "NOT ONE POINT IN TIME: ", why, "\n");
   }
   for (const std::string& path : r.ignored) {
     absl::StrAppendFormat(&out,
@@ -506,7 +574,8 @@ std::string RepairReportJson(const RepairReport& r) {
         "\"largest_lsn\":%d}",
         JsonString(t.path), t.entries, t.bytes, t.smallest_lsn, t.largest_lsn);
   };
-  std::vector<std::string> kept, rebuilt, moved, unrecovered, ignored;
+  std::vector<std::string> kept, rebuilt, moved, unrecovered, ignored, mixed;
+  for (const auto& why : r.not_point_in_time) mixed.push_back(JsonString(why));
   for (const auto& t : r.tables_kept) kept.push_back(table(t));
   for (const auto& t : r.tables_rebuilt) rebuilt.push_back(table(t));
   for (const auto& m : r.moved) {
@@ -525,10 +594,13 @@ std::string RepairReportJson(const RepairReport& r) {
   return absl::StrFormat(
       "{\"old_manifest\":%s,\"tables_kept\":[%s],\"tables_rebuilt\":[%s],"
       "\"wal_segments\":%d,\"wal_records\":%d,\"wal_entries\":%d,"
-      "\"unrecovered\":[%s],\"moved\":[%s],\"ignored\":[%s],\"last_lsn\":%d,"
+      "\"wal_entries_covered\":%d,\"covered_lsn\":%d,"
+      "\"not_point_in_time\":[%s],\"unrecovered\":[%s],\"moved\":[%s],"
+      "\"ignored\":[%s],\"last_lsn\":%d,"
       "\"next_table_number\":%d,\"active_wal\":%d}\n",
       JsonString(r.old_manifest), absl::StrJoin(kept, ","),
       absl::StrJoin(rebuilt, ","), r.wal_segments, r.wal_records, r.wal_entries,
+      r.wal_entries_covered, r.covered_lsn, absl::StrJoin(mixed, ","),
       absl::StrJoin(unrecovered, ","), absl::StrJoin(moved, ","),
       absl::StrJoin(ignored, ","), r.last_lsn, r.next_table_number,
       r.active_wal);

@@ -11,7 +11,9 @@
 //     Tables that do not verify are moved to lost/. Empty files (made ahead
 //     for flushes) are left for the engine.
 //  3. Every wal/NNNNNN.log the old manifest did not retire (if it was
-//     readable) is replayed, in order, up to its first damage:
+//     readable) is replayed, in order, up to its first damage — only its
+//     entries above the highest LSN the kept tables (and the old manifest)
+//     hold: an older entry may be one a since-compacted delete removed:
 //     point-in-time, so by default nothing after the first damaged region is
 //     replayed (later segments neither), and the report names each byte
 //     range and the LSNs after which data may be missing. With
@@ -19,13 +21,20 @@
 //     records replayed are written to one new table. Segments holding
 //     anything not replayed are moved to lost/; fully replayed ones are left
 //     for the next open to delete (their data is in the new table).
-//  4. The old manifest's files are moved to lost/ and a new manifest is
-//     written as one snapshot (temporary file, sync, rename, directory
-//     sync): every table kept and rebuilt, the largest LSN seen, a
+//  4. A new manifest is written as one snapshot (temporary file, sync,
+//     rename, directory sync) of a generation past every file in manifest/:
+//     every table kept and rebuilt, the largest LSN seen, a
 //     next_table_number past every number seen and a new, empty active WAL
-//     segment past every segment seen.
+//     segment past every segment seen. Then the old manifest's files are
+//     moved to lost/ (a crash before that leaves the new generation the
+//     newest, which a second repair reads as the old manifest).
 //
-// Repair deletes nothing and never reuses a number. Tables overlap freely:
+// The result is one point in time of the database unless a table the old
+// manifest lists (or one no manifest lists) cannot be used, or WAL damage
+// is salvaged past; the report says so, naming files and LSNs.
+//
+// Repair deletes nothing, never reuses a number and creates every file
+// exclusively. Tables overlap freely:
 // reads take the version with the largest LSN, so the newest version of a
 // key wins exactly as before. Every step is ordered so that a crash at any
 // point leaves a directory that repair can be run on again (a duplicate
@@ -93,8 +102,16 @@ struct RepairReport {
   std::vector<std::string> ignored;
   std::vector<Moved> moved;   // Into lost/.
   uint64_t wal_segments = 0;  // Read.
-  uint64_t wal_records = 0;   // Replayed.
-  uint64_t wal_entries = 0;
+  uint64_t wal_records = 0;   // Read whole.
+  uint64_t wal_entries = 0;   // Replayed.
+  // Entries read but not replayed: at or below `covered_lsn`, the highest
+  // LSN the kept tables and the old manifest's readable prefix hold.
+  uint64_t wal_entries_covered = 0;
+  uint64_t covered_lsn = 0;
+  // Why the result is not one point in time of the database (empty: it
+  // is): each names the file and the LSNs whose entries are missing while
+  // later ones are kept.
+  std::vector<std::string> not_point_in_time;
   std::vector<Unrecovered> unrecovered;
   // The new manifest.
   uint64_t last_lsn = 0;

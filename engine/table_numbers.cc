@@ -1,5 +1,6 @@
 #include "engine/table_numbers.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -9,13 +10,14 @@
 namespace strata::engine {
 
 TableNumbers::TableNumbers(io::FileSystem* fs, manifest::Manifest* manifest,
-                           std::string sst_dir, uint64_t batch)
+                           std::string sst_dir, uint64_t batch, uint64_t first)
     : fs_(fs),
       manifest_(manifest),
       sst_dir_(std::move(sst_dir)),
       batch_(std::max<uint64_t>(batch, 1)) {
   MutexLock lock(&mu_);
-  next_ = reserved_end_ = manifest_->current()->next_table_number;
+  next_ = reserved_end_ =
+      std::max(manifest_->current()->next_table_number, first);
 }
 
 std::string TableNumbers::PathOf(uint64_t number) const {
@@ -60,7 +62,7 @@ absl::Status TableNumbers::MakeSpares(size_t count) {
   std::vector<Spare> made;
   for (uint64_t number : numbers) {
     absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
-        fs_->NewWritableFile(PathOf(number));
+        fs_->NewExclusiveFile(PathOf(number));
     if (!file.ok()) break;
     made.push_back({number, *std::move(file)});
   }

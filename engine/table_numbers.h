@@ -39,11 +39,12 @@ class TableNumbers {
     std::unique_ptr<io::WritableFile> file;  // Empty; entry durable.
   };
 
-  // Hands out numbers from manifest->current()->next_table_number on,
-  // reserving `batch` at a time. `fs` and `manifest` must outlive this
-  // object; table files are created in `sst_dir`.
+  // Hands out numbers from manifest->current()->next_table_number (or
+  // `first`, if larger) on, reserving `batch` at a time. `fs` and
+  // `manifest` must outlive this object; table files are created in
+  // `sst_dir`.
   TableNumbers(io::FileSystem* fs, manifest::Manifest* manifest,
-               std::string sst_dir, uint64_t batch);
+               std::string sst_dir, uint64_t batch, uint64_t first = 0);
 
   // The next unused number; an error if reserving more failed.
   [[nodiscard]] absl::StatusOr<uint64_t> Next() ABSL_LOCKS_EXCLUDED(mu_);

@@ -48,6 +48,17 @@ std::optional<uint64_t> ParseNumberedFileName(absl::string_view name,
   return number;
 }
 
+absl::StatusOr<std::unique_ptr<WritableFile>> FileSystem::NewExclusiveFile(
+    const std::string& path) {
+  const absl::Status exists = FileExists(path);
+  if (exists.ok()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("create ", path, ": the file exists"));
+  }
+  if (!absl::IsNotFound(exists)) return exists;
+  return NewWritableFile(path);
+}
+
 absl::Status WriteFileSynced(FileSystem* fs, const std::string& path,
                              absl::string_view data) {
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,

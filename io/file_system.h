@@ -97,6 +97,15 @@ class FileSystem {
   // Creates `path`, or truncates it if it exists, and opens it for writing.
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<WritableFile>>
   NewWritableFile(const std::string& path) = 0;
+  // Creates `path` and opens it for writing; AlreadyExists if anything is
+  // there already, which is left untouched (O_CREAT | O_EXCL). Strata creates
+  // every file of its own this way, so that no number reused by mistake (a
+  // best-effort open, a repair) can overwrite what a lost edit wrote; an
+  // atomic replace goes through a temporary name and RenameFile. The
+  // default, for file systems written before it, checks and then creates:
+  // not atomic against a concurrent creator.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<WritableFile>>
+  NewExclusiveFile(const std::string& path);
   // Opens `path` for appending after its current end; creates it if missing.
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<WritableFile>>
   NewAppendableFile(const std::string& path) = 0;

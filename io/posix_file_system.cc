@@ -252,6 +252,13 @@ class Posix final : public FileSystem {
     return std::make_unique<PosixWritableFile>(path, fd, 0);
   }
 
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewExclusiveFile(
+      const std::string& path) override {
+    const int fd = OpenRetrying(path, O_WRONLY | O_CREAT | O_EXCL);
+    if (fd < 0) return PosixError("create exclusively", path, errno);
+    return std::make_unique<PosixWritableFile>(path, fd, 0);
+  }
+
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
       const std::string& path) override {
     const int fd = OpenRetrying(path, O_WRONLY | O_CREAT | O_APPEND);

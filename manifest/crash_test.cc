@@ -6,6 +6,8 @@
 // state or DataLoss, never another state.
 
 #include <algorithm>
+#include <atomic>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -251,9 +253,64 @@ TEST_P(ConcurrentCheckpointCrashTest, EveryAcknowledgedEditSurvives) {
     ASSERT_OK(m->AddTable(TestTable(n)));
     ASSERT_OK(m->Checkpoint());
   }
-  // Some crash points fell between a switch and its snapshot's install.
-  EXPECT_GT(finished, 0u);
+  // How many crash points fell between a log switch and its snapshot's
+  // install depends on the threads' timing: recorded, not asserted. The
+  // window itself is reached deterministically by the next test.
   RecordProperty("finished_checkpoints", static_cast<int>(finished));
+}
+
+// A power loss while a checkpoint is parked between its log switch and
+// its snapshot's install (its snapshot's sync held by a hook), with edits
+// committing into the new log meanwhile: open finishes the checkpoint from
+// the previous generation's snapshot and both logs, and loses nothing.
+TEST(ConcurrentCheckpointCrashTest,
+     APowerLossBetweenSwitchAndInstallLosesNothing) {
+  for (bool torn : {false, true}) {
+    SCOPED_TRACE(torn ? "torn" : "untorn");
+    testing::MemFileSystem mem;
+    FaultInjectionFileSystem fs(&mem);
+    ASSERT_OK(fs.CreateDir("/db"));
+    ASSERT_OK(fs.SyncDir("/"));
+    std::promise<void> held;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<bool> armed{false};
+    fs.SetSyncHook([&](const std::string& path) {
+      if (absl::EndsWith(path, ".snapshot.tmp") && armed.exchange(false)) {
+        held.set_value();
+        released.wait();
+      }
+    });
+    std::set<uint64_t> acked;
+    {
+      ManifestOptions options;
+      options.background_checkpoints = false;
+      ASSERT_OK_AND_ASSIGN(auto m, Manifest::Open(&fs, kDir, options));
+      ASSERT_OK(m->AllocateTableId(100));
+      for (uint64_t n = 1; n <= 10; ++n) {
+        ASSERT_OK(m->AddTable(TestTable(n)));
+        acked.insert(n);
+      }
+      armed = true;  // The checkpoint's snapshot, not open's.
+      std::thread checkpoint([&] { m->Checkpoint().IgnoreError(); });
+      held.get_future().wait();  // Switched to the new log; snapshot unsynced.
+      for (uint64_t n = 11; n <= 15; ++n) {
+        ASSERT_OK(m->AddTable(TestTable(n)));  // Into the new log.
+        acked.insert(n);
+      }
+      ASSERT_OK(fs.SimulateCrash({.torn = torn, .seed = 3}));
+      release.set_value();
+      checkpoint.join();
+    }
+    fs.SetSyncHook({});
+    ASSERT_OK_AND_ASSIGN(auto m, Manifest::Open(&mem, kDir));
+    EXPECT_TRUE(m->recovery().finished_checkpoint);
+    EXPECT_FALSE(m->recovery().lost_data);
+    std::set<uint64_t> present;
+    m->current()->tables.ForEach(
+        [&](const TableMeta& t) { present.insert(t.number); });
+    EXPECT_EQ(present, acked);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(TornOrNot, ConcurrentCheckpointCrashTest,

@@ -107,8 +107,16 @@ absl::StatusOr<uint64_t> WriteSnapshotFile(io::FileSystem* fs,
                                            const State& state) {
   const std::string temp =
       io::JoinPath(dir, SnapshotFileName(generation)) + ".tmp";
+  // The temporary name is this manifest's own: one left there is a
+  // checkpoint a crash interrupted, never a file anyone still wants.
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> created =
+      fs->NewExclusiveFile(temp);
+  if (absl::IsAlreadyExists(created.status())) {
+    STRATA_RETURN_IF_ERROR(fs->RemoveFile(temp));
+    created = fs->NewExclusiveFile(temp);
+  }
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> out,
-                          fs->NewWritableFile(temp));
+                          std::move(created));
   std::string framing;
   SnapshotHeader(generation).EncodeTo(&framing);
   STRATA_RETURN_IF_ERROR(out->Append(framing));

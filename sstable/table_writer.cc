@@ -14,7 +14,7 @@ namespace strata::sstable {
 absl::StatusOr<std::unique_ptr<TableWriter>> TableWriter::Create(
     io::FileSystem* fs, std::string path, TableWriterOptions options) {
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file,
-                          fs->NewWritableFile(path));
+                          fs->NewExclusiveFile(path));
   return Create(std::move(file), std::move(path), options);
 }
 

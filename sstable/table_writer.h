@@ -35,6 +35,8 @@ struct TableWriterOptions {
 
 class TableWriter {
  public:
+  // Creates the table file at `path` exclusively: AlreadyExists, touching
+  // nothing, if a file is there.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<TableWriter>> Create(
       io::FileSystem* fs, std::string path, TableWriterOptions options = {});
   // Writes into `file`, an empty file the caller opened at `path` (one made

@@ -191,16 +191,18 @@ size_t FaultInjectionFileSystem::PendingDirOps() const {
 }
 
 absl::StatusOr<std::unique_ptr<io::WritableFile>>
-FaultInjectionFileSystem::OpenForWrite(const std::string& path, bool truncate) {
+FaultInjectionFileSystem::OpenForWrite(const std::string& path, bool truncate,
+                                       bool exclusive) {
   MutexLock lock(&mu_);
   STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kCreate, path));
   const bool existed = base_->FileExists(path).ok();
   // What a crash must restore if the re-creation is not synced.
   std::optional<std::string> old_durable;
   if (existed && truncate) old_durable = DurableContents(path);
-  STRATA_ASSIGN_OR_RETURN(
-      std::unique_ptr<io::WritableFile> file,
-      truncate ? base_->NewWritableFile(path) : base_->NewAppendableFile(path));
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file,
+                          exclusive  ? base_->NewExclusiveFile(path)
+                          : truncate ? base_->NewWritableFile(path)
+                                     : base_->NewAppendableFile(path));
   std::shared_ptr<FileState> state = StateFor(path);
   if (!existed) {
     state->synced_size = 0;
@@ -217,6 +219,11 @@ FaultInjectionFileSystem::OpenForWrite(const std::string& path, bool truncate) {
 absl::StatusOr<std::unique_ptr<io::WritableFile>>
 FaultInjectionFileSystem::NewWritableFile(const std::string& path) {
   return OpenForWrite(path, /*truncate=*/true);
+}
+
+absl::StatusOr<std::unique_ptr<io::WritableFile>>
+FaultInjectionFileSystem::NewExclusiveFile(const std::string& path) {
+  return OpenForWrite(path, /*truncate=*/true, /*exclusive=*/true);
 }
 
 absl::StatusOr<std::unique_ptr<io::WritableFile>>

@@ -47,7 +47,7 @@
 namespace strata::testing {
 
 enum class FsOp {
-  kCreate,     // NewWritableFile, NewAppendableFile
+  kCreate,     // NewWritableFile, NewExclusiveFile, NewAppendableFile
   kWrite,      // WritableFile::Append
   kSync,       // WritableFile::Sync, WritableFile::DataSync
   kRename,     // RenameFile
@@ -108,6 +108,8 @@ class FaultInjectionFileSystem final : public io::FileSystem {
   // --- io::FileSystem --------------------------------------------------------
   absl::StatusOr<std::unique_ptr<io::WritableFile>> NewWritableFile(
       const std::string& path) override;
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> NewExclusiveFile(
+      const std::string& path) override;
   absl::StatusOr<std::unique_ptr<io::WritableFile>> NewAppendableFile(
       const std::string& path) override;
   absl::StatusOr<std::unique_ptr<io::SequentialFile>> NewSequentialFile(
@@ -155,7 +157,8 @@ class FaultInjectionFileSystem final : public io::FileSystem {
   absl::Status CheckEpoch(uint64_t epoch, const std::string& path) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::unique_ptr<io::WritableFile>> OpenForWrite(
-      const std::string& path, bool truncate) ABSL_LOCKS_EXCLUDED(mu_);
+      const std::string& path, bool truncate, bool exclusive = false)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // The bytes of `path` that a crash now would keep, or nullopt if the file
   // does not exist.
   std::optional<std::string> DurableContents(const std::string& path)

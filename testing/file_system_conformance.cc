@@ -47,6 +47,21 @@ TEST_P(FileSystemConformanceTest, NewWritableFileTruncates) {
               IsOkAndHolds(std::string("new")));
 }
 
+TEST_P(FileSystemConformanceTest, ExclusiveFileNeverReplacesOne) {
+  ASSERT_OK(io::WriteFileSynced(fs(), Path("f"), "someone's bytes"));
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> again =
+      fs()->NewExclusiveFile(Path("f"));
+  EXPECT_TRUE(absl::IsAlreadyExists(again.status())) << again.status();
+  EXPECT_THAT(again.status().message(), HasSubstr(Path("f")));
+  EXPECT_THAT(io::ReadFileToString(fs(), Path("f")),
+              IsOkAndHolds(std::string("someone's bytes")));
+  ASSERT_OK_AND_ASSIGN(auto file, fs()->NewExclusiveFile(Path("g")));
+  ASSERT_OK(file->Append("new"));
+  ASSERT_OK(file->Close());
+  EXPECT_THAT(io::ReadFileToString(fs(), Path("g")),
+              IsOkAndHolds(std::string("new")));
+}
+
 TEST_P(FileSystemConformanceTest, AppendableFileContinuesAtEnd) {
   ASSERT_OK(io::WriteFileSynced(fs(), Path("f"), "abc"));
   ASSERT_OK_AND_ASSIGN(auto file, fs()->NewAppendableFile(Path("f")));

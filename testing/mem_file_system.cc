@@ -137,12 +137,16 @@ absl::StatusOr<std::shared_ptr<Contents>> MemFileSystem::Find(
 }
 
 absl::StatusOr<std::unique_ptr<io::WritableFile>> MemFileSystem::OpenForWrite(
-    const std::string& path, bool truncate) {
+    const std::string& path, bool truncate, bool exclusive) {
   MutexLock lock(&mu_);
   STRATA_RETURN_IF_ERROR(CheckParentExists(path));
   if (dirs_.count(path) > 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("memfs: open ", path, ": is a directory"));
+  }
+  if (exclusive && files_.count(path) > 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("memfs: create exclusively ", path, ": the file exists"));
   }
   std::shared_ptr<Contents>& contents = files_[path];
   if (contents == nullptr) contents = std::make_shared<Contents>();
@@ -156,6 +160,11 @@ absl::StatusOr<std::unique_ptr<io::WritableFile>> MemFileSystem::OpenForWrite(
 absl::StatusOr<std::unique_ptr<io::WritableFile>>
 MemFileSystem::NewWritableFile(const std::string& path) {
   return OpenForWrite(path, /*truncate=*/true);
+}
+
+absl::StatusOr<std::unique_ptr<io::WritableFile>>
+MemFileSystem::NewExclusiveFile(const std::string& path) {
+  return OpenForWrite(path, /*truncate=*/true, /*exclusive=*/true);
 }
 
 absl::StatusOr<std::unique_ptr<io::WritableFile>>

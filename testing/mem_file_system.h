@@ -30,6 +30,8 @@ class MemFileSystem final : public io::FileSystem {
 
   absl::StatusOr<std::unique_ptr<io::WritableFile>> NewWritableFile(
       const std::string& path) override;
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> NewExclusiveFile(
+      const std::string& path) override;
   absl::StatusOr<std::unique_ptr<io::WritableFile>> NewAppendableFile(
       const std::string& path) override;
   absl::StatusOr<std::unique_ptr<io::SequentialFile>> NewSequentialFile(
@@ -64,7 +66,8 @@ class MemFileSystem final : public io::FileSystem {
   absl::StatusOr<std::shared_ptr<Contents>> Find(const std::string& path)
       ABSL_LOCKS_EXCLUDED(mu_);
   absl::StatusOr<std::unique_ptr<io::WritableFile>> OpenForWrite(
-      const std::string& path, bool truncate) ABSL_LOCKS_EXCLUDED(mu_);
+      const std::string& path, bool truncate, bool exclusive = false)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void Unlock(const std::string& path) ABSL_LOCKS_EXCLUDED(mu_);
 
   Mutex mu_;

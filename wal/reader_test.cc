@@ -26,10 +26,19 @@ class ReaderTest : public ::testing::Test {
  protected:
   ReaderTest() { EXPECT_OK(fs_.CreateDir("/wal")); }
 
+  void RemoveSegments() {
+    const std::vector<std::string> listed = fs_.ListDir("/wal").value();
+    for (const std::string& name : listed) {
+      EXPECT_OK(fs_.RemoveFile("/wal/" + name));
+    }
+  }
+
   // Writes `records` to segment 1 (rotating before each index in
   // `rotate_before`) and remembers them.
   void Write(const std::vector<std::string>& records,
              std::vector<size_t> rotate_before = {}) {
+    // Segments are created exclusively: a test writing anew starts empty.
+    RemoveSegments();
     ASSERT_OK_AND_ASSIGN(auto writer,
                          Writer::Create(&fs_, "/wal", 1, WriterOptions()));
     for (size_t i = 0; i < records.size(); ++i) {

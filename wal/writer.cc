@@ -56,7 +56,7 @@ absl::StatusOr<std::unique_ptr<Writer>> Writer::Reopen(io::FileSystem* fs,
   std::unique_ptr<Writer> writer(new Writer(fs, std::move(dir), options));
   STRATA_RETURN_IF_ERROR(
       valid_end < SegmentHeader::kSize
-          ? writer->StartSegment(segment_number)
+          ? writer->StartSegment(segment_number, /*replace=*/true)
           : writer->ContinueSegment(segment_number, valid_end));
   writer->PublishInitialState();
   return writer;
@@ -70,10 +70,14 @@ void Writer::PublishInitialState() {
 
 Writer::~Writer() { Close().IgnoreError(); }
 
-absl::Status Writer::StartSegment(uint64_t number) {
+absl::Status Writer::StartSegment(uint64_t number, bool replace) {
   const std::string path = io::JoinPath(dir_, SegmentFileName(number));
-  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file,
-                          fs_->NewWritableFile(path));
+  // A new segment never replaces a file: one already under its number was
+  // written by someone (an edit that was lost, another tool) and is left as
+  // it is. Only Reopen rewrites its own segment, whose header it found torn.
+  STRATA_ASSIGN_OR_RETURN(
+      std::unique_ptr<io::WritableFile> file,
+      replace ? fs_->NewWritableFile(path) : fs_->NewExclusiveFile(path));
   const SegmentHeader header(number,
                              options_.fixed_nonce.value_or(RandomNonce()));
   std::string bytes;
@@ -98,6 +102,10 @@ absl::Status Writer::StartSegment(uint64_t number) {
   return absl::OkStatus();
 }
 
+uint64_t Writer::SegmentAfter(uint64_t number) const {
+  return std::max(number + 1, options_.min_next_segment);
+}
+
 absl::Status Writer::NextSegment() {
   STRATA_RETURN_IF_ERROR(file_->Close());
   std::unique_ptr<io::WritableFile> spare;
@@ -105,17 +113,17 @@ absl::Status Writer::NextSegment() {
   {
     MutexLock lock(&mu_);
     while (preparing_) prepared_cv_.Wait(&mu_);
-    if (spare_ != nullptr && spare_number_ == segment_ + 1) {
+    if (spare_ != nullptr && spare_number_ == SegmentAfter(segment_)) {
       spare = std::move(spare_);
       nonce = spare_nonce_;
     }
     spare_.reset();
     // From here on PrepareNextSegment prepares the segment after this one.
-    published_segment_ = segment_ + 1;
+    published_segment_ = SegmentAfter(segment_);
   }
-  if (spare == nullptr) return StartSegment(segment_ + 1);
+  if (spare == nullptr) return StartSegment(SegmentAfter(segment_));
   file_ = std::move(spare);
-  ++segment_;
+  segment_ = SegmentAfter(segment_);
   // Counted now, by the leader, which owns the statistics.
   leader_stats_.syncs += 1;  // The directory sync.
   leader_stats_.bytes += SegmentHeader::kSize;
@@ -133,18 +141,17 @@ absl::Status Writer::PrepareNextSegment() {
   {
     MutexLock lock(&mu_);
     if (!status_.ok()) return status_;
-    if (preparing_ ||
-        (spare_ != nullptr && spare_number_ == published_segment_ + 1)) {
+    number = SegmentAfter(published_segment_);
+    if (preparing_ || (spare_ != nullptr && spare_number_ == number)) {
       return absl::OkStatus();
     }
     preparing_ = true;
-    number = published_segment_ + 1;
   }
   const uint64_t nonce = options_.fixed_nonce.value_or(RandomNonce());
   std::string bytes;
   SegmentHeader(number, nonce).EncodeTo(&bytes);
   absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
-      fs_->NewWritableFile(io::JoinPath(dir_, SegmentFileName(number)));
+      fs_->NewExclusiveFile(io::JoinPath(dir_, SegmentFileName(number)));
   // Only the directory entry is synced now. The header rides on the first
   // sync of records in the segment; a crash before that leaves a newest
   // segment with a torn header and no record, which Reopen rewrites.
@@ -181,16 +188,18 @@ absl::Status Writer::ContinueSegment(uint64_t number, uint64_t valid_end) {
     return absl::DataLossError(absl::StrFormat(
         "wal: %s: header names segment %d", path, header.segment_number()));
   }
-  const bool torn = valid_end < reader->Size();
-  if (torn) {
+  if (valid_end < reader->Size()) {
     STRATA_RETURN_IF_ERROR(fs_->TruncateFile(path, valid_end));
   }
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file,
                           fs_->NewAppendableFile(path));
-  if (torn) {
-    STRATA_RETURN_IF_ERROR(file->Sync());
-    ++leader_stats_.syncs;
-  }
+  // Synced whether or not anything was cut: the records before valid_end
+  // are about to be served (a caller replayed them), but the process that
+  // wrote them may have died before its sync. Unsynced, a power loss could
+  // take back what readers were shown, and no later sync would cover them:
+  // they are not this writer's appends.
+  STRATA_RETURN_IF_ERROR(file->Sync());
+  ++leader_stats_.syncs;
   file_ = std::move(file);
   segment_ = number;
   crc_seed_ = FragmentCrcSeed(header.nonce());

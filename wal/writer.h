@@ -86,6 +86,11 @@ struct WriterOptions {
   // segment no longer than a header holds no record, so losing it loses
   // nothing.
   bool durable_create = true;
+  // The segment a rotation (or PrepareNextSegment) starts is the current
+  // one + 1, or this number if that is larger: for a caller that found
+  // files past its current segment it may not reuse (a best-effort open
+  // whose lost edits had rotated further).
+  uint64_t min_next_segment = 0;
   // For golden-bytes tests only: the segment nonce, normally random.
   std::optional<uint64_t> fixed_nonce;
 };
@@ -96,13 +101,18 @@ class Writer {
  public:
   // Creates segment `segment_number` in `dir` (creating `dir`, durably, if
   // it does not exist) and makes it and its directory entry durable.
+  // AlreadyExists, touching nothing, if a file has that name: a segment is
+  // always created exclusively (so is PrepareNextSegment's and a
+  // rotation's).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Writer>> Create(
       io::FileSystem* fs, std::string dir, uint64_t segment_number,
       WriterOptions options);
 
   // Continues segment `segment_number`, whose whole records end at
-  // `valid_end` (Reader::tail()): torn bytes after it are truncated and the
-  // truncation synced before anything is appended. A `valid_end` below the
+  // `valid_end` (Reader::tail()): torn bytes after it are truncated, and the
+  // segment is synced before Reopen returns — the records it holds may have
+  // been written, never synced, by a process that died, and the caller is
+  // about to serve them. A `valid_end` below the
   // segment header's size means the segment holds no record (the reader
   // found its header torn or zeroed): it is created anew, durably, as by
   // Create.
@@ -144,7 +154,8 @@ class Writer {
   // Makes every record appended so far durable, whatever the policy.
   [[nodiscard]] absl::Status Sync();
   // Syncs and closes the current segment and starts the next one
-  // (current + 1), durably. Returns the new segment's number.
+  // (current + 1, or WriterOptions::min_next_segment), durably. Returns the new
+  // segment's number.
   [[nodiscard]] absl::StatusOr<uint64_t> Rotate();
   // Creates the next segment (current + 1) now, its directory entry durable
   // (its header is synced with its first records), so that a later rotation
@@ -205,10 +216,13 @@ class Writer {
   absl::Status WriteGroup(absl::Span<Waiter* const> group);
   void AddRecord(absl::string_view record);
   absl::Status SyncSegment();
-  absl::Status StartSegment(uint64_t number);
+  // Creates segment `number` exclusively, or rewrites it if `replace`.
+  absl::Status StartSegment(uint64_t number, bool replace = false);
   // Closes the current segment and continues in segment_ + 1: the prepared
   // one if there is one, else a new one.
   absl::Status NextSegment();
+  // The number of the segment that follows `number`.
+  uint64_t SegmentAfter(uint64_t number) const;
   absl::Status ContinueSegment(uint64_t number, uint64_t valid_end);
   bool PeriodicSyncDue() const;
 

@@ -37,6 +37,13 @@ class WriterTest : public ::testing::Test {
   }
 
   std::unique_ptr<Writer> Create(WriterOptions options = {}) {
+    // Segments are created exclusively: each writer here starts anew.
+    if (fs_.FileExists("/db/wal").ok()) {
+      const std::vector<std::string> listed = fs_.ListDir("/db/wal").value();
+      for (const std::string& name : listed) {
+        EXPECT_OK(fs_.RemoveFile("/db/wal/" + name));
+      }
+    }
     absl::StatusOr<std::unique_ptr<Writer>> w =
         Writer::Create(&fs_, "/db/wal", 1, options);
     EXPECT_OK(w.status());
