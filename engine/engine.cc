@@ -404,6 +404,9 @@ void Engine::DeleteObsoleteManifestFiles() {
 
 void Engine::PrepareSparesInline() {
   if (options_.background_work) return;
+  // Under work_mu_, as every step Close waits for: spares made after Close
+  // returned would be files that appear in a closed database.
+  MutexLock work(&work_mu_);
   {
     MutexLock lock(&mu_);
     if (!std::exchange(spare_wanted_, false) || !failure_.ok() || closing_) {
@@ -622,7 +625,11 @@ void Engine::PublishVersion(const std::function<void()>& also) {
 }
 
 bool Engine::DeletionsAllowed() const {
-  if (lost_data_ || !manifest_->deletions_allowed()) return false;
+  // A best-effort open deletes no file at all: what it did not recover may
+  // be what `strata repair` recovers from.
+  if (options_.best_effort || lost_data_ || !manifest_->deletions_allowed()) {
+    return false;
+  }
   MutexLock lock(&mu_);
   return failure_.ok();
 }

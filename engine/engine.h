@@ -95,7 +95,9 @@ struct EngineOptions {
   // LOCK another process holds; a live writer may then delete tables this
   // reader still wants, which its reads report). The data WAL is replayed
   // into memory, a torn tail left as it is; writes, Flush and Compact
-  // return FailedPrecondition. A missing database is NotFound.
+  // return FailedPrecondition. A missing database is NotFound. Beside a
+  // live writer, a load that meets a file the writer just removed is
+  // retried (a few times, while the directory is seen to change).
   bool read_only = false;
   // The memtable is frozen once it holds about this many bytes.
   size_t memtable_bytes = size_t{4} << 20;
@@ -262,6 +264,13 @@ class Engine {
   };
 
   Engine(io::FileSystem* fs, std::string dir, EngineOptions options);
+  // One attempt of Open.
+  static absl::StatusOr<std::unique_ptr<Engine>> OpenOnce(
+      io::FileSystem* fs, std::string dir, const EngineOptions& options);
+  // The names and sizes in manifest/ and wal/: whether a writer is moving.
+  static std::string DirectoryFingerprint(io::FileSystem* fs,
+                                          const std::string& dir);
+  static constexpr int kReadOnlyOpenAttempts = 8;
 
   // --- Open and close (engine_open.cc) ---
   absl::Status Recover();
@@ -321,7 +330,7 @@ class Engine {
   // the same files and order as the thread, but deterministic.
   void PrepareSparesInline() ABSL_LOCKS_EXCLUDED(work_mu_, mu_);
   // The next WAL segment and table files, for the thread or the above.
-  void MakeSpares() ABSL_LOCKS_EXCLUDED(work_mu_, mu_);
+  void MakeSpares() ABSL_LOCKS_EXCLUDED(mu_);
   // The background thread's: the manifest generations a checkpoint
   // superseded (ManifestOptions::defer_deletions).
   void DeleteObsoleteManifestFiles() ABSL_LOCKS_EXCLUDED(mu_);

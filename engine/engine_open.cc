@@ -39,9 +39,46 @@ uint64_t HighestNumberIn(io::FileSystem* fs, const std::string& dir,
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(io::FileSystem* fs,
                                                      std::string dir,
                                                      EngineOptions options) {
+  if (!options.read_only) return OpenOnce(fs, std::move(dir), options);
+  // A read-only open beside a live writer can meet a file the writer
+  // removed during the load (a retired segment, a superseded snapshot):
+  // DataLoss or NotFound that is only a race. It loads again while the
+  // writer is seen to change the directory, a bounded number of times;
+  // damage that stays put is reported at once.
+  std::string before = DirectoryFingerprint(fs, dir);
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<std::unique_ptr<Engine>> engine = OpenOnce(fs, dir, options);
+    if (engine.ok() || attempt == kReadOnlyOpenAttempts ||
+        !(absl::IsDataLoss(engine.status()) ||
+          absl::IsNotFound(engine.status()))) {
+      return engine;
+    }
+    std::string after = DirectoryFingerprint(fs, dir);
+    if (after == before) return engine;
+    before = std::move(after);
+  }
+}
+
+std::string Engine::DirectoryFingerprint(io::FileSystem* fs,
+                                         const std::string& dir) {
+  std::string out;
+  for (absl::string_view sub : {kManifestDir, kWalDir}) {
+    const std::string path = io::JoinPath(dir, sub);
+    absl::StatusOr<std::vector<std::string>> names = fs->ListDir(path);
+    if (!names.ok()) continue;
+    for (const std::string& name : *names) {
+      absl::StrAppend(&out, sub, "/", name, ":",
+                      fs->GetFileSize(io::JoinPath(path, name)).value_or(0),
+                      "\n");
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenOnce(
+    io::FileSystem* fs, std::string dir, const EngineOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  std::unique_ptr<Engine> engine(
-      new Engine(fs, std::move(dir), std::move(options)));
+  std::unique_ptr<Engine> engine(new Engine(fs, std::move(dir), options));
   STRATA_RETURN_IF_ERROR(engine->Recover());
   engine->report_.duration = std::chrono::steady_clock::now() - start;
   {
@@ -162,6 +199,10 @@ absl::Status Engine::Recover() {
       CheckDbDirForOpen(fs_, dir_, intent, &report_.foreign_files));
   if (!options_.read_only) STRATA_RETURN_IF_ERROR(PrepareDirectory());
   STRATA_RETURN_IF_ERROR(OpenManifest());
+  if (!options_.best_effort) {
+    STRATA_RETURN_IF_ERROR(
+        CheckNoUnnamedWal(fs_, wal_dir_, *manifest_->current()));
+  }
   STRATA_ASSIGN_OR_RETURN(ReplayedWal replayed, OpenDataWal());
   // A new database's first edit changed the state.
   std::shared_ptr<const manifest::State> state = manifest_->current();

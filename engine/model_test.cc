@@ -37,6 +37,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "engine/engine.h"
+#include "engine/repair.h"
 #include "gtest/gtest.h"
 #include "testing/fault_injection_file_system.h"
 #include "testing/mem_file_system.h"
@@ -75,6 +76,9 @@ struct Op {
     kPowerLossMidWrite,
     kKillMidWrite,
     kHeldWriteBesideFlush,
+    kRepair,
+    kCloseBesideWork,
+    kBestEffortCopy,
   } kind;
   uint64_t a = 0;  // A key, an index, a step count or an option variant.
   uint64_t b = 0;  // A second key, or a seed.
@@ -127,6 +131,13 @@ std::string Describe(const Op& op) {
     case Op::kHeldWriteBesideFlush:
       return absl::StrCat("put ", Key(op.b), "=", op.value,
                           " held in its sync beside flush+compact");
+    case Op::kRepair:
+      return "close, delete the manifest, repair, open";
+    case Op::kCloseBesideWork:
+      return "close while another thread flushes and compacts";
+    case Op::kBestEffortCopy:
+      return absl::StrCat("on a copy: damage manifest byte ", op.a,
+                          ", open best effort, write, flush");
   }
   return "?";
 }
@@ -180,9 +191,15 @@ std::vector<Op> RandomOps(uint64_t seed, int count) {
     } else if (dice < 985) {
       ops.push_back(
           {Op::kKillMidWrite, 0, rnd.Uniform(kKeys), absl::StrCat("x", i)});
-    } else {
+    } else if (dice < 990) {
       ops.push_back({Op::kHeldWriteBesideFlush, 0, rnd.Uniform(kKeys),
                      absl::StrCat("h", i)});
+    } else if (dice < 994) {
+      ops.push_back({Op::kRepair});
+    } else if (dice < 997) {
+      ops.push_back({Op::kCloseBesideWork});
+    } else {
+      ops.push_back({Op::kBestEffortCopy, rnd.Uniform(1 << 20)});
     }
   }
   return ops;
@@ -491,6 +508,125 @@ class Runner {
     return CheckAll("after the held write");
   }
 
+  // Every file below `dir` of `fs`, with its bytes.
+  static std::map<std::string, std::string> Files(io::FileSystem* fs,
+                                                  const std::string& dir) {
+    std::map<std::string, std::string> out;
+    absl::StatusOr<std::vector<std::string>> names = fs->ListDir(dir);
+    if (!names.ok()) return out;
+    for (const std::string& name : *names) {
+      const std::string path = io::JoinPath(dir, name);
+      if (fs->ListDir(path).ok()) {
+        out.merge(Files(fs, path));
+      } else {
+        out[path] = io::ReadFileToString(fs, path).value_or("<unreadable>");
+      }
+    }
+    return out;
+  }
+
+  // A user loses the manifest and repairs: with every acknowledged write
+  // durable and nothing damaged, repair gives back exactly that state.
+  std::optional<std::string> RepairOp() {
+    Drop();
+    const std::string dir = io::JoinPath(kDir, "manifest");
+    for (const std::string& name :
+         fs_.ListDir(dir).value_or(std::vector<std::string>())) {
+      if (!fs_.RemoveFile(io::JoinPath(dir, name)).ok()) return "remove";
+    }
+    if (!fs_.SyncDir(dir).ok()) return "sync";
+    absl::StatusOr<RepairReport> report = Repair(&fs_, kDir);
+    if (!report.ok()) return absl::StrCat("repair: ", report.status().ToString());
+    return Open(options_);
+  }
+
+  // Close while another thread flushes and compacts: once Close returns,
+  // nothing in the directory changes.
+  std::optional<std::string> CloseBesideWork() {
+    iters_.clear();
+    for (Snap& s : snaps_) engine_->ReleaseSnapshot(s.snapshot);
+    snaps_.clear();
+    std::atomic<bool> stop{false};
+    std::thread worker([&] {
+      while (!stop && engine_->Flush().ok() && engine_->Compact().ok()) {
+      }
+    });
+    for (int i = 0; i < 8; ++i) {
+      const Op put{Op::kPut, static_cast<uint64_t>(i), 0,
+                   absl::StrCat("c", history_.next_lsn())};
+      if (auto e = Write(put)) {
+        stop = true;
+        worker.join();
+        return e;
+      }
+    }
+    const absl::Status closed = engine_->Close();
+    const auto at_close = Files(&mem_, kDir);
+    stop = true;
+    worker.join();
+    if (!closed.ok()) return absl::StrCat("close: ", closed.ToString());
+    if (Files(&mem_, kDir) != at_close) {
+      return "the directory changed after Close returned";
+    }
+    return Reopen(options_);
+  }
+
+  // On a copy of the directory: a damaged byte in the newest manifest log,
+  // a best-effort open, writes and a flush. Whatever the open recovers,
+  // no file that was there is written over (a WAL segment may only grow).
+  std::optional<std::string> BestEffortCopy(uint64_t where) {
+    Drop();
+    const auto before = Files(&mem_, kDir);
+    testing::MemFileSystem copy;
+    for (const auto& [path, bytes] : before) {
+      std::vector<std::string> parents;
+      for (std::string d = io::DirName(path); d != "/"; d = io::DirName(d)) {
+        parents.push_back(d);
+      }
+      for (auto it = parents.rbegin(); it != parents.rend(); ++it) {
+        if (!copy.CreateDir(*it).ok()) return "copy: mkdir";
+      }
+      if (!io::WriteFileSynced(&copy, path, bytes).ok()) return "copy: write";
+    }
+    std::string newest_log;
+    for (const auto& [path, bytes] : before) {
+      if (absl::StartsWith(path, "/db/manifest/") &&
+          absl::EndsWith(path, ".log")) {
+        newest_log = path;
+      }
+    }
+    const std::string& log = before.at(newest_log);
+    if (log.size() > 64) {
+      std::string damaged = log;
+      const size_t at = 32 + where % (log.size() - 32);
+      damaged[at] = static_cast<char>(~damaged[at]);
+      if (!io::WriteFileSynced(&copy, newest_log, damaged).ok()) {
+        return "copy: damage";
+      }
+    }
+    EngineOptions o = OptionsFor(options_);
+    o.best_effort = true;
+    absl::StatusOr<std::unique_ptr<Engine>> e = Engine::Open(&copy, kDir, o);
+    if (e.ok()) {
+      for (int i = 0; i < 40; ++i) {
+        (*e)->Put(Key(i), std::string(64, 'b')).IgnoreError();
+      }
+      (*e)->Flush().IgnoreError();
+      (*e)->Close().IgnoreError();
+    }
+    for (const auto& [path, bytes] : before) {
+      if (absl::StartsWith(path, "/db/manifest/")) continue;
+      const std::string now =
+          io::ReadFileToString(&copy, path).value_or("<gone>");
+      const bool grew_only = absl::StartsWith(path, "/db/wal/") &&
+                             absl::StartsWith(now, bytes);
+      if (now != bytes && !grew_only) {
+        return absl::StrCat("a best-effort open wrote over ", path);
+      }
+    }
+    return Open(options_);
+  }
+
   std::optional<std::string> Step(const Op& op) {
     switch (op.kind) {
       case Op::kPut:
@@ -559,6 +695,12 @@ class Runner {
       }
       case Op::kHeldWriteBesideFlush:
         return HeldWriteBesideFlush(op);
+      case Op::kRepair:
+        return RepairOp();
+      case Op::kCloseBesideWork:
+        return CloseBesideWork();
+      case Op::kBestEffortCopy:
+        return BestEffortCopy(op.a);
     }
     return std::nullopt;
   }

@@ -8,6 +8,7 @@
 #include "engine/write_batch.h"
 #include "io/status_macros.h"
 #include "re2/re2.h"
+#include "wal/format.h"
 
 namespace strata::engine {
 namespace {
@@ -69,6 +70,31 @@ absl::StatusOr<ReplayedWal> ReplayDataWal(io::FileSystem* fs,
   out.tail = reader->tail();
   for (uint64_t s : state.frozen_wals) out.frozen.push_back({s, mems[s]});
   return out;
+}
+
+absl::Status CheckNoUnnamedWal(io::FileSystem* fs, const std::string& wal_dir,
+                               const manifest::State& state) {
+  static const RE2* const kWal = new RE2(R"((\d{6,})\.log)");
+  absl::StatusOr<std::vector<std::string>> names = fs->ListDir(wal_dir);
+  if (absl::IsNotFound(names.status())) return absl::OkStatus();
+  STRATA_RETURN_IF_ERROR(names.status());
+  for (const std::string& name : *names) {
+    uint64_t n;
+    if (!RE2::FullMatch(name, *kWal, &n) || n <= state.active_wal ||
+        state.IsFrozen(n)) {
+      continue;
+    }
+    const std::string path = io::JoinPath(wal_dir, name);
+    const uint64_t size = fs->GetFileSize(path).value_or(0);
+    if (size > wal::SegmentHeader::kSize) {
+      return absl::DataLossError(absl::StrFormat(
+          "engine: %s holds %d bytes of records past the active segment %d, "
+          "but no manifest edit names it: an edit was lost (run `strata "
+          "repair`, or open with best_effort); nothing was changed",
+          path, size - wal::SegmentHeader::kSize, state.active_wal));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> DeleteWalOrphans(

@@ -60,6 +60,15 @@ struct ReplayedWal {
     io::FileSystem* fs, const std::string& wal_dir,
     const manifest::State& state, const WalReplayOptions& options);
 
+// A segment numbered past the active one gets records only after the edit
+// that makes it active is durable: one that holds records while `state`
+// names it neither active nor frozen proves an edit was lost (a damaged
+// manifest record taken for a torn tail, say). DataLoss naming it, so that
+// its acknowledged records are neither dropped nor deleted as an orphan.
+[[nodiscard]] absl::Status CheckNoUnnamedWal(io::FileSystem* fs,
+                                             const std::string& wal_dir,
+                                             const manifest::State& state);
+
 // Orphans (docs/design.md) are files that no edit names and no operation
 // owns. Both functions delete only names Strata writes, and return the
 // paths they deleted; a file that cannot be removed now is an orphan again

@@ -174,10 +174,18 @@ void WriteAll(const std::string& out) {
         b.Put(absl::StrCat("k", i), std::string(i * 7, 'v'));
       }
     }
+    if (n > 1) {  // Format 2: with a range delete.
+      b.DeleteRange(absl::StrCat("k", n), absl::StrCat("k", n, "z"));
+    }
     std::string record;
     engine::EncodeBatch(b, 1000 * n, &record);
     batch.Add(record);
   }
+  // The regression from the field: a format-2 batch of one range delete
+  // that the round-trip check once refused.
+  batch.Add(std::string("\x02\x00\x01\x03\x08\x01vv0\x00\x00\x00\x00"
+                        "\x02k2",
+                        16));
   std::printf(
       "fuzz_corpus: %s: %d table, %d snapshot, %d codec, %d reader, %d "
       "segment, %d write_batch seeds\n",
