@@ -79,6 +79,7 @@ struct Op {
     kRepair,
     kCloseBesideWork,
     kBestEffortCopy,
+    kRepairDamagedWal,
   } kind;
   uint64_t a = 0;  // A key, an index, a step count or an option variant.
   uint64_t b = 0;  // A second key, or a seed.
@@ -138,6 +139,10 @@ std::string Describe(const Op& op) {
     case Op::kBestEffortCopy:
       return absl::StrCat("on a copy: damage manifest byte ", op.a,
                           ", open best effort, write, flush");
+    case Op::kRepairDamagedWal:
+      return absl::StrCat("close, damage byte ", op.a,
+                          " of the newest WAL segment, delete the manifest, "
+                          "repair, open");
   }
   return "?";
 }
@@ -194,8 +199,10 @@ std::vector<Op> RandomOps(uint64_t seed, int count) {
     } else if (dice < 990) {
       ops.push_back({Op::kHeldWriteBesideFlush, 0, rnd.Uniform(kKeys),
                      absl::StrCat("h", i)});
-    } else if (dice < 994) {
+    } else if (dice < 992) {
       ops.push_back({Op::kRepair});
+    } else if (dice < 994) {
+      ops.push_back({Op::kRepairDamagedWal, rnd.Uniform(1 << 20)});
     } else if (dice < 997) {
       ops.push_back({Op::kCloseBesideWork});
     } else {
@@ -270,6 +277,22 @@ class History {
     next_lsn_ += count;
     states_[next_lsn_ - 1] = std::move(next);
     if (acked) acked_ = next_lsn_ - 1;
+  }
+  // The LSN of a state equal to `state`, newest first, if any.
+  std::optional<uint64_t> Find(const State& state) const {
+    for (auto it = states_.rbegin(); it != states_.rend(); ++it) {
+      if (it->second == state) return it->first;
+    }
+    return std::nullopt;
+  }
+  // After a lossy recovery (damage repaired) whose engine continues from
+  // `lsn` with the state the model had at `at`.
+  void ContinueFrom(uint64_t lsn, uint64_t at) {
+    State state = states_.at(at);
+    states_.erase(states_.upper_bound(std::min(lsn, at)), states_.end());
+    states_[lsn] = std::move(state);
+    acked_ = lsn;
+    next_lsn_ = lsn + 1;
   }
   // After a recovery to `lsn`: what was attempted past it never happened.
   std::optional<std::string> RecoveredTo(uint64_t lsn) {
@@ -536,7 +559,8 @@ class Runner {
     }
     if (!fs_.SyncDir(dir).ok()) return "sync";
     absl::StatusOr<RepairReport> report = Repair(&fs_, kDir);
-    if (!report.ok()) return absl::StrCat("repair: ", report.status().ToString());
+    if (!report.ok())
+      return absl::StrCat("repair: ", report.status().ToString());
     return Open(options_);
   }
 
@@ -569,6 +593,51 @@ class Runner {
       return "the directory changed after Close returned";
     }
     return Reopen(options_);
+  }
+
+  // Damage in the data WAL, then repair: whatever is lost, the result is a
+  // state the database was in (never a mix: no deleted key comes back).
+  std::optional<std::string> RepairDamagedWal(uint64_t where) {
+    Drop();
+    std::string newest;
+    for (const std::string& name :
+         fs_.ListDir("/db/wal").value_or(std::vector<std::string>())) {
+      newest = io::JoinPath("/db/wal", name);
+    }
+    absl::StatusOr<std::string> bytes = io::ReadFileToString(&fs_, newest);
+    if (bytes.ok() && bytes->size() > 64) {
+      const size_t at = 28 + where % (bytes->size() - 28);
+      (*bytes)[at] = static_cast<char>(~(*bytes)[at]);
+      if (!io::WriteFileSynced(&fs_, newest, *bytes).ok()) return "damage";
+    }
+    const std::string dir = io::JoinPath(kDir, "manifest");
+    for (const std::string& name :
+         fs_.ListDir(dir).value_or(std::vector<std::string>())) {
+      if (!fs_.RemoveFile(io::JoinPath(dir, name)).ok()) return "remove";
+    }
+    if (!fs_.SyncDir(dir).ok()) return "sync";
+    absl::StatusOr<RepairReport> report = Repair(&fs_, kDir);
+    if (!report.ok())
+      return absl::StrCat("repair: ", report.status().ToString());
+    absl::StatusOr<std::unique_ptr<Engine>> e =
+        Engine::Open(&fs_, kDir, OptionsFor(options_));
+    if (!e.ok()) return absl::StrCat("open: ", e.status().ToString());
+    engine_ = *std::move(e);
+    absl::StatusOr<std::vector<KeyValue>> all = engine_->Scan("", "");
+    if (!all.ok()) return absl::StrCat("scan: ", all.status().ToString());
+    State got;
+    for (KeyValue& kv : *all) got[kv.key] = kv.value;
+    const std::optional<uint64_t> at = history_.Find(got);
+    if (!at.has_value()) {
+      std::string keys;
+      for (const auto& [k, v] : got) absl::StrAppend(&keys, k, "=", v, " ");
+      return absl::StrCat(
+          "after repair the database holds a state it was "
+          "never in: ",
+          keys);
+    }
+    history_.ContinueFrom(engine_->stats().last_lsn, *at);
+    return CheckAll("after repairing damage");
   }
 
   // On a copy of the directory: a damaged byte in the newest manifest log,
@@ -618,8 +687,8 @@ class Runner {
       if (absl::StartsWith(path, "/db/manifest/")) continue;
       const std::string now =
           io::ReadFileToString(&copy, path).value_or("<gone>");
-      const bool grew_only = absl::StartsWith(path, "/db/wal/") &&
-                             absl::StartsWith(now, bytes);
+      const bool grew_only =
+          absl::StartsWith(path, "/db/wal/") && absl::StartsWith(now, bytes);
       if (now != bytes && !grew_only) {
         return absl::StrCat("a best-effort open wrote over ", path);
       }
@@ -701,6 +770,8 @@ class Runner {
         return CloseBesideWork();
       case Op::kBestEffortCopy:
         return BestEffortCopy(op.a);
+      case Op::kRepairDamagedWal:
+        return RepairDamagedWal(op.a);
     }
     return std::nullopt;
   }
