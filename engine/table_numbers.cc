@@ -30,12 +30,18 @@ absl::StatusOr<uint64_t> TableNumbers::Next() {
 }
 
 absl::StatusOr<uint64_t> TableNumbers::NextLocked() {
-  if (next_ >= reserved_end_) {
-    const uint64_t last = next_ + batch_ - 1;
-    STRATA_RETURN_IF_ERROR(manifest_->AllocateTableId(last));
-    reserved_end_ = last + 1;
+  while (true) {
+    if (next_ >= reserved_end_) {
+      const uint64_t last = next_ + batch_ - 1;
+      STRATA_RETURN_IF_ERROR(manifest_->AllocateTableId(last));
+      reserved_end_ = last + 1;
+    }
+    const uint64_t number = next_++;
+    // A file already under the number (a spare whose removal a crash
+    // undid, or one repair left) is never written over: the number is
+    // skipped, as an unused one would be.
+    if (absl::IsNotFound(fs_->FileExists(PathOf(number)))) return number;
   }
-  return next_++;
 }
 
 std::optional<TableNumbers::Spare> TableNumbers::TakeSpare() {
@@ -63,6 +69,7 @@ absl::Status TableNumbers::MakeSpares(size_t count) {
   for (uint64_t number : numbers) {
     absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
         fs_->NewExclusiveFile(PathOf(number));
+    if (absl::IsAlreadyExists(file.status())) continue;  // Skipped.
     if (!file.ok()) break;
     made.push_back({number, *std::move(file)});
   }
@@ -90,6 +97,9 @@ void TableNumbers::DropSpares(bool remove) {
     spare.file->Close().IgnoreError();
     if (remove) fs_->RemoveFile(PathOf(spare.number)).IgnoreError();
   }
+  // Durably gone: a crash must not bring back empty files under numbers a
+  // repair (which cannot see them) may hand out again.
+  if (remove && !spares.empty()) fs_->SyncDir(sst_dir_).IgnoreError();
 }
 
 size_t TableNumbers::spares() const {

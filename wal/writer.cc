@@ -77,7 +77,7 @@ absl::Status Writer::StartSegment(uint64_t number, bool replace) {
   // it is. Only Reopen rewrites its own segment, whose header it found torn.
   STRATA_ASSIGN_OR_RETURN(
       std::unique_ptr<io::WritableFile> file,
-      replace ? fs_->NewWritableFile(path) : fs_->NewExclusiveFile(path));
+      replace ? fs_->NewWritableFile(path) : CreateSegmentFile(path));
   const SegmentHeader header(number,
                              options_.fixed_nonce.value_or(RandomNonce()));
   std::string bytes;
@@ -100,6 +100,24 @@ absl::Status Writer::StartSegment(uint64_t number, bool replace) {
   leader_stats_.segment_bytes = bytes.size();
   ++leader_stats_.segments_created;
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<io::WritableFile>> Writer::CreateSegmentFile(
+    const std::string& path) {
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
+      fs_->NewExclusiveFile(path);
+  if (!absl::IsAlreadyExists(file.status())) return file;
+  // A file no longer than a header holds no record: a spare whose removal
+  // a crash undid, say. Anything longer is someone's data, left alone.
+  absl::StatusOr<uint64_t> size = fs_->GetFileSize(path);
+  if (!size.ok() || *size > SegmentHeader::kSize) {
+    return absl::AlreadyExistsError(absl::StrFormat(
+        "wal: %s exists and holds %d bytes; a new segment never replaces "
+        "one that may hold records",
+        path, size.value_or(0)));
+  }
+  STRATA_RETURN_IF_ERROR(fs_->RemoveFile(path));
+  return fs_->NewExclusiveFile(path);
 }
 
 uint64_t Writer::SegmentAfter(uint64_t number) const {
@@ -151,7 +169,7 @@ absl::Status Writer::PrepareNextSegment() {
   std::string bytes;
   SegmentHeader(number, nonce).EncodeTo(&bytes);
   absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
-      fs_->NewExclusiveFile(io::JoinPath(dir_, SegmentFileName(number)));
+      CreateSegmentFile(io::JoinPath(dir_, SegmentFileName(number)));
   // Only the directory entry is synced now. The header rides on the first
   // sync of records in the segment; a crash before that leaves a newest
   // segment with a torn header and no record, which Reopen rewrites.

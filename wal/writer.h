@@ -101,9 +101,10 @@ class Writer {
  public:
   // Creates segment `segment_number` in `dir` (creating `dir`, durably, if
   // it does not exist) and makes it and its directory entry durable.
-  // AlreadyExists, touching nothing, if a file has that name: a segment is
-  // always created exclusively (so is PrepareNextSegment's and a
-  // rotation's).
+  // AlreadyExists, touching nothing, if a file longer than a segment header
+  // has that name: a segment is always created exclusively (so is
+  // PrepareNextSegment's and a rotation's); only a file that can hold no
+  // record (a spare whose removal a crash undid) is replaced.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Writer>> Create(
       io::FileSystem* fs, std::string dir, uint64_t segment_number,
       WriterOptions options);
@@ -221,6 +222,10 @@ class Writer {
   // Closes the current segment and continues in segment_ + 1: the prepared
   // one if there is one, else a new one.
   absl::Status NextSegment();
+  // Creates the file of a new segment exclusively; one already there is
+  // replaced only if it is no longer than a header (it holds no record).
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> CreateSegmentFile(
+      const std::string& path);
   // The number of the segment that follows `number`.
   uint64_t SegmentAfter(uint64_t number) const;
   absl::Status ContinueSegment(uint64_t number, uint64_t valid_end);
