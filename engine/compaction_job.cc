@@ -1,5 +1,6 @@
 #include "engine/compaction_job.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "engine/merging_iterator.h"
@@ -45,6 +46,11 @@ absl::Status CompactionJob::OpenOutput() {
       builder_->Create(output_number_);
   if (!w.ok()) return output_status_ = w.status();
   writer_ = *std::move(w);
+  uint64_t covered = 0;
+  for (const manifest::TableMeta& t : inputs_) {
+    covered = std::max(covered, t.largest_lsn);
+  }
+  writer_->CoverLsnsUpTo(covered);
   return absl::OkStatus();
 }
 

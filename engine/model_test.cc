@@ -549,7 +549,10 @@ class Runner {
   }
 
   // A user loses the manifest and repairs: with every acknowledged write
-  // durable and nothing damaged, repair gives back exactly that state.
+  // durable and nothing damaged, repair gives back exactly the newest
+  // state. (Its LSN may be lower than the last one acknowledged: repair
+  // knows only the LSNs tables and WAL records still hold, and a compaction
+  // may have dropped the newest tombstones along with all they deleted.)
   std::optional<std::string> RepairOp() {
     Drop();
     const std::string dir = io::JoinPath(kDir, "manifest");
@@ -559,9 +562,20 @@ class Runner {
     }
     if (!fs_.SyncDir(dir).ok()) return "sync";
     absl::StatusOr<RepairReport> report = Repair(&fs_, kDir);
-    if (!report.ok())
+    if (!report.ok()) {
       return absl::StrCat("repair: ", report.status().ToString());
-    return Open(options_);
+    }
+    absl::StatusOr<std::unique_ptr<Engine>> e =
+        Engine::Open(&fs_, kDir, OptionsFor(options_));
+    if (!e.ok()) return absl::StrCat("open: ", e.status().ToString());
+    engine_ = *std::move(e);
+    const uint64_t lsn = engine_->stats().last_lsn;
+    if (lsn > history_.acked()) {
+      return absl::StrCat("repaired to lsn ", lsn, ", past the last write ",
+                          history_.acked());
+    }
+    history_.ContinueFrom(lsn, history_.acked());
+    return CheckAll("after repair");
   }
 
   // Close while another thread flushes and compacts: once Close returns,
@@ -634,7 +648,7 @@ class Runner {
       return absl::StrCat(
           "after repair the database holds a state it was "
           "never in: ",
-          keys);
+          keys, "\nrepair said:\n", RepairReportText(*report));
     }
     history_.ContinueFrom(engine_->stats().last_lsn, *at);
     return CheckAll("after repairing damage");

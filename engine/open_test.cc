@@ -7,8 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <map>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "absl/strings/match.h"

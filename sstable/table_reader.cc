@@ -326,12 +326,16 @@ absl::Status TableReader::Verify() const {
       seen.smallest_key != p.smallest_key ||
       seen.largest_key != p.largest_key ||
       seen.smallest_lsn != p.smallest_lsn ||
-      seen.largest_lsn != p.largest_lsn) {
+      // The recorded range may reach past the newest entry (a compaction
+      // output covers its inputs' LSNs: docs/sstable_format.md).
+      seen.largest_lsn > p.largest_lsn) {
     return absl::DataLossError(absl::StrFormat(
         "sst: %s: properties block at offset %d does not match the data "
-        "(%d entries and %d tombstones found, %d and %d recorded)",
+        "(%d entries and %d tombstones, lsn %d..%d found; %d and %d, lsn "
+        "%d..%d recorded)",
         path_, footer_.properties.offset, seen.entries, seen.tombstones,
-        p.entries, p.tombstones));
+        seen.smallest_lsn, seen.largest_lsn, p.entries, p.tombstones,
+        p.smallest_lsn, p.largest_lsn));
   }
   return VerifyFileChecksum();
 }

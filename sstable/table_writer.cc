@@ -170,6 +170,7 @@ absl::StatusOr<TableProperties> TableWriter::Finish() {
   Footer footer;
   STRATA_RETURN_IF_ERROR(FlushBlock());
   AppendRangeTombstonesAndFilter();
+  props_.largest_lsn = std::max(props_.largest_lsn, covers_up_to_);
   AppendBlock(index_, &footer.index);
   std::string props;
   EncodeProperties(props_, &props);

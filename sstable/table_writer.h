@@ -65,6 +65,12 @@ class TableWriter {
                                                uint64_t lsn);
   // Records when the table was written (TableProperties::created_micros).
   void set_created_micros(int64_t micros) { props_.created_micros = micros; }
+  // The table's LSN range (TableProperties::largest_lsn) reaches at least
+  // `lsn`, whatever its entries: a compaction's output covers every LSN
+  // its inputs covered, including those of the entries it dropped (the
+  // newest tombstones, with all they deleted). Repair trusts it to know
+  // what the tables already reflect.
+  void CoverLsnsUpTo(uint64_t lsn) { covers_up_to_ = lsn; }
 
   // Writes the range-tombstone, filter, index and properties blocks and the
   // footer, syncs and closes the file.
@@ -105,6 +111,7 @@ class TableWriter {
   uint64_t last_lsn_ = 0;
   uint64_t offset_ = 0;    // Bytes handed to the file; out_ follows.
   uint32_t file_crc_ = 0;  // Unmasked CRC32C of the bytes handed over.
+  uint64_t covers_up_to_ = 0;
   TableProperties props_;
   std::vector<RangeTombstone> range_tombstones_;
   BloomFilterBuilder filter_;
