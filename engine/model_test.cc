@@ -548,6 +548,27 @@ class Runner {
     return out;
   }
 
+  // With the engine closed: every manifest file deleted (durably), then
+  // `strata repair`, then an open.
+  std::optional<std::string> LoseManifestRepairAndOpen(RepairReport* report) {
+    const std::string dir = io::JoinPath(kDir, "manifest");
+    for (const std::string& name :
+         fs_.ListDir(dir).value_or(std::vector<std::string>())) {
+      if (!fs_.RemoveFile(io::JoinPath(dir, name)).ok()) return "remove";
+    }
+    if (!fs_.SyncDir(dir).ok()) return "sync";
+    absl::StatusOr<RepairReport> repaired = Repair(&fs_, kDir);
+    if (!repaired.ok()) {
+      return absl::StrCat("repair: ", repaired.status().ToString());
+    }
+    *report = *std::move(repaired);
+    absl::StatusOr<std::unique_ptr<Engine>> e =
+        Engine::Open(&fs_, kDir, OptionsFor(options_));
+    if (!e.ok()) return absl::StrCat("open: ", e.status().ToString());
+    engine_ = *std::move(e);
+    return std::nullopt;
+  }
+
   // A user loses the manifest and repairs: with every acknowledged write
   // durable and nothing damaged, repair gives back exactly the newest
   // state. (Its LSN may be lower than the last one acknowledged: repair
@@ -555,20 +576,8 @@ class Runner {
   // may have dropped the newest tombstones along with all they deleted.)
   std::optional<std::string> RepairOp() {
     Drop();
-    const std::string dir = io::JoinPath(kDir, "manifest");
-    for (const std::string& name :
-         fs_.ListDir(dir).value_or(std::vector<std::string>())) {
-      if (!fs_.RemoveFile(io::JoinPath(dir, name)).ok()) return "remove";
-    }
-    if (!fs_.SyncDir(dir).ok()) return "sync";
-    absl::StatusOr<RepairReport> report = Repair(&fs_, kDir);
-    if (!report.ok()) {
-      return absl::StrCat("repair: ", report.status().ToString());
-    }
-    absl::StatusOr<std::unique_ptr<Engine>> e =
-        Engine::Open(&fs_, kDir, OptionsFor(options_));
-    if (!e.ok()) return absl::StrCat("open: ", e.status().ToString());
-    engine_ = *std::move(e);
+    RepairReport report;
+    if (auto e = LoseManifestRepairAndOpen(&report)) return e;
     const uint64_t lsn = engine_->stats().last_lsn;
     if (lsn > history_.acked()) {
       return absl::StrCat("repaired to lsn ", lsn, ", past the last write ",
@@ -624,19 +633,8 @@ class Runner {
       (*bytes)[at] = static_cast<char>(~(*bytes)[at]);
       if (!io::WriteFileSynced(&fs_, newest, *bytes).ok()) return "damage";
     }
-    const std::string dir = io::JoinPath(kDir, "manifest");
-    for (const std::string& name :
-         fs_.ListDir(dir).value_or(std::vector<std::string>())) {
-      if (!fs_.RemoveFile(io::JoinPath(dir, name)).ok()) return "remove";
-    }
-    if (!fs_.SyncDir(dir).ok()) return "sync";
-    absl::StatusOr<RepairReport> report = Repair(&fs_, kDir);
-    if (!report.ok())
-      return absl::StrCat("repair: ", report.status().ToString());
-    absl::StatusOr<std::unique_ptr<Engine>> e =
-        Engine::Open(&fs_, kDir, OptionsFor(options_));
-    if (!e.ok()) return absl::StrCat("open: ", e.status().ToString());
-    engine_ = *std::move(e);
+    RepairReport report;
+    if (auto e = LoseManifestRepairAndOpen(&report)) return e;
     absl::StatusOr<std::vector<KeyValue>> all = engine_->Scan("", "");
     if (!all.ok()) return absl::StrCat("scan: ", all.status().ToString());
     State got;
@@ -648,7 +646,7 @@ class Runner {
       return absl::StrCat(
           "after repair the database holds a state it was "
           "never in: ",
-          keys, "\nrepair said:\n", RepairReportText(*report));
+          keys, "\nrepair said:\n", RepairReportText(report));
     }
     history_.ContinueFrom(engine_->stats().last_lsn, *at);
     return CheckAll("after repairing damage");
