@@ -33,7 +33,8 @@ done
 trap 'kill "${burners[@]}" 2>/dev/null' EXIT
 
 log=$(mktemp)
-bazel test --runs_per_test="$runs" --test_output=errors --nocache_test_results \
+bazel test --runs_per_test="$runs" --test_output=errors --test_summary=short \
+  --nocache_test_results \
   "${targets[@]}" 2>&1 | tee "$log" | grep -E '^//|FAILED|TIMEOUT'
 passed=$(grep -cE '^//\S+\s+PASSED' "$log")
 failed=$(grep -cE '^//\S+\s+(FAILED|TIMEOUT|FLAKY|NO STATUS)' "$log")
