@@ -183,9 +183,10 @@ void WriteAll(const std::string& out) {
   }
   // The regression from the field: a format-2 batch of one range delete
   // that the round-trip check once refused.
-  batch.Add(std::string("\x02\x00\x01\x03\x08\x01vv0\x00\x00\x00\x00"
-                        "\x02k2",
-                        16));
+  batch.Add(
+      std::string("\x02\x00\x01\x03\x08\x01vv0\x00\x00\x00\x00"
+                  "\x02k2",
+                  16));
   std::printf(
       "fuzz_corpus: %s: %d table, %d snapshot, %d codec, %d reader, %d "
       "segment, %d write_batch seeds\n",
