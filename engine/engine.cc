@@ -111,6 +111,11 @@ void Engine::MarkVisible(uint64_t lsn) {
   ++stats_.writes;
 }
 
+bool Engine::AllVisible() const {
+  MutexLock lock(&mu_);
+  return visible_lsn_ >= last_lsn_;
+}
+
 void Engine::RaiseVisibleLsn(uint64_t lsn) {
   visible_lsn_ = std::max(visible_lsn_, lsn);
 }
@@ -448,8 +453,8 @@ absl::Status Engine::FlushActive() {
     absl::StatusOr<uint64_t> rotated = wal_->Rotate();
     if (!rotated.ok()) return Fail(rotated.status());
     new_wal = *rotated;
-  } else if (absl::Status s = wal_->Sync(); !s.ok()) {
-    return Fail(std::move(s));
+  } else if (!AllVisible()) {
+    if (absl::Status s = wal_->Sync(); !s.ok()) return Fail(std::move(s));
   }
   {
     MutexLock lock(&mu_);

@@ -303,6 +303,10 @@ class Engine {
   void MarkVisible(uint64_t lsn) ABSL_LOCKS_EXCLUDED(mu_);
   // Readers see every LSN up to `lsn` (it never falls): each one is durable.
   void RaiseVisibleLsn(uint64_t lsn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Every assigned LSN is visible: no write waits in its sync, so a flush
+  // needs no WAL sync of its own.
+  bool AllVisible() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // --- Background work (flush and compaction) ---
   void BackgroundLoop();
