@@ -109,7 +109,7 @@ absl::StatusOr<DbDirContents> InspectDbDir(io::FileSystem* fs,
   std::vector<std::string> data, foreign, data_dirs;
   bool has_manifest = false;
   for (const std::string& name : *names) {
-    if (name == kLockFile) continue;
+    if (name == kLockFile || name == kCheckpointFile) continue;
     if (IsEmptyLostAndFound(fs, dir, name)) continue;
     if (name == kManifestDir) {
       has_manifest |= ScanManifestDir(fs, io::JoinPath(dir, name), &foreign);

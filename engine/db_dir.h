@@ -6,7 +6,7 @@
 //
 // Strata's names in a database directory: LOCK, wal/NNNNNN.log,
 // sst/NNNNNN.sst (and sst/NNNNNN.sst.tmp of older versions), the manifest's
-// files in manifest/, and repair's lost/. A database's wal/ and sst/ are not
+// files in manifest/, repair's lost/, and a checkpoint's CHECKPOINT. A database's wal/ and sst/ are not
 // listed (open costs no scan of a million table names).
 
 #ifndef STRATA_ENGINE_DB_DIR_H_
@@ -25,6 +25,8 @@ inline constexpr char kWalDir[] = "wal";
 inline constexpr char kSstDir[] = "sst";
 inline constexpr char kManifestDir[] = "manifest";
 inline constexpr char kLostDir[] = "lost";
+// In a copy made by Engine::Checkpoint: its source and LSN, as text.
+inline constexpr char kCheckpointFile[] = "CHECKPOINT";
 
 struct DbDirContents {
   enum class Kind {

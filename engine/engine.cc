@@ -34,7 +34,45 @@ Engine::Engine(io::FileSystem* fs, std::string dir, EngineOptions options)
                               : [] { return absl::ToUnixMicros(absl::Now()); }),
       versions_([this](const std::vector<uint64_t>& numbers) {
         DeleteTables(numbers);
-      }) {}
+      }) {
+  if (!options_.listeners.empty()) {
+    events_ = std::make_unique<EventQueue>(options_.listeners,
+                                           kMaxQueuedEvents);
+  }
+}
+
+namespace {
+
+// What an edit the engine commits was for: the note its listeners get.
+struct EditNote {
+  std::optional<FlushInfo> flush;
+  std::optional<CompactionInfo> compaction;
+};
+
+}  // namespace
+
+void Engine::OnEditCommitted(const manifest::Edit& edit) {
+  if (!events_armed_.load(std::memory_order_acquire)) return;
+  manifest::Edit copy;
+  copy.sequence = edit.sequence;
+  copy.ops = edit.ops;
+  std::shared_ptr<const EditNote> note =
+      std::static_pointer_cast<const EditNote>(edit.note);
+  events_->Push([copy = std::move(copy), note](EventListener& l) {
+    l.OnEditCommitted(copy);
+    if (note == nullptr) return;
+    if (note->flush.has_value()) {
+      FlushInfo info = *note->flush;
+      info.sequence = copy.sequence;
+      l.OnFlushCompleted(info);
+    }
+    if (note->compaction.has_value()) {
+      CompactionInfo info = *note->compaction;
+      info.sequence = copy.sequence;
+      l.OnCompactionCompleted(info);
+    }
+  });
+}
 
 // ---------------------------------------------------------------- Writes
 
@@ -68,7 +106,14 @@ absl::Status Engine::CheckWritable() const {
 }
 
 absl::Status Engine::Write(const WriteBatch& batch) {
-  if (batch.empty()) return absl::OkStatus();
+  return Write(batch, nullptr);
+}
+
+absl::Status Engine::Write(const WriteBatch& batch, uint64_t* lsn) {
+  if (batch.empty()) {
+    if (lsn != nullptr) *lsn = LatestLsn();
+    return absl::OkStatus();
+  }
   STRATA_RETURN_IF_ERROR(batch.Validate());
   std::string record;
   absl::string_view records[1];
@@ -101,6 +146,7 @@ absl::Status Engine::Write(const WriteBatch& batch) {
     return Fail(std::move(s));
   }
   MarkVisible(last);
+  if (lsn != nullptr) *lsn = last;
   return absl::OkStatus();
 }
 
@@ -118,6 +164,7 @@ bool Engine::AllVisible() const {
 
 void Engine::RaiseVisibleLsn(uint64_t lsn) {
   visible_lsn_ = std::max(visible_lsn_, lsn);
+  latest_lsn_.store(visible_lsn_, std::memory_order_release);
 }
 
 absl::Status Engine::MakeRoomForWrite() {
@@ -126,9 +173,20 @@ absl::Status Engine::MakeRoomForWrite() {
   }
   if (options_.background_work) {
     MutexLock lock(&mu_);
+    const size_t waiting = frozen_.size();
+    const bool stalled = waiting >= options_.max_frozen_memtables &&
+                         failure_.ok() && !closing_;
+    if (stalled && events_ != nullptr) {
+      events_->Push(
+          [waiting](EventListener& l) { l.OnWriteStallBegin({waiting}); });
+    }
     while (frozen_.size() >= options_.max_frozen_memtables && failure_.ok() &&
            !closing_) {
       done_cv_.Wait(&mu_);
+    }
+    if (stalled && events_ != nullptr) {
+      events_->Push(
+          [waiting](EventListener& l) { l.OnWriteStallEnd({waiting}); });
     }
     if (!failure_.ok()) return failure_;
   }
@@ -174,7 +232,12 @@ absl::Status Engine::Freeze() {
 
 absl::Status Engine::Fail(absl::Status status) {
   MutexLock lock(&mu_);
-  if (failure_.ok()) failure_ = status;
+  if (failure_.ok()) {
+    failure_ = status;
+    if (events_ != nullptr) {
+      events_->Push([status](EventListener& l) { l.OnBackgroundError(status); });
+    }
+  }
   done_cv_.SignalAll();
   return status;
 }
@@ -226,6 +289,19 @@ absl::StatusOr<std::string> Engine::Get(absl::string_view key) const {
 
 absl::StatusOr<std::string> Engine::Get(const ReadOptions& options,
                                         absl::string_view key) const {
+  for (int attempt = 1;; ++attempt) {
+    bool table_missing = false;
+    absl::StatusOr<std::string> got = GetOnce(options, key, &table_missing);
+    if (!table_missing || follower_ == nullptr ||
+        attempt == kFollowerReadAttempts || !CatchUpForRead()) {
+      return got;
+    }
+  }
+}
+
+absl::StatusOr<std::string> Engine::GetOnce(const ReadOptions& options,
+                                            absl::string_view key,
+                                            bool* table_missing) const {
   const ReadView view = TakeReadView(options);
   if (view.version == nullptr) {
     return absl::FailedPreconditionError("engine: closed");
@@ -240,7 +316,11 @@ absl::StatusOr<std::string> Engine::Get(const ReadOptions& options,
     found = mem.Get(key, view.lsn);
   }
   if (!found.has_value()) {
-    STRATA_RETURN_IF_ERROR(GetFromTables(view, key, &found, &covering));
+    absl::Status s = GetFromTables(view, key, &found, &covering);
+    if (!s.ok()) {
+      *table_missing = absl::IsNotFound(s);
+      return s;
+    }
   }
   if (!found.has_value() || found->kind != sstable::EntryKind::kPut ||
       covering > found->lsn) {
@@ -256,7 +336,7 @@ absl::Status Engine::GetFromTables(const ReadView& view, absl::string_view key,
   // Size-tiered tables overlap: the newest version is the one with the
   // largest LSN among every table whose range holds the key. A table whose
   // LSNs are all below what is already known cannot change the answer.
-  for (const manifest::TableMeta* t : view.version->index.Holding(key)) {
+  for (const manifest::TableMeta* t : view.version->index().Holding(key)) {
     const uint64_t known =
         std::max(found->has_value() ? (*found)->lsn : 0, *covering);
     if (t->largest_lsn < known) break;
@@ -305,6 +385,24 @@ std::unique_ptr<Iterator> Engine::NewIterator(
     return std::make_unique<Iterator>(
         absl::FailedPreconditionError("engine: closed"));
   }
+  // A follower opens every table first, catching up past any the primary
+  // deleted: an open table stays readable, so the iterator never meets a
+  // missing file.
+  for (int attempt = 1; follower_ != nullptr; ++attempt) {
+    absl::Status missing;
+    view.version->state->tables.ForEach([&](const manifest::TableMeta& t) {
+      if (!missing.ok()) return;
+      absl::StatusOr<std::shared_ptr<const sstable::TableReader>> r =
+          tables_.Get(t.number);
+      if (!r.ok()) missing = r.status();
+    });
+    if (missing.ok()) break;
+    if (!absl::IsNotFound(missing) || attempt == kFollowerReadAttempts ||
+        !CatchUpForRead()) {
+      return std::make_unique<Iterator>(missing);
+    }
+    view = TakeReadView(options);
+  }
   absl::StatusOr<std::shared_ptr<const sstable::TombstoneIndex>> in_tables =
       TableTombstones(*view.version);
   if (!in_tables.ok()) return std::make_unique<Iterator>(in_tables.status());
@@ -317,7 +415,7 @@ std::unique_ptr<Iterator> Engine::NewIterator(
       in_memtables.push_back(std::move(t));
     }
   }
-  for (const auto& run : view.version->index.runs()) {
+  for (const auto& run : view.version->index().runs()) {
     children.push_back(NewRunIterator(&tables_, run));
   }
   return std::make_unique<Iterator>(
@@ -329,7 +427,27 @@ std::unique_ptr<Iterator> Engine::NewIterator(
 absl::StatusOr<std::vector<KeyValue>> Engine::Scan(absl::string_view start,
                                                    absl::string_view end,
                                                    size_t limit) const {
-  std::unique_ptr<Iterator> it = NewIterator();
+  return Scan(ReadOptions(), start, end, limit);
+}
+
+absl::StatusOr<std::vector<KeyValue>> Engine::Scan(const ReadOptions& options,
+                                                   absl::string_view start,
+                                                   absl::string_view end,
+                                                   size_t limit) const {
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<std::vector<KeyValue>> got =
+        ScanOnce(options, start, end, limit);
+    if (got.ok() || !absl::IsNotFound(got.status()) || follower_ == nullptr ||
+        attempt == kFollowerReadAttempts || !CatchUpForRead()) {
+      return got;
+    }
+  }
+}
+
+absl::StatusOr<std::vector<KeyValue>> Engine::ScanOnce(
+    const ReadOptions& options, absl::string_view start, absl::string_view end,
+    size_t limit) const {
+  std::unique_ptr<Iterator> it = NewIterator(options);
   std::vector<KeyValue> out;
   for (it->Seek(start); it->Valid(); it->Next()) {
     if (!end.empty() && it->key() >= end) break;
@@ -363,6 +481,8 @@ void Engine::BackgroundLoop() {
       prepare = std::exchange(spare_wanted_, false) && failure_.ok();
     }
     if (prepare) MakeSpares();
+    // A slow listener slows background work; no event is dropped.
+    if (events_ != nullptr) events_->WaitForRoom();
     {
       MutexLock work(&work_mu_);
       // A failure is recorded by Fail and seen by every caller from then on.
@@ -463,8 +583,14 @@ absl::Status Engine::FlushActive() {
   absl::StatusOr<manifest::TableMeta> table = WriteTable(*active_);
   if (!table.ok()) return Fail(table.status());
   const uint64_t lsn = RaisedLsn(*table);
-  if (absl::StatusOr<uint64_t> s = manifest_->Apply(
-          manifest::Edit::FlushActive(*std::move(table), lsn, new_wal));
+  manifest::Edit edit = manifest::Edit::FlushActive(*table, lsn, new_wal);
+  if (events_ != nullptr) {
+    auto note = std::make_shared<EditNote>();
+    note->flush = FlushInfo{0, *table, new_wal.has_value() ? old_wal : 0, lsn,
+                            /*active=*/true};
+    edit.note = std::move(note);
+  }
+  if (absl::StatusOr<uint64_t> s = manifest_->Apply(std::move(edit));
       !s.ok()) {
     return Fail(s.status());
   }
@@ -531,8 +657,14 @@ absl::Status Engine::FlushOne(const FrozenMemTable& frozen) {
     lsn = RaisedLsn(*written);
     table = *std::move(written);
   }
-  if (absl::StatusOr<uint64_t> s = manifest_->Apply(
-          manifest::Edit::Flush(std::move(table), frozen.wal, lsn));
+  manifest::Edit edit = manifest::Edit::Flush(table, frozen.wal, lsn);
+  if (events_ != nullptr) {
+    auto note = std::make_shared<EditNote>();
+    note->flush = FlushInfo{0, std::move(table), frozen.wal, lsn,
+                            /*active=*/false};
+    edit.note = std::move(note);
+  }
+  if (absl::StatusOr<uint64_t> s = manifest_->Apply(std::move(edit));
       !s.ok()) {
     return Fail(s.status());
   }
@@ -556,7 +688,8 @@ absl::Status Engine::MaybeCompact() {
     std::vector<manifest::TableMeta> inputs =
         PickSizeTiered(*state, options_.compaction, damaged_);
     if (inputs.empty()) break;
-    STRATA_RETURN_IF_ERROR(RunCompaction(std::move(inputs)));
+    STRATA_RETURN_IF_ERROR(
+        RunCompaction(std::move(inputs), CompactionReason::kSizeTiered));
   }
   // Then tables dense with tombstones, one at a time: each output is new,
   // so it is not picked again until it has aged.
@@ -571,7 +704,8 @@ absl::Status Engine::MaybeCompact() {
         });
     if (!dense.has_value()) return absl::OkStatus();
     tried.insert(dense->number);
-    STRATA_RETURN_IF_ERROR(RunCompaction({*dense}));
+    STRATA_RETURN_IF_ERROR(
+        RunCompaction({*dense}, CompactionReason::kTombstones));
     MutexLock lock(&mu_);
     ++stats_.tombstone_compactions;
   }
@@ -592,11 +726,17 @@ absl::Status Engine::Compact(const ProgressFn& progress) {
   if (inputs.empty() || (inputs.size() == 1 && tombstones == 0)) {
     return absl::OkStatus();
   }
-  return RunCompaction(std::move(inputs), progress);
+  return RunCompaction(std::move(inputs), CompactionReason::kManual, progress);
 }
 
 absl::Status Engine::RunCompaction(std::vector<manifest::TableMeta> inputs,
+                                   CompactionReason reason,
                                    const ProgressFn& progress) {
+  std::shared_ptr<EditNote> note;
+  if (events_ != nullptr) {
+    note = std::make_shared<EditNote>();
+    note->compaction = CompactionInfo{0, inputs, {}, reason};
+  }
   CompactionJob job(fs_, &tables_, numbers_.get(), &builder_,
                     *manifest_->current(), std::move(inputs), SnapshotLsns());
   job.set_progress(progress);
@@ -608,7 +748,17 @@ absl::Status Engine::RunCompaction(std::vector<manifest::TableMeta> inputs,
     ++stats_.compaction_failures;
     return s;
   }
-  if (absl::StatusOr<uint64_t> a = manifest_->Apply(job.edit()); !a.ok()) {
+  manifest::Edit edit = job.edit();
+  if (note != nullptr) {
+    for (const manifest::Op& op : edit.ops) {
+      if (const auto* c = std::get_if<manifest::Compaction>(&op)) {
+        note->compaction->outputs = c->added;
+      }
+    }
+    edit.note = std::move(note);
+  }
+  if (absl::StatusOr<uint64_t> a = manifest_->Apply(std::move(edit));
+      !a.ok()) {
     return Fail(a.status());
   }
   PublishVersion([&] {
@@ -630,6 +780,8 @@ void Engine::PublishVersion(const std::function<void()>& also) {
 }
 
 bool Engine::DeletionsAllowed() const {
+  // Read-only and followers: the directory is someone else's to change.
+  if (options_.read_only) return false;
   // A best-effort open deletes no file at all: what it did not recover may
   // be what `strata repair` recovers from.
   if (options_.best_effort || lost_data_ || !manifest_->deletions_allowed()) {
@@ -644,7 +796,14 @@ void Engine::DeleteTables(const std::vector<uint64_t>& numbers) {
   uint64_t deleted = 0;
   for (uint64_t n : numbers) {
     tables_.Evict(n);
-    if (fs_->RemoveFile(tables_.TablePath(n)).ok()) ++deleted;
+    const std::string path = tables_.TablePath(n);
+    if (!fs_->RemoveFile(path).ok()) continue;
+    ++deleted;
+    if (events_ != nullptr) {
+      events_->Push([n, path](EventListener& l) {
+        l.OnTableDeleted({n, path});
+      });
+    }
   }
   MutexLock lock(&mu_);
   stats_.tables_deleted += deleted;
@@ -659,6 +818,13 @@ void Engine::DeleteWal(uint64_t number) {
 }
 
 // ---------------------------------------------------------------- Status
+
+std::shared_ptr<const manifest::State> Engine::manifest_state() const {
+  if (manifest_ != nullptr) return manifest_->current();
+  MutexLock lock(&mu_);  // A follower: the state of its last catch-up.
+  return current_ != nullptr ? current_->state
+                             : std::make_shared<const manifest::State>();
+}
 
 EngineStats Engine::stats() const {
   EngineStats s;
@@ -677,15 +843,17 @@ EngineStats Engine::stats() const {
     s.wal_bytes = w.bytes;
     s.wal_syncs = w.syncs;
   }
-  const manifest::Manifest::Stats m = manifest_->stats();
-  s.manifest_edits = m.edits;
-  s.manifest_log_bytes = m.log_bytes;
-  s.manifest_snapshot_bytes = m.snapshot_bytes;
-  s.manifest_generation = m.generation;
-  s.checkpoints = m.checkpoints;
+  if (manifest_ != nullptr) {  // None on a follower.
+    const manifest::Manifest::Stats m = manifest_->stats();
+    s.manifest_edits = m.edits;
+    s.manifest_log_bytes = m.log_bytes;
+    s.manifest_snapshot_bytes = m.snapshot_bytes;
+    s.manifest_generation = m.generation;
+    s.checkpoints = m.checkpoints;
+  }
   s.table_blocks_read = read_counters_.data_blocks_read.load();
   s.filter_skips = read_counters_.filter_skips.load();
-  std::shared_ptr<const manifest::State> state = manifest_->current();
+  std::shared_ptr<const manifest::State> state = manifest_state();
   s.live_tables = state->tables.size();
   state->tables.ForEach(
       [&](const manifest::TableMeta& t) { s.live_table_bytes += t.file_size; });
@@ -700,7 +868,7 @@ absl::StatusOr<CheckReport> Engine::Check(const ProgressFn& progress) const {
     return absl::FailedPreconditionError("engine: closed");
   }
   const CheckTarget target{fs_, sst_dir_, wal_dir_,
-                           [this] { return manifest_->current(); }, progress};
+                           [this] { return manifest_state(); }, progress};
   return CheckFiles(target, *view.version->state);
 }
 

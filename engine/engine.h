@@ -34,6 +34,7 @@
 #ifndef STRATA_ENGINE_ENGINE_H_
 #define STRATA_ENGINE_ENGINE_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -53,6 +54,9 @@
 #include "engine/check.h"
 #include "engine/compaction.h"
 #include "engine/db_iterator.h"
+#include "engine/event_queue.h"
+#include "engine/events.h"
+#include "engine/follower.h"
 #include "engine/memtable.h"
 #include "engine/progress.h"
 #include "engine/recovery.h"
@@ -123,9 +127,27 @@ struct EngineOptions {
   // Microseconds since the Unix epoch, for table creation times (tombstone
   // compaction's age); empty: the system clock. Tests set it.
   std::function<int64_t()> now_micros;
-  // The manifest's own options. Its best_effort and read_only fields are
-  // ignored: the engine sets them from the fields of the same names above.
+  // The manifest's own options. Its best_effort, read_only and on_commit
+  // fields are ignored: the engine sets them.
   manifest::ManifestOptions manifest;
+  // Told of flushes, compactions, edits, deletions, errors and stalls
+  // (engine/events.h), on the engine's event thread.
+  std::vector<std::shared_ptr<EventListener>> listeners;
+};
+
+// What Engine::Checkpoint made.
+struct CheckpointReport {
+  // Every write at or below it is in the copy, and no later one: every
+  // write acknowledged before the call.
+  uint64_t lsn = 0;
+  uint64_t tables = 0;
+  uint64_t tables_linked = 0;
+  uint64_t tables_copied = 0;  // Where links could not be made.
+  uint64_t table_bytes = 0;
+  uint64_t wal_records = 0;  // Written to the copy's one segment.
+  uint64_t wal_entries = 0;
+  uint64_t wal_bytes = 0;
+  std::chrono::nanoseconds duration{0};
 };
 
 struct KeyValue {
@@ -201,6 +223,25 @@ class Engine {
   // engine.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Engine>> Open(
       io::FileSystem* fs, std::string dir, EngineOptions options = {});
+  // Opens a live primary's directory to follow it: without the lock and
+  // without writing anything, as of the primary's last durable edit and
+  // WAL record. Reads (Get, Scan, NewIterator, snapshots) see the state of
+  // the last CatchUp(); writes, Flush, Compact fail. The follower may
+  // serve a write the primary has written but not yet acknowledged (at
+  // most the group commit under way). options: read_only, background_work
+  // and listeners are ignored. docs/engine.md, "Followers".
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Engine>> OpenFollower(
+      io::FileSystem* fs, std::string dir, EngineOptions options = {});
+  // A follower's: applies what the primary committed since the last call —
+  // manifest edits across any number of checkpoints and generations, then
+  // the new records of the data WAL — and says how far behind it was.
+  // With nothing new it reads no file (a read returning nothing per open
+  // log, two existence checks); with E new edits it costs O(E) plus the
+  // new WAL bytes. A read that meets a table the primary deleted catches up
+  // and retries, so reads never fail for that. FailedPrecondition on an
+  // engine not opened by OpenFollower.
+  [[nodiscard]] absl::StatusOr<CatchUpReport> CatchUp();
+
   // Closes, ignoring errors; call Close() to see them.
   ~Engine();
   Engine(const Engine&) = delete;
@@ -213,8 +254,18 @@ class Engine {
   // InvalidArgument unless start sorts before end.
   [[nodiscard]] absl::Status DeleteRange(absl::string_view start,
                                          absl::string_view end);
-  // All of `batch` or none of it, with consecutive LSNs.
+  // All of `batch` or none of it, with consecutive LSNs. With `lsn`, sets
+  // *lsn to the batch's last LSN once it is acknowledged: a read at that
+  // LSN (LatestLsn(), a snapshot, a follower's) sees the whole batch. An
+  // empty batch is acknowledged at once and sets *lsn to LatestLsn().
   [[nodiscard]] absl::Status Write(const WriteBatch& batch);
+  [[nodiscard]] absl::Status Write(const WriteBatch& batch, uint64_t* lsn);
+
+  // The newest LSN readers see: every write at or below it was
+  // acknowledged (or replayed at open), none above. One atomic load.
+  uint64_t LatestLsn() const {
+    return latest_lsn_.load(std::memory_order_acquire);
+  }
 
   // The value of `key`; NotFound if it has none.
   [[nodiscard]] absl::StatusOr<std::string> Get(absl::string_view key) const;
@@ -224,12 +275,25 @@ class Engine {
   // files it reads until it is destroyed; destroy it before the engine.
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options = {}) const;
   // Up to `limit` (0: no limit) live pairs with keys in [start, end), in
-  // key order (`end` empty: to the last key): a loop over NewIterator.
+  // key order (`end` empty: to the last key), as of options.snapshot (if
+  // any): a loop over NewIterator.
+  [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> Scan(
+      const ReadOptions& options, absl::string_view start,
+      absl::string_view end, size_t limit = 0) const;
   [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> Scan(
       absl::string_view start, absl::string_view end, size_t limit = 0) const;
 
-  // The current state, for reads: compaction keeps every version it can
-  // see until ReleaseSnapshot. Release every snapshot before the engine.
+  // Snapshots. GetSnapshot returns a handle to the current state (its LSN,
+  // LatestLsn() at the call); reads given it in ReadOptions see that state
+  // and nothing newer, and compaction keeps every version it can see.
+  // Lifetime rules:
+  //  - ReleaseSnapshot(s) ends the handle (it is deleted); release each
+  //    once, before the engine is destroyed. A null handle is ignored.
+  //  - An iterator may outlive the release of its snapshot: it keeps the
+  //    LSN it was made with and pins the files and memtables it reads, so
+  //    it reads the same state to its end (compaction may then drop
+  //    versions for new readers, never from under it).
+  //  - ScopedSnapshot (below) releases on destruction.
   const Snapshot* GetSnapshot();
   void ReleaseSnapshot(const Snapshot* snapshot);
 
@@ -249,6 +313,20 @@ class Engine {
   absl::Status health() const;
   EngineStats stats() const;
   const OpenReport& open_report() const { return report_; }
+
+  // An independent copy of the database in the new directory `dest`, as
+  // of one LSN (report.lsn), taken while writes, flushes and compactions
+  // go on: tables hard-linked (copied across file systems), the WAL's
+  // records up to that LSN copied, and a manifest of one snapshot. Built
+  // under DEST.checkpoint-tmp and renamed, so after a crash `dest` is whole
+  // or absent (the next checkpoint to `dest` removes the leftover). An
+  // existing `dest` is AlreadyExists. docs/engine.md, "Checkpoints".
+  [[nodiscard]] absl::StatusOr<CheckpointReport> Checkpoint(
+      const std::string& dest);
+
+  // The manifest's current state (immutable): the live tables and WAL
+  // segments, the last LSN in tables, the last edit's sequence.
+  std::shared_ptr<const manifest::State> manifest_state() const;
 
   // Stops background work, syncs and closes the WAL. Later calls fail.
   [[nodiscard]] absl::Status Close();
@@ -291,6 +369,21 @@ class Engine {
   absl::Status DeleteOrphansAtOpen(
       std::shared_ptr<const manifest::State> state);
   std::string WalPath(uint64_t number) const;
+
+  // --- Follower (engine_follow.cc) ---
+  // Get without the follower's retry; *table_missing: it failed because a
+  // table file is gone.
+  absl::StatusOr<std::string> GetOnce(const ReadOptions& options,
+                                      absl::string_view key,
+                                      bool* table_missing) const;
+  absl::StatusOr<std::vector<KeyValue>> ScanOnce(const ReadOptions& options,
+                                                 absl::string_view start,
+                                                 absl::string_view end,
+                                                 size_t limit) const;
+  // A follower's read met a missing table: catch up, so that the next
+  // attempt reads the primary's newer state. False if it cannot.
+  bool CatchUpForRead() const;
+  static constexpr int kFollowerReadAttempts = 8;
 
   // --- Writes ---
   absl::Status CheckWritable() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -342,8 +435,11 @@ class Engine {
   // Runs a CompactionJob and commits it. A damaged input is kept and left
   // out of later automatic compactions; a failed output fails the engine.
   absl::Status RunCompaction(std::vector<manifest::TableMeta> inputs,
+                             CompactionReason reason,
                              const ProgressFn& progress = {})
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
+  // The manifest's on_commit: queues the events of a committed edit.
+  void OnEditCommitted(const manifest::Edit& edit);
   // Records the first background error: the engine becomes read-only.
   absl::Status Fail(absl::Status status) ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -420,6 +516,8 @@ class Engine {
   std::deque<FrozenMemTable> frozen_ ABSL_GUARDED_BY(mu_);  // Oldest first.
   std::shared_ptr<const Version> current_ ABSL_GUARDED_BY(mu_);
   uint64_t visible_lsn_ ABSL_GUARDED_BY(mu_) = 0;
+  // visible_lsn_, for LatestLsn() without the lock.
+  std::atomic<uint64_t> latest_lsn_{0};
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   // A spare was used (the WAL rotated, or a flush took the table file): the
@@ -429,7 +527,39 @@ class Engine {
   EngineStats stats_ ABSL_GUARDED_BY(mu_);
   std::multiset<uint64_t> snapshots_ ABSL_GUARDED_BY(mu_);  // Their LSNs.
 
+  // OpenFollower's; one CatchUp at a time.
+  std::unique_ptr<Follower> follower_;
+  Mutex follow_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+
+  // Set by the constructor if there are listeners; armed (edits reported)
+  // once open has queued the recovered state.
+  std::unique_ptr<EventQueue> events_;
+  std::atomic<bool> events_armed_{false};
+
   std::thread background_;
+};
+
+// A snapshot released when this goes out of scope (before the engine).
+class ScopedSnapshot {
+ public:
+  explicit ScopedSnapshot(Engine* engine)
+      : engine_(engine), snapshot_(engine->GetSnapshot()) {}
+  ~ScopedSnapshot() { engine_->ReleaseSnapshot(snapshot_); }
+  ScopedSnapshot(const ScopedSnapshot&) = delete;
+  ScopedSnapshot& operator=(const ScopedSnapshot&) = delete;
+
+  const Snapshot* get() const { return snapshot_; }
+  uint64_t lsn() const { return snapshot_->lsn(); }
+  // Options that read at this snapshot.
+  ReadOptions read_options() const {
+    ReadOptions options;
+    options.snapshot = snapshot_;
+    return options;
+  }
+
+ private:
+  Engine* const engine_;
+  const Snapshot* const snapshot_;
 };
 
 }  // namespace strata::engine

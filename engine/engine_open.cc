@@ -80,6 +80,14 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenOnce(
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<Engine> engine(new Engine(fs, std::move(dir), options));
   STRATA_RETURN_IF_ERROR(engine->Recover());
+  if (engine->events_ != nullptr) {
+    // Listeners first get the state recovered; edits from here on.
+    engine->events_->Push(
+        [state = engine->manifest_->current()](EventListener& l) {
+          l.OnRecovered({state});
+        });
+    engine->events_armed_.store(true, std::memory_order_release);
+  }
   engine->report_.duration = std::chrono::steady_clock::now() - start;
   {
     MutexLock lock(&engine->mu_);
@@ -148,7 +156,9 @@ absl::Status Engine::Close() {
     closed_ = true;
     last = std::move(current_);
   }
-  last.reset();   // Deletes tables only this version still pinned.
+  last.reset();  // Deletes tables only this version still pinned.
+  // Every event queued so far is delivered before Close returns.
+  if (events_ != nullptr) events_->Stop();
   lock_.reset();  // Another engine may open the directory now.
   return s;
 }
@@ -178,6 +188,12 @@ absl::Status Engine::OpenManifest() {
   manifest::ManifestOptions mopts = options_.manifest;
   mopts.best_effort = options_.best_effort;
   mopts.read_only = options_.read_only;
+  mopts.on_commit = nullptr;
+  if (events_ != nullptr) {
+    mopts.on_commit = [this](const manifest::Edit& edit) {
+      OnEditCommitted(edit);
+    };
+  }
   // The background thread deletes superseded manifest generations, so a
   // checkpoint inside a flush's edit holds no unlink.
   mopts.defer_deletions = options_.background_work;
@@ -228,6 +244,7 @@ absl::Status Engine::Recover() {
   {
     MutexLock lock(&mu_);
     visible_lsn_ = lsn;
+    latest_lsn_.store(lsn, std::memory_order_release);
     mem_ = replayed.active;
     for (FrozenMemTable& f : replayed.frozen) frozen_.push_back(std::move(f));
     current_ = versions_.Make(state);

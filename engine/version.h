@@ -5,7 +5,8 @@
 // removes is retired: its file is deleted only once no Version made before
 // the removal is alive (docs/design.md: a file is deleted only after the edit
 // that removed it is durable and no reader still uses it). Making a Version
-// builds its TableIndex (O(n log n) in its tables); dropping one is O(1).
+// builds its TableIndex (O(n log n) in its tables) at its first read;
+// dropping one is O(1).
 //
 // Thread-safety: safe for concurrent use. The tracker must outlive every
 // Version it made.
@@ -17,9 +18,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <vector>
 
+#include "absl/base/call_once.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
 #include "io/mutex.h"
@@ -52,17 +55,27 @@ class TableIndex {
 
 struct Version {
   Version(uint64_t id, std::shared_ptr<const manifest::State> state)
-      : id(id), state(std::move(state)), index(*this->state) {}
+      : id(id), state(std::move(state)) {}
 
   const uint64_t id;  // Ascending in the order versions were made.
   const std::shared_ptr<const manifest::State> state;
-  const TableIndex index;  // Built once, when the version is made.
+  // Built once, by the first read that needs it: a version made and
+  // replaced before any read (a follower applying many edits) costs no
+  // O(n log n) build.
+  const TableIndex& index() const {
+    absl::call_once(index_once_, [this] { index_.emplace(*state); });
+    return *index_;
+  }
 
   // The range tombstones of every table, gathered by the first iterator
   // that needs them and kept for the next (engine.cc).
   mutable Mutex tombstones_mu;
   mutable std::shared_ptr<const sstable::TombstoneIndex> tombstones
       ABSL_GUARDED_BY(tombstones_mu);
+
+ private:
+  mutable absl::once_flag index_once_;
+  mutable std::optional<TableIndex> index_;
 };
 
 class VersionTracker {

@@ -59,6 +59,12 @@ absl::StatusOr<std::unique_ptr<WritableFile>> FileSystem::NewExclusiveFile(
   return NewWritableFile(path);
 }
 
+absl::Status FileSystem::LinkFile(const std::string& from,
+                                const std::string& to) {
+  return absl::UnimplementedError(
+      absl::StrCat("link ", to, " to ", from, ": not supported here"));
+}
+
 absl::Status WriteFileSynced(FileSystem* fs, const std::string& path,
                              absl::string_view data) {
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,

@@ -136,11 +136,20 @@ class FileSystem {
       const std::string& path) = 0;
 
   // Atomically replaces `to` with `from`. Durable after SyncDir of the
-  // parent directories.
+  // parent directories. `from` may be a directory (then `to` must not exist
+  // or be an empty directory).
   [[nodiscard]] virtual absl::Status RenameFile(const std::string& from,
                                                 const std::string& to) = 0;
   // Durable after SyncDir of the parent directory.
   [[nodiscard]] virtual absl::Status RemoveFile(const std::string& path) = 0;
+  // Makes `to` a second name of the file `from` (a hard link): the same
+  // bytes, with no copy. AlreadyExists if `to` exists, which is left
+  // untouched. Unimplemented where the file system cannot (`to` on another
+  // device, or no links at all: the default), so that the caller copies
+  // instead. Durable after SyncDir of the parent of `to`. Strata links only
+  // files that nothing writes again (tables).
+  [[nodiscard]] virtual absl::Status LinkFile(const std::string& from,
+                                              const std::string& to);
   // RemoveFile for a large file that others' syncs must not wait behind.
   // On a file system that discards freed blocks when its journal commits
   // (ext4 mounted with `discard`), unlinking a 68 MB file holds every

@@ -358,6 +358,21 @@ class Posix final : public FileSystem {
     return absl::OkStatus();
   }
 
+  absl::Status LinkFile(const std::string& from,
+                        const std::string& to) override {
+    if (::link(from.c_str(), to.c_str()) != 0) {
+      const int err = errno;
+      // Another device, or a file system without hard links: the caller
+      // copies.
+      if (err == EXDEV || err == EPERM || err == ENOTSUP || err == EMLINK) {
+        return absl::UnimplementedError(absl::StrCat(
+            "io: link ", to, " to ", from, ": ", absl::ErrnoToStatus(err, "").message()));
+      }
+      return PosixError("link " + to + " to", from, err);
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status RemoveFile(const std::string& path) override {
     if (::unlink(path.c_str()) != 0) return PosixError("unlink", path, errno);
     return absl::OkStatus();

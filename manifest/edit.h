@@ -19,6 +19,7 @@
 #define STRATA_MANIFEST_EDIT_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -76,6 +77,10 @@ struct Edit {
   // Assigned when the edit is committed: one more than the last edit's.
   uint64_t sequence = 0;
   std::vector<Op> ops;
+  // Not logged, not compared: the committer's own note, handed back with
+  // the edit to ManifestOptions::on_commit (the engine notes which flush or
+  // compaction an edit is, for its event listeners).
+  std::shared_ptr<const void> note;
 
   // The edits the engine commits (engine/engine.cc builds every edit with
   // these), each one log record:

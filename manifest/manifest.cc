@@ -230,6 +230,7 @@ void Manifest::CommitThrough(uint64_t sequence) {
   bool applied = false;
   while (!pending_.empty() && pending_.front().sequence <= sequence) {
     manifest::Apply(pending_.front(), &committed_);
+    if (options_.on_commit) options_.on_commit(pending_.front());
     pending_.pop_front();
     ++stats_.edits;
     applied = true;

@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -74,6 +75,10 @@ struct ManifestOptions {
   // deleted. A directory holding no manifest is NotFound. Edits and
   // checkpoints are refused with FailedPrecondition.
   bool read_only = false;
+  // Called once for every edit that commits (is durable and applied), in
+  // sequence order, with the manifest's lock held: it must be quick and
+  // must not call into the manifest. Never called for an edit that failed.
+  std::function<void(const Edit&)> on_commit;
 };
 
 class Manifest {

@@ -327,6 +327,16 @@ absl::Status FaultInjectionFileSystem::RenameFile(const std::string& from,
                                                   const std::string& to) {
   MutexLock lock(&mu_);
   STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kRename, from));
+  if (base_->ListDir(from).ok()) {  // A directory.
+    STRATA_RETURN_IF_ERROR(base_->RenameFile(from, to));
+    MoveStatesUnder(from, to);  // Before this rename is recorded.
+    dir_ops_.push_back(DirOp{FsOp::kRename,
+                             to,
+                             from,
+                             std::nullopt,
+                             {io::DirName(from), io::DirName(to)}});
+    return absl::OkStatus();
+  }
   std::optional<std::string> replaced = DurableContents(to);
   STRATA_RETURN_IF_ERROR(base_->RenameFile(from, to));
   std::shared_ptr<FileState> state = StateFor(from);
@@ -337,6 +347,44 @@ absl::Status FaultInjectionFileSystem::RenameFile(const std::string& from,
                            from,
                            std::move(replaced),
                            {io::DirName(from), io::DirName(to)}});
+  return absl::OkStatus();
+}
+
+void FaultInjectionFileSystem::MoveStatesUnder(const std::string& from,
+                                               const std::string& to) {
+  // Directory operations not yet durable name paths under it too.
+  auto moved_path = [&](std::string* p) {
+    if (*p == from || IsUnder(*p, from)) *p = to + p->substr(from.size());
+  };
+  for (DirOp& op : dir_ops_) {
+    moved_path(&op.path);
+    moved_path(&op.from);
+    std::set<std::string> dirs;
+    for (std::string d : op.unsynced_dirs) {
+      moved_path(&d);
+      dirs.insert(std::move(d));
+    }
+    op.unsynced_dirs = std::move(dirs);
+  }
+  std::map<std::string, std::shared_ptr<FileState>> moved;
+  for (auto it = files_.begin(); it != files_.end();) {
+    if (IsUnder(it->first, from)) {
+      moved[to + it->first.substr(from.size())] = std::move(it->second);
+      it = files_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [path, state] : moved) files_[path] = std::move(state);
+}
+
+absl::Status FaultInjectionFileSystem::LinkFile(const std::string& from,
+                                                const std::string& to) {
+  MutexLock lock(&mu_);
+  STRATA_RETURN_IF_ERROR(BeforeOp(FsOp::kCreate, to));
+  STRATA_RETURN_IF_ERROR(base_->LinkFile(from, to));
+  dir_ops_.push_back(
+      DirOp{FsOp::kCreate, to, "", std::nullopt, {io::DirName(to)}});
   return absl::OkStatus();
 }
 
@@ -405,6 +453,14 @@ absl::Status FaultInjectionFileSystem::UndoDirOp(const DirOp& op) {
       return io::WriteFileSynced(base_, op.path, op.replaced.value_or(""));
     case FsOp::kRename: {
       STRATA_RETURN_IF_ERROR(base_->RenameFile(op.path, op.from));
+      if (base_->ListDir(op.from).ok()) {
+        // A directory: what is under it moves back. (Copies: `op` itself
+        // is one of the operations renamed.)
+        const std::string to = op.path;
+        const std::string from = op.from;
+        MoveStatesUnder(to, from);
+        return absl::OkStatus();
+      }
       auto it = files_.find(op.path);
       if (it != files_.end()) {
         files_[op.from] = std::move(it->second);

@@ -125,6 +125,10 @@ class FaultInjectionFileSystem final : public io::FileSystem {
   absl::Status RenameFile(const std::string& from,
                           const std::string& to) override;
   absl::Status RemoveFile(const std::string& path) override;
+  // Counted as a creation (FsOp::kCreate) of `to`; a crash before the
+  // directory sync removes the name.
+  absl::Status LinkFile(const std::string& from,
+                        const std::string& to) override;
   absl::Status TruncateFile(const std::string& path, uint64_t size) override;
   absl::Status SyncDir(const std::string& dir) override;
   absl::StatusOr<std::unique_ptr<io::FileLock>> LockFile(
@@ -132,6 +136,11 @@ class FaultInjectionFileSystem final : public io::FileSystem {
 
  private:
   class File;
+
+  // Moves the remembered state of every file under directory `from` to the
+  // same name under `to` (a directory renamed).
+  void MoveStatesUnder(const std::string& from, const std::string& to)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Durability of one file written through this wrapper.
   struct FileState {

@@ -62,6 +62,33 @@ TEST_P(FileSystemConformanceTest, ExclusiveFileNeverReplacesOne) {
               IsOkAndHolds(std::string("new")));
 }
 
+TEST_P(FileSystemConformanceTest, LinkIsASecondNameOfTheSameBytes) {
+  ASSERT_OK(io::WriteFileSynced(fs(), Path("f"), "table bytes"));
+  ASSERT_OK(io::WriteFileSynced(fs(), Path("taken"), "someone's"));
+  const absl::Status taken = fs()->LinkFile(Path("f"), Path("taken"));
+  if (absl::IsUnimplemented(taken)) GTEST_SKIP() << "no links here";
+  EXPECT_TRUE(absl::IsAlreadyExists(taken)) << taken;
+  EXPECT_THAT(io::ReadFileToString(fs(), Path("taken")),
+              IsOkAndHolds(std::string("someone's")));
+  ASSERT_OK(fs()->LinkFile(Path("f"), Path("g")));
+  ASSERT_OK(fs()->RemoveFile(Path("f")));
+  EXPECT_THAT(io::ReadFileToString(fs(), Path("g")),
+              IsOkAndHolds(std::string("table bytes")));
+  EXPECT_FALSE(fs()->LinkFile(Path("missing"), Path("h")).ok());
+}
+
+TEST_P(FileSystemConformanceTest, RenameMovesADirectoryWithItsFiles) {
+  ASSERT_OK(fs()->CreateDir(Path("d")));
+  ASSERT_OK(fs()->CreateDir(Path("d/sub")));
+  ASSERT_OK(io::WriteFileSynced(fs(), Path("d/sub/f"), "inside"));
+  ASSERT_OK(fs()->RenameFile(Path("d"), Path("e")));
+  EXPECT_TRUE(absl::IsNotFound(fs()->FileExists(Path("d"))));
+  EXPECT_THAT(io::ReadFileToString(fs(), Path("e/sub/f")),
+              IsOkAndHolds(std::string("inside")));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, fs()->ListDir(Path("e")));
+  EXPECT_EQ(names, std::vector<std::string>{"sub"});
+}
+
 TEST_P(FileSystemConformanceTest, AppendableFileContinuesAtEnd) {
   ASSERT_OK(io::WriteFileSynced(fs(), Path("f"), "abc"));
   ASSERT_OK_AND_ASSIGN(auto file, fs()->NewAppendableFile(Path("f")));

@@ -256,11 +256,67 @@ absl::Status MemFileSystem::RenameFile(const std::string& from,
                                        const std::string& to) {
   MutexLock lock(&mu_);
   auto it = files_.find(from);
+  if (it == files_.end() && dirs_.count(Normalize(from)) > 0) {
+    // A directory: every path under it moves. `to` must be absent or an
+    // empty directory, as rename(2) has it.
+    const std::string src = Normalize(from);
+    const std::string dst = Normalize(to);
+    if (files_.count(dst) > 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("memfs: rename ", src, " to ", dst, ": not a directory"));
+    }
+    const std::string dst_prefix = dst + "/";
+    for (const auto& [path, contents] : files_) {
+      if (path.compare(0, dst_prefix.size(), dst_prefix) == 0) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "memfs: rename ", src, " to ", dst, ": Directory not empty"));
+      }
+    }
+    for (const std::string& d : dirs_) {
+      if (d.compare(0, dst_prefix.size(), dst_prefix) == 0) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "memfs: rename ", src, " to ", dst, ": Directory not empty"));
+      }
+    }
+    STRATA_RETURN_IF_ERROR(CheckParentExists(dst));
+    const std::string prefix = src + "/";
+    auto moved = [&](const std::string& p) {
+      return dst + p.substr(src.size());
+    };
+    std::map<std::string, std::shared_ptr<Contents>> files;
+    for (auto& [path, contents] : files_) {
+      files[path.compare(0, prefix.size(), prefix) == 0 ? moved(path) : path] =
+          std::move(contents);
+    }
+    files_ = std::move(files);
+    std::set<std::string> dirs;
+    for (const std::string& d : dirs_) {
+      dirs.insert(d == src || d.compare(0, prefix.size(), prefix) == 0
+                      ? moved(d)
+                      : d);
+    }
+    dirs_ = std::move(dirs);
+    return absl::OkStatus();
+  }
   if (it == files_.end()) return NotFound("rename", from);
   STRATA_RETURN_IF_ERROR(CheckParentExists(to));
   std::shared_ptr<Contents> contents = std::move(it->second);
   files_.erase(it);
   files_[to] = std::move(contents);
+  return absl::OkStatus();
+}
+
+absl::Status MemFileSystem::LinkFile(const std::string& from,
+                                     const std::string& to) {
+  MutexLock lock(&mu_);
+  auto it = files_.find(from);
+  if (it == files_.end()) return NotFound("link", from);
+  if (files_.count(to) > 0 || dirs_.count(Normalize(to)) > 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("memfs: link ", to, ": File exists"));
+  }
+  STRATA_RETURN_IF_ERROR(CheckParentExists(to));
+  files_[to] = it->second;  // One Contents, two names.
   return absl::OkStatus();
 }
 

@@ -47,6 +47,8 @@ class MemFileSystem final : public io::FileSystem {
   absl::Status RenameFile(const std::string& from,
                           const std::string& to) override;
   absl::Status RemoveFile(const std::string& path) override;
+  absl::Status LinkFile(const std::string& from,
+                        const std::string& to) override;
   absl::Status TruncateFile(const std::string& path, uint64_t size) override;
   absl::Status SyncDir(const std::string& dir) override;
   absl::StatusOr<std::unique_ptr<io::FileLock>> LockFile(

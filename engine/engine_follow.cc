@@ -1,0 +1,69 @@
+// Engine: following a live primary (OpenFollower, CatchUp). The tailing
+// itself is engine/follower.cc; this file publishes what it read to the
+// engine's readers.
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/db_dir.h"
+#include "engine/engine.h"
+#include "io/status_macros.h"
+
+namespace strata::engine {
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenFollower(
+    io::FileSystem* fs, std::string dir, EngineOptions options) {
+  options.read_only = true;
+  options.background_work = false;
+  options.best_effort = false;
+  options.listeners.clear();
+  std::unique_ptr<Engine> engine(new Engine(fs, std::move(dir), options));
+  const OpenIntent intent{/*create_if_missing=*/false,
+                          /*error_if_exists=*/false, /*read_only=*/true};
+  STRATA_RETURN_IF_ERROR(CheckDbDirForOpen(fs, engine->dir_, intent,
+                                           &engine->report_.foreign_files));
+  engine->follower_ = std::make_unique<Follower>(fs, engine->dir_);
+  STRATA_ASSIGN_OR_RETURN(CatchUpReport first, engine->CatchUp());
+  engine->report_.duration = first.duration;
+  engine->report_.deletions_allowed = false;
+  MutexLock lock(&engine->mu_);
+  engine->stats_.open_time = first.duration;
+  return engine;
+}
+
+absl::StatusOr<CatchUpReport> Engine::CatchUp() {
+  if (follower_ == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "engine: ", dir_, " was not opened as a follower (OpenFollower)"));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  MutexLock follow(&follow_mu_);
+  {
+    MutexLock lock(&mu_);
+    if (closing_) return absl::FailedPreconditionError("engine: closed");
+  }
+  CatchUpReport report;
+  STRATA_ASSIGN_OR_RETURN(Follower::View view, follower_->CatchUp(&report));
+  // A new version only when an edit came; its read index is built by the
+  // first read that needs it, not here (engine/version.h).
+  std::shared_ptr<const Version> next;
+  if (view.state_changed) next = versions_.Make(view.state);
+  {
+    MutexLock lock(&mu_);
+    if (next != nullptr) std::swap(current_, next);
+    mem_ = std::move(view.active);
+    frozen_.clear();
+    for (FrozenMemTable& f : view.frozen) frozen_.push_back(std::move(f));
+    RaiseVisibleLsn(view.lsn);
+  }
+  report.duration = std::chrono::steady_clock::now() - start;
+  return report;
+}
+
+bool Engine::CatchUpForRead() const {
+  // CatchUp changes only what readers see, which a const read may ask for
+  // as a cache fill: the engine itself is never const.
+  return const_cast<Engine*>(this)->CatchUp().ok();
+}
+
+}  // namespace strata::engine
