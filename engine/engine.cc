@@ -291,7 +291,9 @@ absl::StatusOr<std::string> Engine::Get(const ReadOptions& options,
                                         absl::string_view key) const {
   for (int attempt = 1;; ++attempt) {
     bool table_missing = false;
+    const uint64_t missing = tables_.missing_opens();
     absl::StatusOr<std::string> got = GetOnce(options, key, &table_missing);
+    table_missing = table_missing && tables_.missing_opens() != missing;
     if (!table_missing || follower_ == nullptr ||
         attempt == kFollowerReadAttempts || !CatchUpForRead()) {
       return got;
@@ -318,7 +320,7 @@ absl::StatusOr<std::string> Engine::GetOnce(const ReadOptions& options,
   if (!found.has_value()) {
     absl::Status s = GetFromTables(view, key, &found, &covering);
     if (!s.ok()) {
-      *table_missing = absl::IsNotFound(s);
+      *table_missing = true;
       return s;
     }
   }
@@ -389,6 +391,7 @@ std::unique_ptr<Iterator> Engine::NewIterator(
   // deleted: an open table stays readable, so the iterator never meets a
   // missing file.
   for (int attempt = 1; follower_ != nullptr; ++attempt) {
+    const uint64_t missing_before = tables_.missing_opens();
     absl::Status missing;
     view.version->state->tables.ForEach([&](const manifest::TableMeta& t) {
       if (!missing.ok()) return;
@@ -397,7 +400,8 @@ std::unique_ptr<Iterator> Engine::NewIterator(
       if (!r.ok()) missing = r.status();
     });
     if (missing.ok()) break;
-    if (!absl::IsNotFound(missing) || attempt == kFollowerReadAttempts ||
+    if (tables_.missing_opens() == missing_before ||
+        attempt == kFollowerReadAttempts ||
         !CatchUpForRead()) {
       return std::make_unique<Iterator>(missing);
     }
@@ -435,9 +439,10 @@ absl::StatusOr<std::vector<KeyValue>> Engine::Scan(const ReadOptions& options,
                                                    absl::string_view end,
                                                    size_t limit) const {
   for (int attempt = 1;; ++attempt) {
+    const uint64_t missing = tables_.missing_opens();
     absl::StatusOr<std::vector<KeyValue>> got =
         ScanOnce(options, start, end, limit);
-    if (got.ok() || !absl::IsNotFound(got.status()) || follower_ == nullptr ||
+    if (got.ok() || tables_.missing_opens() == missing || follower_ == nullptr ||
         attempt == kFollowerReadAttempts || !CatchUpForRead()) {
       return got;
     }

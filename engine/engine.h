@@ -371,7 +371,7 @@ class Engine {
   std::string WalPath(uint64_t number) const;
 
   // --- Follower (engine_follow.cc) ---
-  // Get without the follower's retry; *table_missing: it failed because a
+  // Get without the follower's retry; *table_missing: it failed opening a
   // table file is gone.
   absl::StatusOr<std::string> GetOnce(const ReadOptions& options,
                                       absl::string_view key,

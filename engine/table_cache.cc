@@ -23,6 +23,7 @@ absl::StatusOr<std::shared_ptr<const sstable::TableReader>> TableCache::Get(
   absl::StatusOr<std::unique_ptr<sstable::TableReader>> opened =
       sstable::TableReader::Open(fs_, TablePath(number), counters_);
   if (absl::IsNotFound(opened.status())) {
+    missing_opens_.fetch_add(1, std::memory_order_acq_rel);
     // The manifest lists it: a missing table is lost data, not a missing
     // key.
     return absl::DataLossError(

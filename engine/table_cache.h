@@ -7,6 +7,7 @@
 #define STRATA_ENGINE_TABLE_CACHE_H_
 
 #include <cstdint>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,6 +36,11 @@ class TableCache {
   // held elsewhere stay usable.
   void Evict(uint64_t number) ABSL_LOCKS_EXCLUDED(mu_);
   size_t open_tables() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Opens that found the file missing, since construction: a follower
+  // tells a table its primary deleted from damage by this count.
+  uint64_t missing_opens() const {
+    return missing_opens_.load(std::memory_order_acquire);
+  }
 
   std::string TablePath(uint64_t number) const;
 
@@ -42,6 +48,7 @@ class TableCache {
   io::FileSystem* const fs_;
   const std::string sst_dir_;
   sstable::ReadCounters* const counters_;
+  std::atomic<uint64_t> missing_opens_{0};
   mutable Mutex mu_;
   std::map<uint64_t, std::shared_ptr<const sstable::TableReader>> open_
       ABSL_GUARDED_BY(mu_);
