@@ -226,6 +226,30 @@ TEST(FollowerTest, AReadThatMeetsADeletedTableCatchesUpAndRetries) {
   ASSERT_OK(it->status());
 }
 
+TEST(FollowerTest, AKeyRewrittenAndFlushedBetweenCatchUpsReadsItsNewest) {
+  testing::MemFileSystem fs;
+  EngineOptions o;
+  o.background_work = false;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> primary,
+                       Engine::Open(&fs, "/db", o));
+  ASSERT_OK(primary->Put("k", "v1"));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> follower,
+                       Engine::OpenFollower(&fs, "/db"));
+  EXPECT_EQ(*follower->Get("k"), "v1");
+  // The same segment stays active through the flush (it is small), so the
+  // follower reads v2 from it after the edit that put v2 in a table.
+  ASSERT_OK(primary->Put("k", "v2"));
+  ASSERT_OK(primary->Flush());
+  ASSERT_OK(primary->Put("other", "x"));
+  ASSERT_OK_AND_ASSIGN(CatchUpReport r, follower->CatchUp());
+  EXPECT_GE(r.edits, 1u);
+  EXPECT_EQ(r.lsn, 3u);
+  EXPECT_EQ(*follower->Get("k"), "v2");
+  ASSERT_OK_AND_ASSIGN(std::vector<KeyValue> all, follower->Scan("", ""));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].value, "v2");
+}
+
 // The primary in a child process; the follower here. The child writes the
 // stream (checking each LSN), flushes, compacts and checkpoints; the parent
 // catches up in a loop, checking every catch-up, kills the child half-way
