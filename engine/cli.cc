@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "encoding/escaping.h"
 #include "io/status_macros.h"
+#include "tools/manifest_inspect.h"
 
 namespace strata::engine {
 namespace {
@@ -324,6 +325,14 @@ constexpr CommandInfo kCommands[] = {
     {"repair", 0, 0, "repair [--json] [--salvage_wal]",
      "Rebuilds the manifest from the tables and the data WAL; damaged or\n"
      "superseded files are moved to lost/, never deleted."},
+    {"checkpoint", 1, 1, "checkpoint DEST",
+     "Makes DEST (a new directory) an independent copy of the database as\n"
+     "of now: tables hard-linked, the WAL's records copied, one manifest\n"
+     "snapshot. After a crash DEST is whole or absent."},
+    {"follow", 0, 0, "follow [--interval=MS] [--polls=N]",
+     "Follows a live database without its lock and without writing: prints\n"
+     "the state it starts from, then each manifest edit the primary\n"
+     "commits, one JSON object a line, as it happens (every MS ms)."},
     {"workload", 0, 0,
      "workload [--threads=N] [--ops=N] [--keys=N] [--read_percent=P]",
      "Random reads and writes from several threads; prints throughput."},
@@ -505,6 +514,15 @@ absl::Status RunSimpleCommand(Engine* engine, const std::string& command,
   if (command == "flush") return RunFlush(engine, out);
   if (command == "compact") return RunCompact(engine, o, out);
   if (command == "check") return RunCheck(engine, o, out);
+  if (command == "checkpoint") {
+    STRATA_ASSIGN_OR_RETURN(CheckpointReport r, engine->Checkpoint(args[0]));
+    out << absl::StrFormat(
+        "checkpoint of lsn %d in %s: %d tables (%d linked, %d copied, %d "
+        "bytes), %d wal entries, in %.3f ms\n",
+        r.lsn, args[0], r.tables, r.tables_linked, r.tables_copied,
+        r.table_bytes, r.wal_entries, Millis(r.duration));
+    return absl::OkStatus();
+  }
   if (command == "stats") {
     PrintStats(*engine, out);
     return absl::OkStatus();
@@ -543,6 +561,77 @@ void PrintStats(const Engine& engine, std::ostream& out) {
   if (absl::Status h = engine.health(); !h.ok()) {
     out << "read-only after: " << h.ToString() << "\n";
   }
+}
+
+namespace {
+
+// Prints what a follower's listener hears, a JSON line each.
+class JsonLines : public EventListener {
+ public:
+  explicit JsonLines(std::ostream& out) : out_(out) {}
+  void OnRecovered(const RecoveredInfo& info) override {
+    const manifest::State& s = *info.state;
+    out_ << absl::StrFormat(
+                "{\"recovered\":{\"sequence\":%d,\"last_lsn\":%d,"
+                "\"active_wal\":%d,\"frozen_wals\":%d,\"tables\":%d}}",
+                s.last_sequence, s.last_lsn, s.active_wal,
+                s.frozen_wals.size(), s.tables.size())
+         << std::endl;
+  }
+  void OnEditCommitted(const manifest::Edit& edit) override {
+    out_ << tools::EditJson(edit) << std::endl;
+  }
+
+ private:
+  std::ostream& out_;
+};
+
+}  // namespace
+
+absl::Status RunFollow(io::FileSystem* fs, const std::string& dir,
+                       const FollowOptions& options, std::ostream& out,
+                       std::ostream& err) {
+  EngineOptions eo;
+  eo.listeners = {std::make_shared<JsonLines>(out)};
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<Engine> follower,
+                          Engine::OpenFollower(fs, dir, eo));
+  for (uint64_t poll = 1; options.polls == 0 || poll < options.polls; ++poll) {
+    std::this_thread::sleep_for(options.interval);
+    absl::StatusOr<CatchUpReport> r = follower->CatchUp();
+    if (!r.ok()) {
+      (void)follower->Close();
+      return r.status();
+    }
+  }
+  return follower->Close();  // Delivers every line first.
+}
+
+std::vector<std::string> CommandFlags(const std::string& command) {
+  static const auto* const kFlags =
+      new std::map<std::string, std::vector<std::string>>{
+          {"demo", {"sync", "memtable_bytes", "ops", "value_size"}},
+          {"put", {"sync", "memtable_bytes", "hex"}},
+          {"get", {"hex", "raw"}},
+          {"delete", {"sync", "memtable_bytes", "hex"}},
+          {"delete-range", {"sync", "memtable_bytes", "hex"}},
+          {"scan", {"hex", "limit"}},
+          {"flush", {"sync", "memtable_bytes"}},
+          {"compact", {"sync", "memtable_bytes"}},
+          {"stats", {}},
+          {"check", {}},
+          {"repair", {"json", "salvage_wal"}},
+          {"checkpoint", {}},
+          {"follow", {"interval", "polls"}},
+          {"workload",
+           {"sync", "memtable_bytes", "ops", "threads", "keys", "key_size",
+            "value_size", "read_percent"}},
+      };
+  auto it = kFlags->find(command);
+  std::vector<std::string> flags;
+  if (it == kFlags->end()) return flags;
+  flags = it->second;
+  flags.push_back("db");
+  return flags;
 }
 
 bool IsReadOnlyCommand(const std::string& command) {

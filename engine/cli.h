@@ -5,6 +5,7 @@
 #ifndef STRATA_ENGINE_CLI_H_
 #define STRATA_ENGINE_CLI_H_
 
+#include <chrono>
 #include <cstdint>
 #include <istream>
 #include <ostream>
@@ -87,6 +88,23 @@ struct CommandOptions {
 
 // The open report and statistics, one "name: value" per line.
 void PrintStats(const Engine& engine, std::ostream& out);
+
+// `strata follow`: follows the live primary in `dir` (Engine::OpenFollower)
+// and prints to `out`, one JSON object a line as they happen, the state it
+// starts from ({"recovered":...}) and each edit the primary commits
+// ({"sequence":N,"ops":[...]}, as manifest_dump --json shows an edit),
+// catching up every `interval`; `polls` catch-ups, or until killed if 0.
+struct FollowOptions {
+  std::chrono::milliseconds interval{1000};
+  uint64_t polls = 0;
+};
+[[nodiscard]] absl::Status RunFollow(io::FileSystem* fs, const std::string& dir,
+                                     const FollowOptions& options,
+                                     std::ostream& out, std::ostream& err);
+
+// The flags `command` takes, beside --db: any other is a usage error.
+// Empty for an unknown command.
+std::vector<std::string> CommandFlags(const std::string& command);
 
 // Whether `command` only reads: the binary opens the database read-only
 // for it (it then works on a read-only mount and never creates anything).

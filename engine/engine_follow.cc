@@ -16,13 +16,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenFollower(
   options.read_only = true;
   options.background_work = false;
   options.best_effort = false;
-  options.listeners.clear();
   std::unique_ptr<Engine> engine(new Engine(fs, std::move(dir), options));
   const OpenIntent intent{/*create_if_missing=*/false,
                           /*error_if_exists=*/false, /*read_only=*/true};
   STRATA_RETURN_IF_ERROR(CheckDbDirForOpen(fs, engine->dir_, intent,
                                            &engine->report_.foreign_files));
   engine->follower_ = std::make_unique<Follower>(fs, engine->dir_);
+  engine->follower_->set_collect_edits(engine->events_ != nullptr);
   STRATA_ASSIGN_OR_RETURN(CatchUpReport first, engine->CatchUp());
   engine->report_.duration = first.duration;
   engine->report_.deletions_allowed = false;
@@ -48,6 +48,19 @@ absl::StatusOr<CatchUpReport> Engine::CatchUp() {
   // first read that needs it, not here (engine/version.h).
   std::shared_ptr<const Version> next;
   if (view.state_changed) next = versions_.Make(view.state);
+  if (events_ != nullptr) {
+    // The first catch-up (and a reload) gives the state; then each edit.
+    if (view.reloaded) {
+      events_->Push([state = view.state](EventListener& l) {
+        l.OnRecovered({state});
+      });
+    }
+    for (manifest::Edit& edit : view.edits) {
+      events_->Push([edit = std::move(edit)](EventListener& l) {
+        l.OnEditCommitted(edit);
+      });
+    }
+  }
   {
     MutexLock lock(&mu_);
     if (next != nullptr) std::swap(current_, next);

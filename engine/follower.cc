@@ -46,6 +46,7 @@ absl::Status Follower::PollLog(wal::SegmentTail* tail, CatchUpReport* report,
           *gap = true;
           return absl::AbortedError("gap");
         }
+        if (collect_edits_) applied_.push_back(edit);
         manifest::Apply(std::move(edit), &state_);
         ++report->edits;
         return absl::OkStatus();
@@ -76,6 +77,8 @@ absl::Status Follower::Reload(CatchUpReport* report) {
         manifest_dir_, state_.last_sequence, loaded->state.last_sequence));
   }
   state_ = std::move(loaded->state);
+  applied_.clear();  // Listeners get the state instead.
+  reloaded_ = true;
   report->edits += state_.last_sequence - std::min(before, state_.last_sequence);
   report->reloaded = loaded_;
   loaded_ = true;
@@ -195,6 +198,8 @@ absl::Status Follower::CatchUpWal(CatchUpReport* report, bool* missing) {
 
 absl::StatusOr<Follower::View> Follower::CatchUp(CatchUpReport* report) {
   report->lsn_before = lsn_;
+  applied_.clear();
+  reloaded_ = false;
   for (int round = 0;; ++round) {
     STRATA_RETURN_IF_ERROR(CatchUpManifest(report));
     bool missing = false;
@@ -225,6 +230,9 @@ absl::StatusOr<Follower::View> Follower::CatchUp(CatchUpReport* report) {
   view.active = active != segments_.end() ? active->second.mem
                                           : std::make_shared<MemTable>();
   view.lsn = lsn_;
+  view.edits = std::move(applied_);
+  applied_.clear();
+  view.reloaded = reloaded_;
   report->sequence = state_.last_sequence;
   report->generation = generation_;
   report->lsn = lsn_;

@@ -65,7 +65,13 @@ class Follower {
     std::shared_ptr<MemTable> active;
     std::vector<FrozenMemTable> frozen;  // Oldest first.
     uint64_t lsn = 0;
+    // With collect_edits: the edits applied, in order; after a reload (or
+    // the first call) only the state is known.
+    std::vector<manifest::Edit> edits;
+    bool reloaded = false;
   };
+  // Keep the edits each CatchUp applies, for event listeners.
+  void set_collect_edits(bool collect) { collect_edits_ = collect; }
   [[nodiscard]] absl::StatusOr<View> CatchUp(CatchUpReport* report);
 
  private:
@@ -96,6 +102,9 @@ class Follower {
   std::unique_ptr<wal::SegmentTail> log_;  // Of generation_, if it exists.
   std::map<uint64_t, Segment> segments_;   // Live data-WAL segments.
   uint64_t lsn_ = 0;
+  bool collect_edits_ = false;
+  std::vector<manifest::Edit> applied_;
+  bool reloaded_ = false;  // In this call.
 };
 
 }  // namespace strata::engine

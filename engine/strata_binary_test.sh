@@ -201,6 +201,50 @@ mv "db/sst/$table.aside" "db/sst/$table"
 run --db=db check
 expect_exit 0 "check"
 
+# A flag the command does not take is a usage error, and changes nothing.
+run --db=db scan --json
+expect_exit 2 "scan --json"
+expect_in err "does not take --json" "scan --json"
+run --db=db get k --limit=3
+expect_exit 2 "get --limit"
+
+# A checkpoint: a new directory that opens as the database did; an
+# existing one is refused.
+run --db=db put ck cv
+expect_exit 0 "put before checkpoint"
+run --db=db checkpoint cp
+expect_exit 0 "checkpoint"
+expect_in out "checkpoint of lsn" "checkpoint"
+run --db=cp get ck
+expect_exit 0 "get from the checkpoint"
+expect_in out "cv" "get from the checkpoint"
+run --db=db checkpoint cp
+expect_exit 4 "checkpoint onto an existing directory"
+expect_in err "exists" "checkpoint onto an existing directory"
+
+# follow prints the state it starts from and each edit, as JSON lines,
+# while the database is written by another process.
+# The writes wait until the follower printed its start, and the check
+# until it printed the flush (or a minute passed): no timing is assumed.
+wait_for() {  # file text
+  for _ in $(seq 600); do
+    grep -qF -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+"$strata" --db=db follow --interval=50 >follow.out 2>follow.err &
+follower=$!
+wait_for follow.out '{"recovered":{' || fail "follow printed no start"
+run --db=db put fk fv
+run --db=db flush
+wait_for follow.out '"op":"AddTable"' || fail "follow did not print the flush"
+kill "$follower"
+wait "$follower"
+expect_in follow.out '"sequence":' "follow"
+run --db=db follow --json
+expect_exit 2 "follow --json"
+
 rm -rf "$work"
 if ((failures > 0)); then
   echo "$failures failures"

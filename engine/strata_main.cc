@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -37,6 +39,8 @@ ABSL_FLAG(uint64_t, key_size, 16, "workload: key bytes");
 ABSL_FLAG(uint64_t, value_size, 100, "workload/demo: value bytes");
 ABSL_FLAG(int, read_percent, 50, "workload: percent of operations that read");
 ABSL_FLAG(bool, json, false, "repair: print the report as one JSON object");
+ABSL_FLAG(uint64_t, interval, 1000, "follow: milliseconds between catch-ups");
+ABSL_FLAG(uint64_t, polls, 0, "follow: catch-ups before exiting (0: until killed)");
 ABSL_FLAG(bool, salvage_wal, false,
           "repair: replay data-WAL records past damage too (not "
           "point-in-time)");
@@ -59,6 +63,9 @@ constexpr char kFlagsHelp[] =
     "  --ops, --threads, --keys, --key_size, --value_size, --read_percent\n"
     "                       demo and workload sizes\n"
     "  --json, --salvage_wal  repair's report as JSON; replay past damage\n"
+    "  --interval=MS, --polls=N  follow: catch up every MS ms, N times\n"
+    "\n"
+    "A flag the command does not take is a usage error (exit 2).\n"
     "\n"
     "Output shows bytes as they are if printable ASCII, a backslash as \\\\,\n"
     "and anything else as \\xHH (or all in hex with --hex).";
@@ -126,6 +133,31 @@ absl::Status RunOnEngine(strata::io::FileSystem* fs, const std::string& dir,
   return s.ok() ? closed : s;
 }
 
+// The --flags in argv (up to a bare "--") that `command` does not take.
+absl::Status CheckCommandFlags(const std::string& command, int argc,
+                               char** argv) {
+  const std::vector<std::string> allowed = engine::CommandFlags(command);
+  if (allowed.empty()) return absl::OkStatus();  // Unknown: Run says so.
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') continue;
+    std::string name = arg.substr(arg[1] == '-' ? 2 : 1);
+    name = name.substr(0, name.find('='));
+    const bool known =
+        std::find(allowed.begin(), allowed.end(), name) != allowed.end() ||
+        (name.rfind("no", 0) == 0 &&
+         std::find(allowed.begin(), allowed.end(), name.substr(2)) !=
+             allowed.end());
+    if (!known) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "strata ", command, " does not take --", name,
+          " (strata help ", command, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Run(const std::string& command,
                  const std::vector<std::string>& args) {
   std::string dir = absl::GetFlag(FLAGS_db);
@@ -142,6 +174,16 @@ absl::Status Run(const std::string& command,
     repair.salvage_wal = absl::GetFlag(FLAGS_salvage_wal);
     return engine::RunRepair(fs, dir, repair, absl::GetFlag(FLAGS_json),
                              std::cout, &std::cerr, tty);
+  }
+  if (command == "follow") {
+    if (!args.empty()) {
+      return absl::InvalidArgumentError(
+          "usage: strata follow [--interval=MS] [--polls=N]");
+    }
+    engine::FollowOptions follow;
+    follow.interval = std::chrono::milliseconds(absl::GetFlag(FLAGS_interval));
+    follow.polls = absl::GetFlag(FLAGS_polls);
+    return engine::RunFollow(fs, dir, follow, std::cout, std::cerr);
   }
   // Commands that only read open read-only: they create nothing, work on
   // a read-only mount, and a missing database is NotFound.
@@ -172,8 +214,12 @@ int main(int argc, char** argv) {
     return tools::ReportError(
         "strata", absl::InvalidArgumentError(
                       "no command; one of demo, put, get, delete, scan, "
-                      "flush, compact, stats, check, repair, workload "
+                      "flush, compact, stats, check, checkpoint, follow, "
+                      "repair, workload "
                       "(--help for more)"));
+  }
+  if (absl::Status s = CheckCommandFlags(positional[1], argc, argv); !s.ok()) {
+    return tools::ReportError("strata", s);
   }
   std::vector<std::string> args(positional.begin() + 2, positional.end());
   if (absl::Status s = Run(positional[1], args); !s.ok()) {

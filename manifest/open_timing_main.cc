@@ -44,16 +44,34 @@ int Make(uint64_t tables, const std::string& dir) {
              : 1;
 }
 
+constexpr char kUsage[] =
+    "usage: open_timing [--make=TABLES] DIR\n"
+    "  open_timing --make=TABLES DIR  writes a manifest of TABLES live tables\n"
+    "  open_timing DIR                opens it and prints the time\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "-help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    // Any other flag but --make is a usage error, never a directory name.
+    if (arg.rfind("-", 0) == 0 && arg.rfind("--make=", 0) != 0) {
+      std::fprintf(stderr, "open_timing: unknown flag %s\n%s", arg.c_str(),
+                   kUsage);
+      return 2;
+    }
+  }
   uint64_t tables = 0;
   if (argc == 3 && absl::SimpleAtoi(std::string(argv[1]).substr(7), &tables) &&
       std::string(argv[1]).rfind("--make=", 0) == 0) {
     return Make(tables, argv[2]);
   }
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: open_timing [--make=TABLES] DIR\n");
+  if (argc != 2 || std::string(argv[1]).rfind("-", 0) == 0) {
+    std::fputs(kUsage, stderr);
     return 2;
   }
   const uint64_t rss_before = ResidentBytes();

@@ -268,6 +268,18 @@ absl::Status CheckTablesPresent(io::FileSystem* fs, const std::string& sst_dir,
 
 }  // namespace
 
+std::string EditJson(const manifest::Edit& edit) {
+  std::set<uint64_t> matched;
+  const OpRenderer render{/*json=*/true, /*filter=*/nullptr, &matched};
+  std::vector<std::string> ops;
+  for (const Op& op : edit.ops) {
+    std::optional<std::string> shown = std::visit(render, op);
+    if (shown.has_value()) ops.push_back(*std::move(shown));
+  }
+  return absl::StrFormat("{\"sequence\":%d,\"ops\":[%s]}", edit.sequence,
+                         absl::StrJoin(ops, ","));
+}
+
 absl::Status CheckManifest(io::FileSystem* fs, const std::string& dir,
                            std::string* summary) {
   STRATA_ASSIGN_OR_RETURN(manifest::Loaded loaded,

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "io/file_system.h"
+#include "manifest/edit.h"
 
 namespace strata::tools {
 
@@ -31,6 +32,10 @@ struct ManifestDumpOptions {
 // Verifies the manifest in `dir` as Manifest::Open would, changing nothing:
 // OK with a one-line summary in `*summary`, or the error. A torn tail or a
 // damaged newest snapshot that Open would repair is reported in the summary.
+// One edit as a JSON object on one line: {"sequence":N,"ops":[...]}, each
+// op as `manifest_dump --json` shows it.
+std::string EditJson(const manifest::Edit& edit);
+
 [[nodiscard]] absl::Status CheckManifest(io::FileSystem* fs,
                                          const std::string& dir,
                                          std::string* summary);
