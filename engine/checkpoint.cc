@@ -147,8 +147,7 @@ absl::StatusOr<CheckpointReport> Engine::Checkpoint(const std::string& dest) {
   source.tables.ForEach([&](const manifest::TableMeta& t) {
     if (!status.ok()) return;
     const std::string from = tables_.TablePath(t.number);
-    const std::string to =
-        io::JoinPath(sst, sstable::TableFileName(t.number));
+    const std::string to = io::JoinPath(sst, sstable::TableFileName(t.number));
     ++report.tables;
     report.table_bytes += t.file_size;
     if (can_link) {
@@ -180,8 +179,8 @@ absl::StatusOr<CheckpointReport> Engine::Checkpoint(const std::string& dest) {
   for (const std::shared_ptr<MemTable>& mem : mems) {
     mem->ForEach([&](const sstable::Entry& e) {
       if (e.lsn > source.last_lsn && e.lsn <= view.lsn) {
-        entries.push_back({std::string(e.key), e.lsn, e.kind,
-                           std::string(e.value)});
+        entries.push_back(
+            {std::string(e.key), e.lsn, e.kind, std::string(e.value)});
       }
     });
     for (const sstable::RangeTombstone& t : mem->RangeTombstones(view.lsn)) {
@@ -191,10 +190,9 @@ absl::StatusOr<CheckpointReport> Engine::Checkpoint(const std::string& dest) {
       }
     }
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const OwnedEntry& a, const OwnedEntry& b) {
-              return a.lsn < b.lsn;
-            });
+  std::sort(
+      entries.begin(), entries.end(),
+      [](const OwnedEntry& a, const OwnedEntry& b) { return a.lsn < b.lsn; });
   std::vector<std::string> records;
   WriteBatch batch;
   uint64_t first = 0;
@@ -245,8 +243,7 @@ absl::StatusOr<CheckpointReport> Engine::Checkpoint(const std::string& dest) {
   manifest::State state = source;
   state.active_wal = segment;
   state.frozen_wals.clear();
-  STRATA_RETURN_IF_ERROR(
-      manifest::WriteSnapshot(fs_, man, 1, state).status());
+  STRATA_RETURN_IF_ERROR(manifest::WriteSnapshot(fs_, man, 1, state).status());
 
   // Everything in the temporary directory is durable; then the rename
   // makes the copy appear whole, and the parent's sync keeps it.

@@ -140,8 +140,7 @@ TEST(CheckpointTest, WhatIsNotAStrataLeftoverIsRefusedAndKept) {
   ASSERT_OK(io::WriteFileSynced(&fs, "/cp.checkpoint-tmp/mine", "user data"));
   EXPECT_THAT(engine->Checkpoint("/cp").status(),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_EQ(*io::ReadFileToString(&fs, "/cp.checkpoint-tmp/mine"),
-            "user data");
+  EXPECT_EQ(*io::ReadFileToString(&fs, "/cp.checkpoint-tmp/mine"), "user data");
   EXPECT_TRUE(absl::IsNotFound(fs.FileExists("/cp")));
 }
 

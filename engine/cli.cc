@@ -574,8 +574,8 @@ class JsonLines : public EventListener {
     out_ << absl::StrFormat(
                 "{\"recovered\":{\"sequence\":%d,\"last_lsn\":%d,"
                 "\"active_wal\":%d,\"frozen_wals\":%d,\"tables\":%d}}",
-                s.last_sequence, s.last_lsn, s.active_wal,
-                s.frozen_wals.size(), s.tables.size())
+                s.last_sequence, s.last_lsn, s.active_wal, s.frozen_wals.size(),
+                s.tables.size())
          << std::endl;
   }
   void OnEditCommitted(const manifest::Edit& edit) override {

@@ -6,8 +6,9 @@
 //
 // Strata's names in a database directory: LOCK, wal/NNNNNN.log,
 // sst/NNNNNN.sst (and sst/NNNNNN.sst.tmp of older versions), the manifest's
-// files in manifest/, repair's lost/, and a checkpoint's CHECKPOINT. A database's wal/ and sst/ are not
-// listed (open costs no scan of a million table names).
+// files in manifest/, repair's lost/, and a checkpoint's CHECKPOINT. A
+// database's wal/ and sst/ are not listed (open costs no scan of a million
+// table names).
 
 #ifndef STRATA_ENGINE_DB_DIR_H_
 #define STRATA_ENGINE_DB_DIR_H_

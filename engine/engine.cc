@@ -36,8 +36,8 @@ Engine::Engine(io::FileSystem* fs, std::string dir, EngineOptions options)
         DeleteTables(numbers);
       }) {
   if (!options_.listeners.empty()) {
-    events_ = std::make_unique<EventQueue>(options_.listeners,
-                                           kMaxQueuedEvents);
+    events_ =
+        std::make_unique<EventQueue>(options_.listeners, kMaxQueuedEvents);
   }
 }
 
@@ -174,8 +174,8 @@ absl::Status Engine::MakeRoomForWrite() {
   if (options_.background_work) {
     MutexLock lock(&mu_);
     const size_t waiting = frozen_.size();
-    const bool stalled = waiting >= options_.max_frozen_memtables &&
-                         failure_.ok() && !closing_;
+    const bool stalled =
+        waiting >= options_.max_frozen_memtables && failure_.ok() && !closing_;
     if (stalled && events_ != nullptr) {
       events_->Push(
           [waiting](EventListener& l) { l.OnWriteStallBegin({waiting}); });
@@ -235,7 +235,8 @@ absl::Status Engine::Fail(absl::Status status) {
   if (failure_.ok()) {
     failure_ = status;
     if (events_ != nullptr) {
-      events_->Push([status](EventListener& l) { l.OnBackgroundError(status); });
+      events_->Push(
+          [status](EventListener& l) { l.OnBackgroundError(status); });
     }
   }
   done_cv_.SignalAll();
@@ -401,8 +402,7 @@ std::unique_ptr<Iterator> Engine::NewIterator(
     });
     if (missing.ok()) break;
     if (tables_.missing_opens() == missing_before ||
-        attempt == kFollowerReadAttempts ||
-        !CatchUpForRead()) {
+        attempt == kFollowerReadAttempts || !CatchUpForRead()) {
       return std::make_unique<Iterator>(missing);
     }
     view = TakeReadView(options);
@@ -442,8 +442,9 @@ absl::StatusOr<std::vector<KeyValue>> Engine::Scan(const ReadOptions& options,
     const uint64_t missing = tables_.missing_opens();
     absl::StatusOr<std::vector<KeyValue>> got =
         ScanOnce(options, start, end, limit);
-    if (got.ok() || tables_.missing_opens() == missing || follower_ == nullptr ||
-        attempt == kFollowerReadAttempts || !CatchUpForRead()) {
+    if (got.ok() || tables_.missing_opens() == missing ||
+        follower_ == nullptr || attempt == kFollowerReadAttempts ||
+        !CatchUpForRead()) {
       return got;
     }
   }
@@ -595,8 +596,7 @@ absl::Status Engine::FlushActive() {
                             /*active=*/true};
     edit.note = std::move(note);
   }
-  if (absl::StatusOr<uint64_t> s = manifest_->Apply(std::move(edit));
-      !s.ok()) {
+  if (absl::StatusOr<uint64_t> s = manifest_->Apply(std::move(edit)); !s.ok()) {
     return Fail(s.status());
   }
   auto fresh = std::make_shared<MemTable>();
@@ -669,8 +669,7 @@ absl::Status Engine::FlushOne(const FrozenMemTable& frozen) {
                             /*active=*/false};
     edit.note = std::move(note);
   }
-  if (absl::StatusOr<uint64_t> s = manifest_->Apply(std::move(edit));
-      !s.ok()) {
+  if (absl::StatusOr<uint64_t> s = manifest_->Apply(std::move(edit)); !s.ok()) {
     return Fail(s.status());
   }
   // The memtable leaves and its table arrives in one step for readers.
@@ -762,8 +761,7 @@ absl::Status Engine::RunCompaction(std::vector<manifest::TableMeta> inputs,
     }
     edit.note = std::move(note);
   }
-  if (absl::StatusOr<uint64_t> a = manifest_->Apply(std::move(edit));
-      !a.ok()) {
+  if (absl::StatusOr<uint64_t> a = manifest_->Apply(std::move(edit)); !a.ok()) {
     return Fail(a.status());
   }
   PublishVersion([&] {

@@ -381,9 +381,12 @@ class Engine {
                                                  absl::string_view end,
                                                  size_t limit) const;
   // A follower's read met a missing table: catch up, so that the next
-  // attempt reads the primary's newer state. False if it cannot.
+  // attempt reads the primary's newer state. False if the catch-up failed
+  // or found nothing new: the table is then missing for good.
   bool CatchUpForRead() const;
-  static constexpr int kFollowerReadAttempts = 8;
+  // A bound on attempts that each catch up past new edits (a primary that
+  // compacts faster than a read opens its tables), against a loop.
+  static constexpr int kFollowerReadAttempts = 1000;
 
   // --- Writes ---
   absl::Status CheckWritable() const ABSL_LOCKS_EXCLUDED(mu_);

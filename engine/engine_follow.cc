@@ -22,7 +22,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenFollower(
   STRATA_RETURN_IF_ERROR(CheckDbDirForOpen(fs, engine->dir_, intent,
                                            &engine->report_.foreign_files));
   engine->follower_ = std::make_unique<Follower>(fs, engine->dir_);
-  engine->follower_->set_collect_edits(engine->events_ != nullptr);
+  // Edits are kept for listeners, and to open the tables they add.
+  engine->follower_->set_collect_edits(true);
   STRATA_ASSIGN_OR_RETURN(CatchUpReport first, engine->CatchUp());
   engine->report_.duration = first.duration;
   engine->report_.deletions_allowed = false;
@@ -48,12 +49,30 @@ absl::StatusOr<CatchUpReport> Engine::CatchUp() {
   // first read that needs it, not here (engine/version.h).
   std::shared_ptr<const Version> next;
   if (view.state_changed) next = versions_.Make(view.state);
+  // The tables the new edits add are opened now, and the ones they remove
+  // let go: an open table stays readable after the primary deletes it, so
+  // a reader never meets a table that vanished between a catch-up and its
+  // read (only tables older than this follower's open are opened when
+  // first read, catching up again if the primary deleted one meanwhile).
+  for (const manifest::Edit& edit : view.edits) {
+    for (const manifest::Op& op : edit.ops) {
+      if (const auto* add = std::get_if<manifest::AddTable>(&op)) {
+        tables_.Get(add->table.number).IgnoreError();
+      } else if (const auto* rm = std::get_if<manifest::RemoveTable>(&op)) {
+        tables_.Evict(rm->number);
+      } else if (const auto* c = std::get_if<manifest::Compaction>(&op)) {
+        for (uint64_t n : c->removed) tables_.Evict(n);
+        for (const manifest::TableMeta& t : c->added) {
+          tables_.Get(t.number).IgnoreError();
+        }
+      }
+    }
+  }
   if (events_ != nullptr) {
     // The first catch-up (and a reload) gives the state; then each edit.
     if (view.reloaded) {
-      events_->Push([state = view.state](EventListener& l) {
-        l.OnRecovered({state});
-      });
+      events_->Push(
+          [state = view.state](EventListener& l) { l.OnRecovered({state}); });
     }
     for (manifest::Edit& edit : view.edits) {
       events_->Push([edit = std::move(edit)](EventListener& l) {
@@ -76,7 +95,8 @@ absl::StatusOr<CatchUpReport> Engine::CatchUp() {
 bool Engine::CatchUpForRead() const {
   // CatchUp changes only what readers see, which a const read may ask for
   // as a cache fill: the engine itself is never const.
-  return const_cast<Engine*>(this)->CatchUp().ok();
+  absl::StatusOr<CatchUpReport> r = const_cast<Engine*>(this)->CatchUp();
+  return r.ok() && (r->edits > 0 || r->reloaded);
 }
 
 }  // namespace strata::engine

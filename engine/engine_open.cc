@@ -82,10 +82,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenOnce(
   STRATA_RETURN_IF_ERROR(engine->Recover());
   if (engine->events_ != nullptr) {
     // Listeners first get the state recovered; edits from here on.
-    engine->events_->Push(
-        [state = engine->manifest_->current()](EventListener& l) {
-          l.OnRecovered({state});
-        });
+    engine->events_->Push([state = engine->manifest_->current()](
+                              EventListener& l) { l.OnRecovered({state}); });
     engine->events_armed_.store(true, std::memory_order_release);
   }
   engine->report_.duration = std::chrono::steady_clock::now() - start;

@@ -78,7 +78,8 @@ class Mirror : public EventListener {
   void OnTableDeleted(const TableDeletedInfo& info) override {
     MutexLock lock(&mu_);
     ++deleted_;
-    if (state_.tables.count(info.number) != 0 || removed_.count(info.number) == 0) {
+    if (state_.tables.count(info.number) != 0 ||
+        removed_.count(info.number) == 0) {
       Error(absl::StrCat("table ", info.number, " deleted while live"));
     }
   }

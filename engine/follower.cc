@@ -1,7 +1,9 @@
 #include "engine/follower.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,11 +18,12 @@
 namespace strata::engine {
 namespace {
 
-// A load beside a live primary can meet a file it just removed; it is
-// tried again this many times.
-constexpr int kLoadAttempts = 8;
-// Rounds of manifest-then-WAL reading when a live segment vanished.
-constexpr int kWalAttempts = 8;
+// Loads tried beside a live primary that keeps changing the directory (a
+// load that fails while nothing changes is damage, after a few).
+constexpr int kLoadAttempts = 1000;
+// Rounds of manifest-then-WAL reading when a live segment vanished (each
+// must find new edits).
+constexpr int kWalAttempts = 1000;
 
 }  // namespace
 
@@ -28,6 +31,18 @@ Follower::Follower(io::FileSystem* fs, const std::string& dir)
     : fs_(fs),
       manifest_dir_(io::JoinPath(dir, kManifestDir)),
       wal_dir_(io::JoinPath(dir, kWalDir)) {}
+
+std::string Follower::ManifestFingerprint() const {
+  std::string out;
+  absl::StatusOr<std::vector<std::string>> names = fs_->ListDir(manifest_dir_);
+  if (!names.ok()) return out;
+  for (const std::string& name : *names) {
+    absl::StrAppend(
+        &out, name, ":",
+        fs_->GetFileSize(io::JoinPath(manifest_dir_, name)).value_or(0), "\n");
+  }
+  return out;
+}
 
 std::string Follower::LogPath(uint64_t generation) const {
   return io::JoinPath(manifest_dir_, wal::SegmentFileName(generation));
@@ -57,13 +72,26 @@ absl::Status Follower::PollLog(wal::SegmentTail* tail, CatchUpReport* report,
 }
 
 absl::Status Follower::Reload(CatchUpReport* report) {
+  // A load beside a live primary can meet a generation it is deleting (a
+  // file gone, or read as zeros while its blocks are given back): tried
+  // again while the directory is seen to change, as a read-only open does.
   absl::StatusOr<manifest::Loaded> loaded;
+  std::string seen = ManifestFingerprint();
   for (int attempt = 1; attempt <= kLoadAttempts; ++attempt) {
     loaded = manifest::Load(fs_, manifest_dir_, /*best_effort=*/false);
     if (loaded.ok() || !(absl::IsDataLoss(loaded.status()) ||
                          absl::IsNotFound(loaded.status()))) {
       break;
     }
+    std::string now = ManifestFingerprint();
+    if (now == seen) {
+      // Nothing moved yet: a deletion in steps takes a while.
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min(attempt, 20)));
+      now = ManifestFingerprint();
+      if (now == seen && attempt > 8) break;  // Damage that stays.
+    }
+    seen = std::move(now);
   }
   STRATA_RETURN_IF_ERROR(loaded.status());
   if (loaded->empty) {
@@ -73,13 +101,14 @@ absl::Status Follower::Reload(CatchUpReport* report) {
   const uint64_t before = state_.last_sequence;
   if (loaded_ && loaded->state.last_sequence < state_.last_sequence) {
     return absl::DataLossError(absl::StrFormat(
-        "engine: follower: %s went back from edit %d to edit %d",
-        manifest_dir_, state_.last_sequence, loaded->state.last_sequence));
+        "engine: follower: %s went back from edit %d to edit %d", manifest_dir_,
+        state_.last_sequence, loaded->state.last_sequence));
   }
   state_ = std::move(loaded->state);
   applied_.clear();  // Listeners get the state instead.
   reloaded_ = true;
-  report->edits += state_.last_sequence - std::min(before, state_.last_sequence);
+  report->edits +=
+      state_.last_sequence - std::min(before, state_.last_sequence);
   report->reloaded = loaded_;
   loaded_ = true;
   generation_ = loaded->generation;
@@ -135,14 +164,21 @@ absl::Status Follower::CatchUpManifest(CatchUpReport* report) {
     }
     absl::StatusOr<std::unique_ptr<wal::SegmentTail>> tail =
         wal::SegmentTail::Open(fs_, next, generation_ + 1);
-    if (absl::IsUnavailable(tail.status())) return absl::OkStatus();
+    if (absl::IsUnavailable(tail.status())) {
+      // Its header is not on disk yet — or it reads as zeros because it is
+      // being deleted in steps, which a generation after it proves.
+      if (fs_->FileExists(LogPath(generation_ + 2)).ok()) {
+        return Reload(report);
+      }
+      return absl::OkStatus();
+    }
     if (absl::IsNotFound(tail.status())) return Reload(report);
     STRATA_RETURN_IF_ERROR(tail.status());
     const uint64_t edits = report->edits;
     STRATA_RETURN_IF_ERROR(PollLog(tail->get(), report, &gap));
     if (gap) return Reload(report);
-    if (report->edits == edits && (*tail)->offset() ==
-                                      wal::SegmentHeader::kSize) {
+    if (report->edits == edits &&
+        (*tail)->offset() == wal::SegmentHeader::kSize) {
       return absl::OkStatus();  // Not switched to yet.
     }
     log_ = *std::move(tail);
@@ -191,7 +227,8 @@ absl::Status Follower::CatchUpWal(CatchUpReport* report, bool* missing) {
           return absl::OkStatus();
         }));
     report->bytes_read += seg.tail->bytes_read() - before;
-    if (n == state_.active_wal) report->pending_bytes = seg.tail->pending_bytes();
+    if (n == state_.active_wal)
+      report->pending_bytes = seg.tail->pending_bytes();
   }
   return absl::OkStatus();
 }
@@ -200,16 +237,44 @@ absl::StatusOr<Follower::View> Follower::CatchUp(CatchUpReport* report) {
   report->lsn_before = lsn_;
   applied_.clear();
   reloaded_ = false;
+  bool forced = false;
   for (int round = 0;; ++round) {
+    const uint64_t edits = report->edits;
     STRATA_RETURN_IF_ERROR(CatchUpManifest(report));
+    bool progress = report->edits != edits;
     bool missing = false;
     STRATA_RETURN_IF_ERROR(CatchUpWal(report, &missing));
     if (!missing) break;
-    if (round + 1 == kWalAttempts) {
+    // A segment the state lists is gone: the edit that retired it is
+    // durable, so the manifest, read again, moves past it. A round that
+    // found no new edit reloads the newest snapshot and its logs once (the
+    // primary may have moved generations on meanwhile); only if the
+    // segment is still missing after that — or after too many rounds — is
+    // it damage.
+    if (round > 0 && !progress && !forced) {
+      forced = true;
+      const uint64_t before = report->edits;
+      STRATA_RETURN_IF_ERROR(Reload(report));
+      progress = report->edits != before;
+      if (!progress) {
+        STRATA_RETURN_IF_ERROR(CatchUpWal(report, &missing));
+        if (!missing) break;
+      }
+      continue;
+    }
+    if ((round > 0 && !progress) || round + 1 == kWalAttempts) {
+      std::string listed;
+      for (const auto& [n, seg] : segments_) absl::StrAppend(&listed, n, ",");
       return absl::DataLossError(absl::StrFormat(
           "engine: follower: a data-WAL segment the manifest lists in %s "
-          "stays missing",
-          wal_dir_));
+          "stays missing (edit %d, generation %d, active %d, frozen %d, "
+          "open %s, round %d, log %s at %d (%s), next log %s)",
+          wal_dir_, state_.last_sequence, generation_, state_.active_wal,
+          state_.frozen_wals.size(), listed, round,
+          log_ == nullptr ? "none" : log_->path(),
+          log_ == nullptr ? 0 : log_->offset(),
+          fs_->FileExists(LogPath(generation_)).ToString(),
+          fs_->FileExists(LogPath(generation_ + 1)).ToString()));
     }
   }
   lsn_ = std::max(lsn_, state_.last_lsn);

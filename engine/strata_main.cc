@@ -40,7 +40,8 @@ ABSL_FLAG(uint64_t, value_size, 100, "workload/demo: value bytes");
 ABSL_FLAG(int, read_percent, 50, "workload: percent of operations that read");
 ABSL_FLAG(bool, json, false, "repair: print the report as one JSON object");
 ABSL_FLAG(uint64_t, interval, 1000, "follow: milliseconds between catch-ups");
-ABSL_FLAG(uint64_t, polls, 0, "follow: catch-ups before exiting (0: until killed)");
+ABSL_FLAG(uint64_t, polls, 0,
+          "follow: catch-ups before exiting (0: until killed)");
 ABSL_FLAG(bool, salvage_wal, false,
           "repair: replay data-WAL records past damage too (not "
           "point-in-time)");
@@ -150,9 +151,9 @@ absl::Status CheckCommandFlags(const std::string& command, int argc,
          std::find(allowed.begin(), allowed.end(), name.substr(2)) !=
              allowed.end());
     if (!known) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "strata ", command, " does not take --", name,
-          " (strata help ", command, ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("strata ", command, " does not take --", name,
+                       " (strata help ", command, ")"));
     }
   }
   return absl::OkStatus();

@@ -6,8 +6,8 @@
 #ifndef STRATA_ENGINE_TABLE_CACHE_H_
 #define STRATA_ENGINE_TABLE_CACHE_H_
 
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>

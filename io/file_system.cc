@@ -60,7 +60,7 @@ absl::StatusOr<std::unique_ptr<WritableFile>> FileSystem::NewExclusiveFile(
 }
 
 absl::Status FileSystem::LinkFile(const std::string& from,
-                                const std::string& to) {
+                                  const std::string& to) {
   return absl::UnimplementedError(
       absl::StrCat("link ", to, " to ", from, ": not supported here"));
 }

@@ -365,8 +365,9 @@ class Posix final : public FileSystem {
       // Another device, or a file system without hard links: the caller
       // copies.
       if (err == EXDEV || err == EPERM || err == ENOTSUP || err == EMLINK) {
-        return absl::UnimplementedError(absl::StrCat(
-            "io: link ", to, " to ", from, ": ", absl::ErrnoToStatus(err, "").message()));
+        return absl::UnimplementedError(
+            absl::StrCat("io: link ", to, " to ", from, ": ",
+                         absl::ErrnoToStatus(err, "").message()));
       }
       return PosixError("link " + to + " to", from, err);
     }

@@ -85,7 +85,8 @@ TEST_P(FileSystemConformanceTest, RenameMovesADirectoryWithItsFiles) {
   EXPECT_TRUE(absl::IsNotFound(fs()->FileExists(Path("d"))));
   EXPECT_THAT(io::ReadFileToString(fs(), Path("e/sub/f")),
               IsOkAndHolds(std::string("inside")));
-  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, fs()->ListDir(Path("e")));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names,
+                       fs()->ListDir(Path("e")));
   EXPECT_EQ(names, std::vector<std::string>{"sub"});
 }
 

@@ -262,8 +262,8 @@ absl::Status MemFileSystem::RenameFile(const std::string& from,
     const std::string src = Normalize(from);
     const std::string dst = Normalize(to);
     if (files_.count(dst) > 0) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("memfs: rename ", src, " to ", dst, ": not a directory"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "memfs: rename ", src, " to ", dst, ": not a directory"));
     }
     const std::string dst_prefix = dst + "/";
     for (const auto& [path, contents] : files_) {
@@ -291,9 +291,8 @@ absl::Status MemFileSystem::RenameFile(const std::string& from,
     files_ = std::move(files);
     std::set<std::string> dirs;
     for (const std::string& d : dirs_) {
-      dirs.insert(d == src || d.compare(0, prefix.size(), prefix) == 0
-                      ? moved(d)
-                      : d);
+      dirs.insert(
+          d == src || d.compare(0, prefix.size(), prefix) == 0 ? moved(d) : d);
     }
     dirs_ = std::move(dirs);
     return absl::OkStatus();

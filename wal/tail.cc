@@ -26,6 +26,13 @@ absl::StatusOr<std::unique_ptr<SegmentTail>> SegmentTail::Open(
         "wal: %s: the segment header is not whole yet (%d bytes)", path,
         got.size()));
   }
+  if (got.find_first_not_of('\0') == absl::string_view::npos) {
+    // Zeros: a writer's header not on disk yet, or a file being deleted in
+    // steps (io::FileSystem::RemoveFileInSteps punches holes first).
+    return absl::UnavailableError(absl::StrFormat(
+        "wal: %s: the segment header reads as zeros (being made or deleted)",
+        path));
+  }
   SegmentHeader header(0, 0);
   STRATA_RETURN_IF_ERROR(SegmentHeader::DecodeFrom(got, path, &header));
   if (header.segment_number() != number) {
@@ -56,8 +63,8 @@ absl::Status SegmentTail::ReadMore() {
   std::string scratch(kReadSize, '\0');
   while (true) {
     absl::string_view got;
-    STRATA_RETURN_IF_ERROR(file_->Read(base_ + buffer_.size(), kReadSize,
-                                       scratch.data(), &got));
+    STRATA_RETURN_IF_ERROR(
+        file_->Read(base_ + buffer_.size(), kReadSize, scratch.data(), &got));
     buffer_.append(got.data(), got.size());
     bytes_read_ += got.size();
     if (got.size() < kReadSize) return absl::OkStatus();
@@ -95,8 +102,8 @@ absl::Status SegmentTail::Poll(bool sealed, const RecordFn& fn) {
       return Damage(at, "a fragment that fails its checks in a sealed segment");
     }
     const auto type = static_cast<FragmentType>(h.type());
-    const absl::string_view payload(buffer_.data() + pos + FragmentHeader::kSize,
-                                    h.length());
+    const absl::string_view payload(
+        buffer_.data() + pos + FragmentHeader::kSize, h.length());
     const bool starts =
         type == FragmentType::kFull || type == FragmentType::kFirst;
     if (starts == in_record) {

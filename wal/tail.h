@@ -33,7 +33,8 @@ namespace strata::wal {
 class SegmentTail {
  public:
   // Opens segment `number` at `path` and checks its header. NotFound if the
-  // file is missing; Unavailable if its header is not whole yet.
+  // file is missing; Unavailable if its header is not whole yet or reads as
+  // zeros (not written yet, or the file is being deleted in steps).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<SegmentTail>> Open(
       io::FileSystem* fs, std::string path, uint64_t number);
 
