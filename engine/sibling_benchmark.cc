@@ -14,6 +14,7 @@
 //       //engine:sibling_benchmark
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -66,7 +67,9 @@ bool MakeSyntheticDb(uint64_t tables, bool with_files, SyntheticDb* db) {
            .ok()) {
     return false;
   }
-  if (!wal::Writer::Create(Fs(), wal, 1).ok()) return false;
+  if (!wal::Writer::Create(Fs(), wal, 1, wal::WriterOptions()).ok()) {
+    return false;
+  }
   for (uint64_t n = 1; with_files && n <= tables; ++n) {
     const std::string path = io::JoinPath(sst, sstable::TableFileName(n));
     const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_EXCL, 0644);
