@@ -1,4 +1,4 @@
-// Engine::Checkpoint: an openable copy of the database as of one LSN, taken
+// EngineImpl::Checkpoint: an openable copy of the database as of one LSN, taken
 // while writes, flushes and compactions go on (docs/engine.md,
 // "Checkpoints").
 //
@@ -23,7 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/db_dir.h"
-#include "engine/engine.h"
+#include "engine/engine_impl.h"
 #include "engine/write_batch.h"
 #include "io/status_macros.h"
 #include "manifest/snapshot.h"
@@ -102,7 +102,8 @@ absl::StatusOr<uint64_t> CopyFileSynced(io::FileSystem* fs,
 
 }  // namespace
 
-absl::StatusOr<CheckpointReport> Engine::Checkpoint(const std::string& dest) {
+absl::StatusOr<CheckpointReport> EngineImpl::Checkpoint(
+    const std::string& dest) {
   const auto start = std::chrono::steady_clock::now();
   if (dest.empty()) {
     return absl::InvalidArgumentError("engine: checkpoint: no destination");

@@ -1,5 +1,3 @@
-#include "engine/engine.h"
-
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -12,6 +10,7 @@
 #include "engine/compaction_job.h"
 #include "engine/db_dir.h"
 #include "engine/db_iterator.h"
+#include "engine/engine_impl.h"
 #include "engine/merging_iterator.h"
 #include "engine/recovery.h"
 #include "io/status_macros.h"
@@ -21,7 +20,8 @@
 
 namespace strata::engine {
 
-Engine::Engine(io::FileSystem* fs, std::string dir, EngineOptions options)
+EngineImpl::EngineImpl(io::FileSystem* fs, std::string dir,
+                       EngineOptions options)
     : fs_(fs),
       dir_(std::move(dir)),
       wal_dir_(io::JoinPath(dir_, kWalDir)),
@@ -51,7 +51,7 @@ struct EditNote {
 
 }  // namespace
 
-void Engine::OnEditCommitted(const manifest::Edit& edit) {
+void EngineImpl::OnEditCommitted(const manifest::Edit& edit) {
   if (!events_armed_.load(std::memory_order_acquire)) return;
   manifest::Edit copy;
   copy.sequence = edit.sequence;
@@ -76,26 +76,26 @@ void Engine::OnEditCommitted(const manifest::Edit& edit) {
 
 // ---------------------------------------------------------------- Writes
 
-absl::Status Engine::Put(absl::string_view key, absl::string_view value) {
+absl::Status EngineImpl::Put(absl::string_view key, absl::string_view value) {
   WriteBatch batch;
   batch.Put(key, value);
   return Write(batch);
 }
 
-absl::Status Engine::Delete(absl::string_view key) {
+absl::Status EngineImpl::Delete(absl::string_view key) {
   WriteBatch batch;
   batch.Delete(key);
   return Write(batch);
 }
 
-absl::Status Engine::DeleteRange(absl::string_view start,
-                                 absl::string_view end) {
+absl::Status EngineImpl::DeleteRange(absl::string_view start,
+                                     absl::string_view end) {
   WriteBatch batch;
   batch.DeleteRange(start, end);
   return Write(batch);
 }
 
-absl::Status Engine::CheckWritable() const {
+absl::Status EngineImpl::CheckWritable() const {
   if (options_.read_only) {
     return absl::FailedPreconditionError(
         absl::StrCat("engine: ", dir_, " is open read-only"));
@@ -105,11 +105,11 @@ absl::Status Engine::CheckWritable() const {
   return failure_;
 }
 
-absl::Status Engine::Write(const WriteBatch& batch) {
+absl::Status EngineImpl::Write(const WriteBatch& batch) {
   return Write(batch, nullptr);
 }
 
-absl::Status Engine::Write(const WriteBatch& batch, uint64_t* lsn) {
+absl::Status EngineImpl::Write(const WriteBatch& batch, uint64_t* lsn) {
   if (batch.empty()) {
     if (lsn != nullptr) *lsn = LatestLsn();
     return absl::OkStatus();
@@ -150,24 +150,24 @@ absl::Status Engine::Write(const WriteBatch& batch, uint64_t* lsn) {
   return absl::OkStatus();
 }
 
-void Engine::MarkVisible(uint64_t lsn) {
+void EngineImpl::MarkVisible(uint64_t lsn) {
   MutexLock lock(&mu_);
   // Groups commit in LSN order, so every lower LSN is durable too.
   RaiseVisibleLsn(lsn);
   ++stats_.writes;
 }
 
-bool Engine::AllVisible() const {
+bool EngineImpl::AllVisible() const {
   MutexLock lock(&mu_);
   return visible_lsn_ >= last_lsn_;
 }
 
-void Engine::RaiseVisibleLsn(uint64_t lsn) {
+void EngineImpl::RaiseVisibleLsn(uint64_t lsn) {
   visible_lsn_ = std::max(visible_lsn_, lsn);
   latest_lsn_.store(visible_lsn_, std::memory_order_release);
 }
 
-absl::Status Engine::MakeRoomForWrite() {
+absl::Status EngineImpl::MakeRoomForWrite() {
   if (active_->ApproximateBytes() < options_.memtable_bytes) {
     return absl::OkStatus();
   }
@@ -201,7 +201,7 @@ absl::Status Engine::MakeRoomForWrite() {
   return absl::OkStatus();
 }
 
-absl::Status Engine::Freeze() {
+absl::Status EngineImpl::Freeze() {
   if (active_->empty()) return absl::OkStatus();
   const uint64_t old_wal = wal_number_;
   // Syncs the old segment and makes the new one durable. No record goes to
@@ -230,7 +230,7 @@ absl::Status Engine::Freeze() {
   return absl::OkStatus();
 }
 
-absl::Status Engine::Fail(absl::Status status) {
+absl::Status EngineImpl::Fail(absl::Status status) {
   MutexLock lock(&mu_);
   if (failure_.ok()) {
     failure_ = status;
@@ -243,14 +243,15 @@ absl::Status Engine::Fail(absl::Status status) {
   return status;
 }
 
-absl::Status Engine::health() const {
+absl::Status EngineImpl::health() const {
   MutexLock lock(&mu_);
   return failure_;
 }
 
 // ---------------------------------------------------------------- Reads
 
-Engine::ReadView Engine::TakeReadView(const ReadOptions& options) const {
+EngineImpl::ReadView EngineImpl::TakeReadView(
+    const ReadOptions& options) const {
   ReadView view;
   MutexLock lock(&mu_);
   view.lsn =
@@ -263,13 +264,13 @@ Engine::ReadView Engine::TakeReadView(const ReadOptions& options) const {
   return view;
 }
 
-const Snapshot* Engine::GetSnapshot() {
+const Snapshot* EngineImpl::GetSnapshot() {
   MutexLock lock(&mu_);
   snapshots_.insert(visible_lsn_);
   return new Snapshot(visible_lsn_);
 }
 
-void Engine::ReleaseSnapshot(const Snapshot* snapshot) {
+void EngineImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   if (snapshot == nullptr) return;
   {
     MutexLock lock(&mu_);
@@ -279,17 +280,17 @@ void Engine::ReleaseSnapshot(const Snapshot* snapshot) {
   delete snapshot;
 }
 
-std::vector<uint64_t> Engine::SnapshotLsns() const {
+std::vector<uint64_t> EngineImpl::SnapshotLsns() const {
   MutexLock lock(&mu_);
   return std::vector<uint64_t>(snapshots_.begin(), snapshots_.end());
 }
 
-absl::StatusOr<std::string> Engine::Get(absl::string_view key) const {
+absl::StatusOr<std::string> EngineImpl::Get(absl::string_view key) const {
   return Get(ReadOptions(), key);
 }
 
-absl::StatusOr<std::string> Engine::Get(const ReadOptions& options,
-                                        absl::string_view key) const {
+absl::StatusOr<std::string> EngineImpl::Get(const ReadOptions& options,
+                                            absl::string_view key) const {
   for (int attempt = 1;; ++attempt) {
     bool table_missing = false;
     const uint64_t missing = tables_.missing_opens();
@@ -302,9 +303,9 @@ absl::StatusOr<std::string> Engine::Get(const ReadOptions& options,
   }
 }
 
-absl::StatusOr<std::string> Engine::GetOnce(const ReadOptions& options,
-                                            absl::string_view key,
-                                            bool* table_missing) const {
+absl::StatusOr<std::string> EngineImpl::GetOnce(const ReadOptions& options,
+                                                absl::string_view key,
+                                                bool* table_missing) const {
   const ReadView view = TakeReadView(options);
   if (view.version == nullptr) {
     return absl::FailedPreconditionError("engine: closed");
@@ -333,9 +334,10 @@ absl::StatusOr<std::string> Engine::GetOnce(const ReadOptions& options,
   return std::move(found->value);
 }
 
-absl::Status Engine::GetFromTables(const ReadView& view, absl::string_view key,
-                                   std::optional<sstable::Found>* found,
-                                   uint64_t* covering) const {
+absl::Status EngineImpl::GetFromTables(const ReadView& view,
+                                       absl::string_view key,
+                                       std::optional<sstable::Found>* found,
+                                       uint64_t* covering) const {
   // Size-tiered tables overlap: the newest version is the one with the
   // largest LSN among every table whose range holds the key. A table whose
   // LSNs are all below what is already known cannot change the answer.
@@ -358,7 +360,7 @@ absl::Status Engine::GetFromTables(const ReadView& view, absl::string_view key,
 }
 
 absl::StatusOr<std::shared_ptr<const sstable::TombstoneIndex>>
-Engine::TableTombstones(const Version& version) const {
+EngineImpl::TableTombstones(const Version& version) const {
   MutexLock lock(&version.tombstones_mu);
   if (version.tombstones != nullptr) return version.tombstones;
   std::vector<sstable::RangeTombstone> all;
@@ -381,7 +383,7 @@ Engine::TableTombstones(const Version& version) const {
   return version.tombstones;
 }
 
-std::unique_ptr<Iterator> Engine::NewIterator(
+std::unique_ptr<Iterator> EngineImpl::NewIterator(
     const ReadOptions& options) const {
   ReadView view = TakeReadView(options);
   if (view.version == nullptr) {
@@ -428,16 +430,15 @@ std::unique_ptr<Iterator> Engine::NewIterator(
       std::vector<std::shared_ptr<const void>>{view.version});
 }
 
-absl::StatusOr<std::vector<KeyValue>> Engine::Scan(absl::string_view start,
-                                                   absl::string_view end,
-                                                   size_t limit) const {
+absl::StatusOr<std::vector<KeyValue>> EngineImpl::Scan(absl::string_view start,
+                                                       absl::string_view end,
+                                                       size_t limit) const {
   return Scan(ReadOptions(), start, end, limit);
 }
 
-absl::StatusOr<std::vector<KeyValue>> Engine::Scan(const ReadOptions& options,
-                                                   absl::string_view start,
-                                                   absl::string_view end,
-                                                   size_t limit) const {
+absl::StatusOr<std::vector<KeyValue>> EngineImpl::Scan(
+    const ReadOptions& options, absl::string_view start, absl::string_view end,
+    size_t limit) const {
   for (int attempt = 1;; ++attempt) {
     const uint64_t missing = tables_.missing_opens();
     absl::StatusOr<std::vector<KeyValue>> got =
@@ -450,7 +451,7 @@ absl::StatusOr<std::vector<KeyValue>> Engine::Scan(const ReadOptions& options,
   }
 }
 
-absl::StatusOr<std::vector<KeyValue>> Engine::ScanOnce(
+absl::StatusOr<std::vector<KeyValue>> EngineImpl::ScanOnce(
     const ReadOptions& options, absl::string_view start, absl::string_view end,
     size_t limit) const {
   std::unique_ptr<Iterator> it = NewIterator(options);
@@ -466,7 +467,7 @@ absl::StatusOr<std::vector<KeyValue>> Engine::ScanOnce(
 
 // ---------------------------------------------------------------- Work
 
-void Engine::BackgroundLoop() {
+void EngineImpl::BackgroundLoop() {
   if (table_orphan_scan_ != nullptr && DeletionsAllowed()) {
     absl::StatusOr<std::vector<std::string>> deleted =
         DeleteTableOrphans(fs_, sst_dir_, *table_orphan_scan_);
@@ -498,13 +499,13 @@ void Engine::BackgroundLoop() {
   }
 }
 
-absl::Status Engine::DoWork() {
+absl::Status EngineImpl::DoWork() {
   STRATA_RETURN_IF_ERROR(FlushFrozen());
   if (!options_.auto_compaction) return absl::OkStatus();
   return MaybeCompact();
 }
 
-absl::Status Engine::Flush() {
+absl::Status EngineImpl::Flush() {
   {
     // Writers wait while the memtable is flushed: its WAL is retired by the
     // same edit that adds its table, with no freeze edit of its own.
@@ -521,19 +522,19 @@ absl::Status Engine::Flush() {
   return MaybeCompact();
 }
 
-absl::Status Engine::CheckNotClosing() const {
+absl::Status EngineImpl::CheckNotClosing() const {
   MutexLock lock(&mu_);
   if (closing_) return absl::FailedPreconditionError("engine: closed");
   return absl::OkStatus();
 }
 
-void Engine::DeleteObsoleteManifestFiles() {
+void EngineImpl::DeleteObsoleteManifestFiles() {
   if (manifest_->has_obsolete_files() && DeletionsAllowed()) {
     manifest_->DeleteObsoleteFiles();
   }
 }
 
-void Engine::PrepareSparesInline() {
+void EngineImpl::PrepareSparesInline() {
   if (options_.background_work) return;
   // Under work_mu_, as every step Close waits for: spares made after Close
   // returned would be files that appear in a closed database.
@@ -547,7 +548,7 @@ void Engine::PrepareSparesInline() {
   MakeSpares();
 }
 
-void Engine::MakeSpares() {
+void EngineImpl::MakeSpares() {
   // A best-effort open makes no file ahead: numbers past the recovered
   // prefix may belong to files its lost edits wrote.
   if (options_.best_effort) return;
@@ -562,13 +563,13 @@ void Engine::MakeSpares() {
   }
 }
 
-bool Engine::ShouldRetireActiveWal() const {
+bool EngineImpl::ShouldRetireActiveWal() const {
   return wal_bytes_ >=
              std::min<uint64_t>(options_.memtable_bytes, kMaxKeptWalBytes) ||
          retire_damaged_wal_;
 }
 
-absl::Status Engine::FlushActive() {
+absl::Status EngineImpl::FlushActive() {
   const uint64_t old_wal = wal_number_;
   std::optional<uint64_t> new_wal;
   // A table holds only visible entries (docs/engine.md, "What a table
@@ -617,13 +618,14 @@ absl::Status Engine::FlushActive() {
   return absl::OkStatus();
 }
 
-uint64_t Engine::RaisedLsn(const manifest::TableMeta& table) const {
+uint64_t EngineImpl::RaisedLsn(const manifest::TableMeta& table) const {
   // Only flushes raise the last LSN, one at a time, oldest memtable first:
   // it never falls.
   return std::max(manifest_->current()->last_lsn, table.largest_lsn);
 }
 
-absl::StatusOr<manifest::TableMeta> Engine::WriteTable(const MemTable& mem) {
+absl::StatusOr<manifest::TableMeta> EngineImpl::WriteTable(
+    const MemTable& mem) {
   std::optional<TableNumbers::Spare> spare = numbers_->TakeSpare();
   if (!spare.has_value()) {
     STRATA_ASSIGN_OR_RETURN(const uint64_t number, numbers_->Next());
@@ -639,7 +641,7 @@ absl::StatusOr<manifest::TableMeta> Engine::WriteTable(const MemTable& mem) {
   return builder_.FromMemTable(spare->number, std::move(spare->file), mem);
 }
 
-absl::Status Engine::FlushFrozen() {
+absl::Status EngineImpl::FlushFrozen() {
   while (true) {
     FrozenMemTable next;
     {
@@ -652,7 +654,7 @@ absl::Status Engine::FlushFrozen() {
   }
 }
 
-absl::Status Engine::FlushOne(const FrozenMemTable& frozen) {
+absl::Status EngineImpl::FlushOne(const FrozenMemTable& frozen) {
   std::optional<manifest::TableMeta> table;
   uint64_t lsn = manifest_->current()->last_lsn;
   // Only a best-effort replay leaves a frozen WAL with no record.
@@ -684,7 +686,7 @@ absl::Status Engine::FlushOne(const FrozenMemTable& frozen) {
   return absl::OkStatus();
 }
 
-absl::Status Engine::MaybeCompact() {
+absl::Status EngineImpl::MaybeCompact() {
   while (true) {
     // Close waits for the compaction running, not for all that are due.
     if (!CheckNotClosing().ok()) return absl::OkStatus();
@@ -716,7 +718,7 @@ absl::Status Engine::MaybeCompact() {
   return absl::OkStatus();
 }
 
-absl::Status Engine::Compact(const ProgressFn& progress) {
+absl::Status EngineImpl::Compact(const ProgressFn& progress) {
   STRATA_RETURN_IF_ERROR(Flush());
   MutexLock work(&work_mu_);
   STRATA_RETURN_IF_ERROR(CheckNotClosing());
@@ -733,9 +735,9 @@ absl::Status Engine::Compact(const ProgressFn& progress) {
   return RunCompaction(std::move(inputs), CompactionReason::kManual, progress);
 }
 
-absl::Status Engine::RunCompaction(std::vector<manifest::TableMeta> inputs,
-                                   CompactionReason reason,
-                                   const ProgressFn& progress) {
+absl::Status EngineImpl::RunCompaction(std::vector<manifest::TableMeta> inputs,
+                                       CompactionReason reason,
+                                       const ProgressFn& progress) {
   std::shared_ptr<EditNote> note;
   if (events_ != nullptr) {
     note = std::make_shared<EditNote>();
@@ -775,14 +777,14 @@ absl::Status Engine::RunCompaction(std::vector<manifest::TableMeta> inputs,
 
 // ---------------------------------------------------------------- Files
 
-void Engine::PublishVersion(const std::function<void()>& also) {
+void EngineImpl::PublishVersion(const std::function<void()>& also) {
   std::shared_ptr<const Version> next = versions_.Make(manifest_->current());
   MutexLock lock(&mu_);
   std::swap(current_, next);  // The old one is released after the lock.
   also();
 }
 
-bool Engine::DeletionsAllowed() const {
+bool EngineImpl::DeletionsAllowed() const {
   // Read-only and followers: the directory is someone else's to change.
   if (options_.read_only) return false;
   // A best-effort open deletes no file at all: what it did not recover may
@@ -794,7 +796,7 @@ bool Engine::DeletionsAllowed() const {
   return failure_.ok();
 }
 
-void Engine::DeleteTables(const std::vector<uint64_t>& numbers) {
+void EngineImpl::DeleteTables(const std::vector<uint64_t>& numbers) {
   if (!DeletionsAllowed()) return;  // The next open deletes them as orphans.
   uint64_t deleted = 0;
   for (uint64_t n : numbers) {
@@ -812,7 +814,7 @@ void Engine::DeleteTables(const std::vector<uint64_t>& numbers) {
   stats_.tables_deleted += deleted;
 }
 
-void Engine::DeleteWal(uint64_t number) {
+void EngineImpl::DeleteWal(uint64_t number) {
   if (!DeletionsAllowed()) return;
   if (fs_->RemoveFile(WalPath(number)).ok()) {
     MutexLock lock(&mu_);
@@ -822,14 +824,14 @@ void Engine::DeleteWal(uint64_t number) {
 
 // ---------------------------------------------------------------- Status
 
-std::shared_ptr<const manifest::State> Engine::manifest_state() const {
+std::shared_ptr<const manifest::State> EngineImpl::manifest_state() const {
   if (manifest_ != nullptr) return manifest_->current();
   MutexLock lock(&mu_);  // A follower: the state of its last catch-up.
   return current_ != nullptr ? current_->state
                              : std::make_shared<const manifest::State>();
 }
 
-EngineStats Engine::stats() const {
+EngineStats EngineImpl::stats() const {
   EngineStats s;
   uint64_t active_bytes = 0;
   {
@@ -863,7 +865,8 @@ EngineStats Engine::stats() const {
   return s;
 }
 
-absl::StatusOr<CheckReport> Engine::Check(const ProgressFn& progress) const {
+absl::StatusOr<CheckReport> EngineImpl::Check(
+    const ProgressFn& progress) const {
   // The version pins every table it lists: a compaction meanwhile deletes
   // none of them until Check lets go.
   const ReadView view = TakeReadView();

@@ -29,49 +29,43 @@
 // sync, a WAL failure) leaves the engine read-only: writes return the error,
 // reads go on, and no file is deleted until it is reopened.
 //
+// This header is what sibling targets compile against: the API and the
+// value types it takes and returns. The engine's internals (memtables,
+// versions, the table cache, the follower's tailing) are behind
+// engine/engine_impl.h, which no consumer includes.
+//
 // Thread-safety: safe for concurrent use.
 
 #ifndef STRATA_ENGINE_ENGINE_H_
 #define STRATA_ENGINE_ENGINE_H_
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <optional>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "engine/build_table.h"
 #include "engine/check.h"
 #include "engine/compaction.h"
 #include "engine/db_iterator.h"
-#include "engine/event_queue.h"
 #include "engine/events.h"
-#include "engine/follower.h"
-#include "engine/memtable.h"
 #include "engine/progress.h"
-#include "engine/recovery.h"
-#include "engine/table_cache.h"
-#include "engine/table_numbers.h"
-#include "engine/version.h"
 #include "engine/write_batch.h"
 #include "io/file_system.h"
-#include "io/mutex.h"
+#include "manifest/edit.h"
+#include "manifest/load.h"
 #include "manifest/manifest.h"
 #include "sstable/table_writer.h"
 #include "wal/reader.h"
 #include "wal/writer.h"
 
 namespace strata::engine {
+
+class EngineImpl;
 
 // What open does with damage at the end of the active data-WAL segment.
 enum class WalRecovery {
@@ -147,6 +141,25 @@ struct CheckpointReport {
   uint64_t wal_records = 0;  // Written to the copy's one segment.
   uint64_t wal_entries = 0;
   uint64_t wal_bytes = 0;
+  std::chrono::nanoseconds duration{0};
+};
+
+// What one Engine::CatchUp did, and how far behind the follower had been.
+struct CatchUpReport {
+  uint64_t edits = 0;     // Applied by this call: the edits it was behind.
+  uint64_t sequence = 0;  // Of the last edit applied, overall.
+  uint64_t generation = 0;
+  uint64_t generations_crossed = 0;  // Manifest logs followed to the next.
+  // The follower had fallen behind generations the primary deleted (or
+  // met a gap): it reloaded the newest snapshot (O(tables), not O(edits)).
+  bool reloaded = false;
+  uint64_t lsn_before = 0;  // LSN served before the call; behind by
+  uint64_t lsn = 0;         // lsn - lsn_before.
+  uint64_t wal_records = 0;
+  uint64_t bytes_read = 0;  // Manifest and data-WAL bytes read.
+  // Bytes past the last whole record in the active segment: a write the
+  // primary has under way.
+  uint64_t pending_bytes = 0;
   std::chrono::nanoseconds duration{0};
 };
 
@@ -263,9 +276,7 @@ class Engine {
 
   // The newest LSN readers see: every write at or below it was
   // acknowledged (or replayed at open), none above. One atomic load.
-  uint64_t LatestLsn() const {
-    return latest_lsn_.load(std::memory_order_acquire);
-  }
+  uint64_t LatestLsn() const;
 
   // The value of `key`; NotFound if it has none.
   [[nodiscard]] absl::StatusOr<std::string> Get(absl::string_view key) const;
@@ -312,7 +323,7 @@ class Engine {
   // OK, or the error that made the engine read-only.
   absl::Status health() const;
   EngineStats stats() const;
-  const OpenReport& open_report() const { return report_; }
+  const OpenReport& open_report() const;
 
   // An independent copy of the database in the new directory `dest`, as
   // of one LSN (report.lsn), taken while writes, flushes and compactions
@@ -332,214 +343,10 @@ class Engine {
   [[nodiscard]] absl::Status Close();
 
  private:
-  // What a reader uses, taken at once under mu_ (lsn: the snapshot's, if
-  // one is given).
-  struct ReadView {
-    uint64_t lsn = 0;
-    std::shared_ptr<MemTable> mem;
-    std::vector<std::shared_ptr<MemTable>> frozen;  // Newest first.
-    std::shared_ptr<const Version> version;
-  };
+  explicit Engine(std::unique_ptr<EngineImpl> impl);
 
-  Engine(io::FileSystem* fs, std::string dir, EngineOptions options);
-  // One attempt of Open.
-  static absl::StatusOr<std::unique_ptr<Engine>> OpenOnce(
-      io::FileSystem* fs, std::string dir, const EngineOptions& options);
-  // The names and sizes in manifest/ and wal/: whether a writer is moving.
-  static std::string DirectoryFingerprint(io::FileSystem* fs,
-                                          const std::string& dir);
-  static constexpr int kReadOnlyOpenAttempts = 8;
-
-  // --- Open and close (engine_open.cc) ---
-  absl::Status Recover();
-  // Creates the directory and its subdirectories and takes the LOCK.
-  absl::Status PrepareDirectory();
-  absl::Status OpenManifest();
-  // Replays the data WAL the manifest lists (engine/recovery.h) and opens
-  // wal_ for writing after its last whole record; for a new database,
-  // creates the first segment instead.
-  absl::StatusOr<ReplayedWal> OpenDataWal();
-  wal::WriterOptions WalWriterOptions() const;
-  // Makes a replayed data-WAL segment durable before its records are served.
-  absl::Status SyncWalSegment(uint64_t number);
-  // Copies what the replay found into report_.
-  void NoteReplay(const ReplayedWal& replayed);
-  // Deletes WAL orphans now and table orphans now or, with background
-  // work, from the background thread (engine/recovery.h).
-  absl::Status DeleteOrphansAtOpen(
-      std::shared_ptr<const manifest::State> state);
-  std::string WalPath(uint64_t number) const;
-
-  // --- Follower (engine_follow.cc) ---
-  // Get without the follower's retry; *table_missing: it failed opening a
-  // table file is gone.
-  absl::StatusOr<std::string> GetOnce(const ReadOptions& options,
-                                      absl::string_view key,
-                                      bool* table_missing) const;
-  absl::StatusOr<std::vector<KeyValue>> ScanOnce(const ReadOptions& options,
-                                                 absl::string_view start,
-                                                 absl::string_view end,
-                                                 size_t limit) const;
-  // A follower's read met a missing table: catch up, so that the next
-  // attempt reads the primary's newer state. False if the catch-up failed
-  // or found nothing new: the table is then missing for good.
-  bool CatchUpForRead() const;
-  // A bound on attempts that each catch up past new edits (a primary that
-  // compacts faster than a read opens its tables), against a loop.
-  static constexpr int kFollowerReadAttempts = 1000;
-
-  // --- Writes ---
-  absl::Status CheckWritable() const ABSL_LOCKS_EXCLUDED(mu_);
-  // FailedPrecondition once Close has begun. Checked by every step that
-  // takes work_mu_, after taking it (see Close).
-  absl::Status CheckNotClosing() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Freezes a full memtable, waiting first if too many await a flush.
-  absl::Status MakeRoomForWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::Status Freeze() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  void MarkVisible(uint64_t lsn) ABSL_LOCKS_EXCLUDED(mu_);
-  // Readers see every LSN up to `lsn` (it never falls): each one is durable.
-  void RaiseVisibleLsn(uint64_t lsn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Every assigned LSN is visible: no write waits in its sync, so a flush
-  // needs no WAL sync of its own.
-  bool AllVisible() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_)
-      ABSL_LOCKS_EXCLUDED(mu_);
-
-  // --- Background work (flush and compaction) ---
-  void BackgroundLoop();
-  // Runs flushes, then compactions if due: inline, or by the thread.
-  absl::Status DoWork() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  absl::Status FlushFrozen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  absl::Status FlushOne(const FrozenMemTable& frozen)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  // Flushes the active memtable: one edit adds its table and raises the
-  // LSN; if ShouldRetireActiveWal(), the same edit makes a new segment
-  // active, retiring the old one.
-  absl::Status FlushActive() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_, work_mu_);
-  // The kept-WAL rule: Flush() keeps the active segment, and replay skips
-  // the records the flush's LSN covers, until it holds kMaxKeptWalBytes of
-  // records (or memtable_bytes, if less) — at most that much is read at
-  // open only to be skipped — or held damage a best-effort open skipped.
-  bool ShouldRetireActiveWal() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // Writes `mem` to a new table, into a spare file if there is one.
-  absl::StatusOr<manifest::TableMeta> WriteTable(const MemTable& mem)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  // The last LSN once `table` (the oldest unflushed memtable's) is live.
-  uint64_t RaisedLsn(const manifest::TableMeta& table) const;
-  // Without a background thread, the caller makes the spares (the next WAL
-  // segment and table files) at the end of its step, if they are wanted:
-  // the same files and order as the thread, but deterministic.
-  void PrepareSparesInline() ABSL_LOCKS_EXCLUDED(work_mu_, mu_);
-  // The next WAL segment and table files, for the thread or the above.
-  void MakeSpares() ABSL_LOCKS_EXCLUDED(mu_);
-  // The background thread's: the manifest generations a checkpoint
-  // superseded (ManifestOptions::defer_deletions).
-  void DeleteObsoleteManifestFiles() ABSL_LOCKS_EXCLUDED(mu_);
-  absl::Status MaybeCompact() ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  // Runs a CompactionJob and commits it. A damaged input is kept and left
-  // out of later automatic compactions; a failed output fails the engine.
-  absl::Status RunCompaction(std::vector<manifest::TableMeta> inputs,
-                             CompactionReason reason,
-                             const ProgressFn& progress = {})
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
-  // The manifest's on_commit: queues the events of a committed edit.
-  void OnEditCommitted(const manifest::Edit& edit);
-  // Records the first background error: the engine becomes read-only.
-  absl::Status Fail(absl::Status status) ABSL_LOCKS_EXCLUDED(mu_);
-
-  // --- Versions and files ---
-  ReadView TakeReadView(const ReadOptions& options = {}) const
-      ABSL_LOCKS_EXCLUDED(mu_);
-  // The range tombstones of every table of `version`, gathered once.
-  absl::StatusOr<std::shared_ptr<const sstable::TombstoneIndex>>
-  TableTombstones(const Version& version) const;
-  // The LSNs of the live snapshots, ascending.
-  std::vector<uint64_t> SnapshotLsns() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Makes the manifest's current state what readers see, and runs `also`
-  // under mu_ in the same step (a flushed memtable leaves as its table
-  // arrives).
-  void PublishVersion(const std::function<void()>& also)
-      ABSL_LOCKS_EXCLUDED(mu_);
-  bool DeletionsAllowed() const ABSL_LOCKS_EXCLUDED(mu_);
-  void DeleteTables(const std::vector<uint64_t>& numbers);
-  void DeleteWal(uint64_t number);
-  // Looks for `key` in the tables of `view`, newest first, raising *found
-  // (the newest version) and *covering (the newest range tombstone over
-  // it, both at or below view.lsn) as it goes.
-  absl::Status GetFromTables(const ReadView& view, absl::string_view key,
-                             std::optional<sstable::Found>* found,
-                             uint64_t* covering) const;
-
-  io::FileSystem* const fs_;
-  const std::string dir_;
-  const std::string wal_dir_;
-  const std::string sst_dir_;
-  const EngineOptions options_;
-  mutable sstable::ReadCounters read_counters_;
-  mutable TableCache tables_;  // A cache: filled by const reads.
-  const TableBuilder builder_;
-  VersionTracker versions_;
-  std::unique_ptr<io::FileLock> lock_;
-  std::unique_ptr<manifest::Manifest> manifest_;
-  std::unique_ptr<TableNumbers> numbers_;  // Set by Open.
-  OpenReport report_;                      // Written by Open only.
-  bool lost_data_ = false;  // Best-effort recovery skipped something.
-  // The state at open, for the background thread's scan of sst/.
-  std::shared_ptr<const manifest::State> table_orphan_scan_;
-
-  // Serializes writers' LSN assignment and WAL order, and freezes.
-  Mutex write_mu_ ABSL_ACQUIRED_BEFORE(work_mu_, mu_);
-  std::unique_ptr<wal::Writer> wal_;  // Set by Open; safe for concurrent use.
-  uint64_t wal_number_ ABSL_GUARDED_BY(write_mu_) = 0;
-  // Record bytes in the active segment (its size, framing aside).
-  uint64_t wal_bytes_ ABSL_GUARDED_BY(write_mu_) = 0;
-  // See ShouldRetireActiveWal().
-  static constexpr uint64_t kMaxKeptWalBytes = uint64_t{256} << 10;
-  // Close checkpoints the manifest if its log holds more than this.
-  static constexpr uint64_t kCheckpointAtCloseBytes = uint64_t{64} << 10;
-  // Best-effort recovery skipped damage in the data WAL: the next flush of
-  // the active memtable retires its segment whatever its size, so that a
-  // later normal open does not meet the damage again.
-  bool retire_damaged_wal_ ABSL_GUARDED_BY(write_mu_) = false;
-  uint64_t last_lsn_ ABSL_GUARDED_BY(write_mu_) = 0;
-  std::shared_ptr<MemTable> active_ ABSL_GUARDED_BY(write_mu_);
-
-  // Held while flushing or compacting: one at a time.
-  Mutex work_mu_ ABSL_ACQUIRED_BEFORE(mu_);
-  std::set<uint64_t> damaged_ ABSL_GUARDED_BY(work_mu_);
-  // Spare table files kept ready (engine/table_numbers.h): several, so that
-  // one directory sync serves several flushes and a burst of flushes does
-  // not outrun the background thread.
-  static constexpr size_t kSpareTables = 8;
-
-  // What readers see, and the background thread's signals.
-  mutable Mutex mu_;
-  CondVar work_cv_;  // Frozen memtables to flush, or shutdown.
-  CondVar done_cv_;  // A flush ended, or a failure: stalled writers look.
-  std::shared_ptr<MemTable> mem_ ABSL_GUARDED_BY(mu_);
-  std::deque<FrozenMemTable> frozen_ ABSL_GUARDED_BY(mu_);  // Oldest first.
-  std::shared_ptr<const Version> current_ ABSL_GUARDED_BY(mu_);
-  uint64_t visible_lsn_ ABSL_GUARDED_BY(mu_) = 0;
-  // visible_lsn_, for LatestLsn() without the lock.
-  std::atomic<uint64_t> latest_lsn_{0};
-  absl::Status failure_ ABSL_GUARDED_BY(mu_);
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
-  // A spare was used (the WAL rotated, or a flush took the table file): the
-  // background thread makes the next ones.
-  bool spare_wanted_ ABSL_GUARDED_BY(mu_) = false;
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  EngineStats stats_ ABSL_GUARDED_BY(mu_);
-  std::multiset<uint64_t> snapshots_ ABSL_GUARDED_BY(mu_);  // Their LSNs.
-
-  // OpenFollower's; one CatchUp at a time.
-  std::unique_ptr<Follower> follower_;
-  Mutex follow_mu_ ABSL_ACQUIRED_BEFORE(mu_);
-
-  // Set by the constructor if there are listeners; armed (edits reported)
-  // once open has queued the recovered state.
-  std::unique_ptr<EventQueue> events_;
-  std::atomic<bool> events_armed_{false};
-
-  std::thread background_;
+  // Everything else: engine/engine_impl.h, internal to the engine.
+  std::unique_ptr<EngineImpl> impl_;
 };
 
 // A snapshot released when this goes out of scope (before the engine).

@@ -6,17 +6,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/db_dir.h"
-#include "engine/engine.h"
+#include "engine/engine_impl.h"
 #include "io/status_macros.h"
 
 namespace strata::engine {
 
-absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenFollower(
+absl::StatusOr<std::unique_ptr<EngineImpl>> EngineImpl::OpenFollower(
     io::FileSystem* fs, std::string dir, EngineOptions options) {
   options.read_only = true;
   options.background_work = false;
   options.best_effort = false;
-  std::unique_ptr<Engine> engine(new Engine(fs, std::move(dir), options));
+  std::unique_ptr<EngineImpl> engine(
+      new EngineImpl(fs, std::move(dir), options));
   const OpenIntent intent{/*create_if_missing=*/false,
                           /*error_if_exists=*/false, /*read_only=*/true};
   STRATA_RETURN_IF_ERROR(CheckDbDirForOpen(fs, engine->dir_, intent,
@@ -32,7 +33,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenFollower(
   return engine;
 }
 
-absl::StatusOr<CatchUpReport> Engine::CatchUp() {
+absl::StatusOr<CatchUpReport> EngineImpl::CatchUp() {
   if (follower_ == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "engine: ", dir_, " was not opened as a follower (OpenFollower)"));
@@ -92,10 +93,10 @@ absl::StatusOr<CatchUpReport> Engine::CatchUp() {
   return report;
 }
 
-bool Engine::CatchUpForRead() const {
+bool EngineImpl::CatchUpForRead() const {
   // CatchUp changes only what readers see, which a const read may ask for
   // as a cache fill: the engine itself is never const.
-  absl::StatusOr<CatchUpReport> r = const_cast<Engine*>(this)->CatchUp();
+  absl::StatusOr<CatchUpReport> r = const_cast<EngineImpl*>(this)->CatchUp();
   return r.ok() && (r->edits > 0 || r->reloaded);
 }
 

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/db_dir.h"
-#include "engine/engine.h"
+#include "engine/engine_impl.h"
 #include "engine/recovery.h"
 #include "io/status_macros.h"
 #include "wal/format.h"
@@ -36,9 +36,8 @@ uint64_t HighestNumberIn(io::FileSystem* fs, const std::string& dir,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(io::FileSystem* fs,
-                                                     std::string dir,
-                                                     EngineOptions options) {
+absl::StatusOr<std::unique_ptr<EngineImpl>> EngineImpl::Open(
+    io::FileSystem* fs, std::string dir, EngineOptions options) {
   if (!options.read_only) return OpenOnce(fs, std::move(dir), options);
   // A read-only open beside a live writer can meet a file the writer
   // removed during the load (a retired segment, a superseded snapshot):
@@ -47,7 +46,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(io::FileSystem* fs,
   // damage that stays put is reported at once.
   std::string before = DirectoryFingerprint(fs, dir);
   for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<std::unique_ptr<Engine>> engine = OpenOnce(fs, dir, options);
+    absl::StatusOr<std::unique_ptr<EngineImpl>> engine =
+        OpenOnce(fs, dir, options);
     if (engine.ok() || attempt == kReadOnlyOpenAttempts ||
         !(absl::IsDataLoss(engine.status()) ||
           absl::IsNotFound(engine.status()))) {
@@ -59,8 +59,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(io::FileSystem* fs,
   }
 }
 
-std::string Engine::DirectoryFingerprint(io::FileSystem* fs,
-                                         const std::string& dir) {
+std::string EngineImpl::DirectoryFingerprint(io::FileSystem* fs,
+                                             const std::string& dir) {
   std::string out;
   for (absl::string_view sub : {kManifestDir, kWalDir}) {
     const std::string path = io::JoinPath(dir, sub);
@@ -75,10 +75,11 @@ std::string Engine::DirectoryFingerprint(io::FileSystem* fs,
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenOnce(
+absl::StatusOr<std::unique_ptr<EngineImpl>> EngineImpl::OpenOnce(
     io::FileSystem* fs, std::string dir, const EngineOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  std::unique_ptr<Engine> engine(new Engine(fs, std::move(dir), options));
+  std::unique_ptr<EngineImpl> engine(
+      new EngineImpl(fs, std::move(dir), options));
   STRATA_RETURN_IF_ERROR(engine->Recover());
   if (engine->events_ != nullptr) {
     // Listeners first get the state recovered; edits from here on.
@@ -109,13 +110,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::OpenOnce(
   return engine;
 }
 
-Engine::~Engine() {
+EngineImpl::~EngineImpl() {
   // Errors of a close nobody asked for have no one to go to; Close()
   // returns them.
   Close().IgnoreError();
 }
 
-absl::Status Engine::Close() {
+absl::Status EngineImpl::Close() {
   {
     MutexLock lock(&mu_);
     if (closed_) return absl::OkStatus();
@@ -161,11 +162,11 @@ absl::Status Engine::Close() {
   return s;
 }
 
-std::string Engine::WalPath(uint64_t number) const {
+std::string EngineImpl::WalPath(uint64_t number) const {
   return io::JoinPath(wal_dir_, wal::SegmentFileName(number));
 }
 
-absl::Status Engine::PrepareDirectory() {
+absl::Status EngineImpl::PrepareDirectory() {
   // The directory's own entry is durable before anything in it matters.
   STRATA_RETURN_IF_ERROR(fs_->CreateDir(dir_));
   STRATA_RETURN_IF_ERROR(fs_->SyncDir(io::DirName(dir_)));
@@ -182,7 +183,7 @@ absl::Status Engine::PrepareDirectory() {
   return fs_->SyncDir(dir_);
 }
 
-absl::Status Engine::OpenManifest() {
+absl::Status EngineImpl::OpenManifest() {
   manifest::ManifestOptions mopts = options_.manifest;
   mopts.best_effort = options_.best_effort;
   mopts.read_only = options_.read_only;
@@ -206,7 +207,7 @@ absl::Status Engine::OpenManifest() {
   return absl::OkStatus();
 }
 
-absl::Status Engine::Recover() {
+absl::Status EngineImpl::Recover() {
   const OpenIntent intent{options_.create_if_missing, options_.error_if_exists,
                           options_.read_only};
   STRATA_RETURN_IF_ERROR(
@@ -254,7 +255,7 @@ absl::Status Engine::Recover() {
   return DeleteOrphansAtOpen(state);
 }
 
-absl::Status Engine::DeleteOrphansAtOpen(
+absl::Status EngineImpl::DeleteOrphansAtOpen(
     std::shared_ptr<const manifest::State> state) {
   STRATA_ASSIGN_OR_RETURN(std::vector<std::string> wals,
                           DeleteWalOrphans(fs_, wal_dir_, *state));
@@ -272,7 +273,7 @@ absl::Status Engine::DeleteOrphansAtOpen(
   return absl::OkStatus();
 }
 
-wal::WriterOptions Engine::WalWriterOptions() const {
+wal::WriterOptions EngineImpl::WalWriterOptions() const {
   wal::WriterOptions wopts;
   wopts.sync = options_.wal_sync;
   wopts.max_record_size = options_.max_batch_bytes;
@@ -284,7 +285,7 @@ wal::WriterOptions Engine::WalWriterOptions() const {
   return wopts;
 }
 
-absl::StatusOr<ReplayedWal> Engine::OpenDataWal() {
+absl::StatusOr<ReplayedWal> EngineImpl::OpenDataWal() {
   const manifest::State& state = *manifest_->current();
   if (state.active_wal == 0) {  // A new database: its first segment.
     ReplayedWal none;
@@ -322,7 +323,7 @@ absl::StatusOr<ReplayedWal> Engine::OpenDataWal() {
   return replayed;
 }
 
-absl::Status Engine::SyncWalSegment(uint64_t number) {
+absl::Status EngineImpl::SyncWalSegment(uint64_t number) {
   const std::string path = WalPath(number);
   if (absl::IsNotFound(fs_->FileExists(path))) {
     return absl::OkStatus();  // A best-effort replay found it missing.
@@ -333,7 +334,7 @@ absl::Status Engine::SyncWalSegment(uint64_t number) {
   return file->Close();
 }
 
-void Engine::NoteReplay(const ReplayedWal& replayed) {
+void EngineImpl::NoteReplay(const ReplayedWal& replayed) {
   report_.wal_segments = replayed.segments;
   report_.wal_records = replayed.records;
   report_.wal_entries = replayed.entries;

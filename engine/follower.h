@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/engine.h"
 #include "engine/memtable.h"
 #include "engine/recovery.h"
 #include "io/file_system.h"
@@ -34,25 +35,6 @@
 #include "wal/tail.h"
 
 namespace strata::engine {
-
-// What one Engine::CatchUp did, and how far behind the follower had been.
-struct CatchUpReport {
-  uint64_t edits = 0;     // Applied by this call: the edits it was behind.
-  uint64_t sequence = 0;  // Of the last edit applied, overall.
-  uint64_t generation = 0;
-  uint64_t generations_crossed = 0;  // Manifest logs followed to the next.
-  // The follower had fallen behind generations the primary deleted (or
-  // met a gap): it reloaded the newest snapshot (O(tables), not O(edits)).
-  bool reloaded = false;
-  uint64_t lsn_before = 0;  // LSN served before the call; behind by
-  uint64_t lsn = 0;         // lsn - lsn_before.
-  uint64_t wal_records = 0;
-  uint64_t bytes_read = 0;  // Manifest and data-WAL bytes read.
-  // Bytes past the last whole record in the active segment: a write the
-  // primary has under way.
-  uint64_t pending_bytes = 0;
-  std::chrono::nanoseconds duration{0};
-};
 
 class Follower {
  public:

@@ -10,7 +10,7 @@
 namespace strata::wal {
 namespace {
 
-constexpr size_t kReadSize = size_t{1} << 20;
+constexpr size_t kReadSize = size_t{64} << 10;
 
 }  // namespace
 
@@ -60,11 +60,13 @@ absl::Status SegmentTail::ReadMore() {
     base_ += consumed_;
     consumed_ = 0;
   }
-  std::string scratch(kReadSize, '\0');
+  // Allocated once, uninitialized: a poll that finds nothing costs one
+  // read returning no bytes, not a fill of the buffer.
+  if (scratch_ == nullptr) scratch_ = std::make_unique<char[]>(kReadSize);
   while (true) {
     absl::string_view got;
     STRATA_RETURN_IF_ERROR(
-        file_->Read(base_ + buffer_.size(), kReadSize, scratch.data(), &got));
+        file_->Read(base_ + buffer_.size(), kReadSize, scratch_.get(), &got));
     buffer_.append(got.data(), got.size());
     bytes_read_ += got.size();
     if (got.size() < kReadSize) return absl::OkStatus();

@@ -68,6 +68,7 @@ class SegmentTail {
   size_t consumed_ = 0;
   uint64_t offset_;
   uint64_t bytes_read_ = 0;
+  std::unique_ptr<char[]> scratch_;  // Reads land here first.
 };
 
 }  // namespace strata::wal
