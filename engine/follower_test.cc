@@ -27,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "io/posix_file_system.h"
 #include "manifest/load.h"
+#include "testing/fault_injection_file_system.h"
 #include "testing/mem_file_system.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -136,8 +137,11 @@ TEST(FollowerTest, FollowsFlushesCompactionsAndGenerationsInProcess) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> primary,
                        Engine::Open(&fs, "/db", PrimaryOptions()));
   ASSERT_OK(primary->Put(OpAt(1).key, OpAt(1).value));
+  // The follower's own view of the file system counts every mutating
+  // operation it makes: there must be none.
+  testing::FaultInjectionFileSystem watched(&fs);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> follower,
-                       Engine::OpenFollower(&fs, "/db"));
+                       Engine::OpenFollower(&watched, "/db"));
   EXPECT_THAT(follower->Put("x", "y"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(primary->CatchUp().status(),
@@ -187,6 +191,7 @@ TEST(FollowerTest, FollowsFlushesCompactionsAndGenerationsInProcess) {
               static_cast<unsigned long long>(reloaded));
   ASSERT_OK(primary->Close());
   ASSERT_OK(follower->Close());
+  EXPECT_EQ(watched.operation_count(), 0u) << "the follower wrote";
 }
 
 TEST(FollowerTest, AFollowerFarBehindReloadsAndMissesNothing) {
