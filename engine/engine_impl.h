@@ -49,30 +49,14 @@ namespace strata::engine {
 
 class EngineImpl {
  public:
-  // Opens (creating if needed) the database in `dir`. `fs` must outlive the
-  // engine.
+  // engine.h's API: Engine forwards each call here; the contracts are
+  // documented there.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<EngineImpl>> Open(
       io::FileSystem* fs, std::string dir, EngineOptions options = {});
-  // Opens a live primary's directory to follow it: without the lock and
-  // without writing anything, as of the primary's last durable edit and
-  // WAL record. Reads (Get, Scan, NewIterator, snapshots) see the state of
-  // the last CatchUp(); writes, Flush, Compact fail. The follower may
-  // serve a write the primary has written but not yet acknowledged (at
-  // most the group commit under way). options: read_only, background_work
-  // and listeners are ignored. docs/engine.md, "Followers".
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<EngineImpl>> OpenFollower(
       io::FileSystem* fs, std::string dir, EngineOptions options = {});
-  // A follower's: applies what the primary committed since the last call —
-  // manifest edits across any number of checkpoints and generations, then
-  // the new records of the data WAL — and says how far behind it was.
-  // With nothing new it reads no file (a read returning nothing per open
-  // log, two existence checks); with E new edits it costs O(E) plus the
-  // new WAL bytes. A read that meets a table the primary deleted catches up
-  // and retries, so reads never fail for that. FailedPrecondition on an
-  // engine not opened by OpenFollower.
   [[nodiscard]] absl::StatusOr<CatchUpReport> CatchUp();
 
-  // Closes, ignoring errors; call Close() to see them.
   ~EngineImpl();
   EngineImpl(const EngineImpl&) = delete;
   EngineImpl& operator=(const EngineImpl&) = delete;
@@ -80,85 +64,42 @@ class EngineImpl {
   [[nodiscard]] absl::Status Put(absl::string_view key,
                                  absl::string_view value);
   [[nodiscard]] absl::Status Delete(absl::string_view key);
-  // Deletes every key in [start, end) (one range tombstone, one LSN).
-  // InvalidArgument unless start sorts before end.
   [[nodiscard]] absl::Status DeleteRange(absl::string_view start,
                                          absl::string_view end);
-  // All of `batch` or none of it, with consecutive LSNs. With `lsn`, sets
-  // *lsn to the batch's last LSN once it is acknowledged: a read at that
-  // LSN (LatestLsn(), a snapshot, a follower's) sees the whole batch. An
-  // empty batch is acknowledged at once and sets *lsn to LatestLsn().
   [[nodiscard]] absl::Status Write(const WriteBatch& batch);
   [[nodiscard]] absl::Status Write(const WriteBatch& batch, uint64_t* lsn);
 
-  // The newest LSN readers see: every write at or below it was
-  // acknowledged (or replayed at open), none above. One atomic load.
   uint64_t LatestLsn() const {
     return latest_lsn_.load(std::memory_order_acquire);
   }
 
-  // The value of `key`; NotFound if it has none.
   [[nodiscard]] absl::StatusOr<std::string> Get(absl::string_view key) const;
   [[nodiscard]] absl::StatusOr<std::string> Get(const ReadOptions& options,
                                                 absl::string_view key) const;
-  // A streaming iterator (engine/db_iterator.h), unpositioned. It pins the
-  // files it reads until it is destroyed; destroy it before the engine.
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options = {}) const;
-  // Up to `limit` (0: no limit) live pairs with keys in [start, end), in
-  // key order (`end` empty: to the last key), as of options.snapshot (if
-  // any): a loop over NewIterator.
   [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> Scan(
       const ReadOptions& options, absl::string_view start,
       absl::string_view end, size_t limit = 0) const;
   [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> Scan(
       absl::string_view start, absl::string_view end, size_t limit = 0) const;
 
-  // Snapshots. GetSnapshot returns a handle to the current state (its LSN,
-  // LatestLsn() at the call); reads given it in ReadOptions see that state
-  // and nothing newer, and compaction keeps every version it can see.
-  // Lifetime rules:
-  //  - ReleaseSnapshot(s) ends the handle (it is deleted); release each
-  //    once, before the engine is destroyed. A null handle is ignored.
-  //  - An iterator may outlive the release of its snapshot: it keeps the
-  //    LSN it was made with and pins the files and memtables it reads, so
-  //    it reads the same state to its end (compaction may then drop
-  //    versions for new readers, never from under it).
-  //  - ScopedSnapshot (below) releases on destruction.
   const Snapshot* GetSnapshot();
   void ReleaseSnapshot(const Snapshot* snapshot);
 
-  // Flushes every frozen memtable, then the active one (writers wait
-  // meanwhile: one edit adds its table and retires its WAL segment).
-  // Returns when done.
   [[nodiscard]] absl::Status Flush();
-  // Flushes, then merges every table into one, dropping shadowed versions
-  // and tombstones.
   [[nodiscard]] absl::Status Compact(const ProgressFn& progress = {});
-  // Verifies every live table (present, of the recorded size, every block
-  // and the whole-file checksum) and that the listed WAL segments exist.
   [[nodiscard]] absl::StatusOr<CheckReport> Check(
       const ProgressFn& progress = {}) const;
 
-  // OK, or the error that made the engine read-only.
   absl::Status health() const;
   EngineStats stats() const;
   const OpenReport& open_report() const { return report_; }
 
-  // An independent copy of the database in the new directory `dest`, as
-  // of one LSN (report.lsn), taken while writes, flushes and compactions
-  // go on: tables hard-linked (copied across file systems), the WAL's
-  // records up to that LSN copied, and a manifest of one snapshot. Built
-  // under DEST.checkpoint-tmp and renamed, so after a crash `dest` is whole
-  // or absent (the next checkpoint to `dest` removes the leftover). An
-  // existing `dest` is AlreadyExists. docs/engine.md, "Checkpoints".
   [[nodiscard]] absl::StatusOr<CheckpointReport> Checkpoint(
       const std::string& dest);
 
-  // The manifest's current state (immutable): the live tables and WAL
-  // segments, the last LSN in tables, the last edit's sequence.
   std::shared_ptr<const manifest::State> manifest_state() const;
 
-  // Stops background work, syncs and closes the WAL. Later calls fail.
   [[nodiscard]] absl::Status Close();
 
  private:

@@ -20,9 +20,22 @@ namespace {
 
 constexpr size_t kWriteBufferSize = 64 << 10;
 
+// What errno `err` says, from strerror_r into a local buffer. (Not
+// absl::ErrnoToStatus's message: that reads a table the prebuilt abseil
+// builds once, and TSan, which cannot see that library's synchronization,
+// reports the first reader on another thread as a race.)
+std::string ErrnoText(int err) {
+  char buffer[256];
+  // The GNU strerror_r returns the text, in `buffer` or a static string.
+  const char* text = strerror_r(err, buffer, sizeof(buffer));
+  return text != nullptr ? std::string(text) : absl::StrCat("errno ", err);
+}
+
 absl::Status PosixError(absl::string_view op, const std::string& path,
                         int err) {
-  return absl::ErrnoToStatus(err, absl::StrCat("io: ", op, " ", path));
+  return absl::Status(
+      absl::ErrnoToStatusCode(err),
+      absl::StrCat("io: ", op, " ", path, ": ", ErrnoText(err)));
 }
 
 // Opens with EINTR retried.
@@ -366,8 +379,7 @@ class Posix final : public FileSystem {
       // copies.
       if (err == EXDEV || err == EPERM || err == ENOTSUP || err == EMLINK) {
         return absl::UnimplementedError(
-            absl::StrCat("io: link ", to, " to ", from, ": ",
-                         absl::ErrnoToStatus(err, "").message()));
+            absl::StrCat("io: link ", to, " to ", from, ": ", ErrnoText(err)));
       }
       return PosixError("link " + to + " to", from, err);
     }
