@@ -409,7 +409,7 @@ TEST(FollowerTest, FollowsAPrimaryInAnotherProcessAndOutlivesItsDeath) {
       manifest::Listing listing,
       manifest::ListManifestDir(fs, io::JoinPath(dir, "manifest")));
   ASSERT_FALSE(listing.logs.empty());
-  EXPECT_GT(*listing.logs.rbegin(), 200u) << "manifest generations made";
+  EXPECT_GT(*listing.logs.rbegin(), 100u) << "manifest generations made";
   ASSERT_OK(follower->Close());
   // What the follower served, the primary's recovery keeps.
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> reopened,
