@@ -103,6 +103,10 @@ TEST(CheckpointTest, TheCopyHoldsTheStateAtItsLsnAndDiverges) {
   EXPECT_EQ(report.wal_entries, 27u);  // 25 puts, a range delete, a delete.
   EXPECT_THAT(engine->Checkpoint(dest).status(),
               StatusIs(absl::StatusCode::kAlreadyExists));
+  // The CHECKPOINT file's bytes (docs/engine.md, "Checkpoints").
+  EXPECT_EQ(*io::ReadFileToString(fs, io::JoinPath(dest, kCheckpointFile)),
+            absl::StrCat("strata checkpoint\nsource ", src, "\nlsn ",
+                         report.lsn, "\n"));
 
   // The source goes on; the copy does not see it.
   ASSERT_OK(engine->Put("k001", "source-after"));
