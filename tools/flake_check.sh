@@ -19,6 +19,10 @@ targets=(
   //engine:read_test
   //engine:engine_test
   //engine:kill_test
+  //engine:checkpoint_test
+  //engine:events_test
+  //engine:follower_test
+  //wal:tail_test
 )
 
 tools/setup.sh || exit 1
