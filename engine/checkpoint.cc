@@ -1,4 +1,4 @@
-// EngineImpl::Checkpoint: an openable copy of the database as of one LSN, taken
+// Engine::Checkpoint: an openable copy of the database as of one LSN, taken
 // while writes, flushes and compactions go on (docs/engine.md,
 // "Checkpoints").
 //
@@ -103,7 +103,11 @@ absl::StatusOr<uint64_t> CopyFileSynced(io::FileSystem* fs,
 }  // namespace
 
 absl::StatusOr<CheckpointReport> EngineImpl::Checkpoint(
-    const std::string& dest) {
+    const std::string& requested) {
+  // "backup/" names the directory "backup": its temporary sibling must not
+  // land inside it.
+  std::string dest = requested;
+  while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
   const auto start = std::chrono::steady_clock::now();
   if (dest.empty()) {
     return absl::InvalidArgumentError("engine: checkpoint: no destination");

@@ -146,6 +146,12 @@ TEST(CheckpointTest, WhatIsNotAStrataLeftoverIsRefusedAndKept) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(*io::ReadFileToString(&fs, "/cp.checkpoint-tmp/mine"), "user data");
   EXPECT_TRUE(absl::IsNotFound(fs.FileExists("/cp")));
+  // A trailing slash names the same directory.
+  ASSERT_OK(engine->Checkpoint("/slash/").status());
+  EXPECT_TRUE(absl::IsNotFound(fs.FileExists("/slash/.checkpoint-tmp")));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> copy,
+                       Engine::Open(&fs, "/slash", Inline()));
+  EXPECT_EQ(*copy->Get("a"), "1");
 }
 
 // A database in `fs` at /db with tables, frozen-free memtable content and
