@@ -292,10 +292,11 @@ absl::StatusOr<std::string> EngineImpl::Get(absl::string_view key) const {
 absl::StatusOr<std::string> EngineImpl::Get(const ReadOptions& options,
                                             absl::string_view key) const {
   for (int attempt = 1;; ++attempt) {
-    bool table_missing = false;
+    // A failed read that found a table file missing (the cache counts
+    // them): the primary may have deleted it, so a follower catches up.
     const uint64_t missing = tables_.missing_opens();
-    absl::StatusOr<std::string> got = GetOnce(options, key, &table_missing);
-    table_missing = table_missing && tables_.missing_opens() != missing;
+    absl::StatusOr<std::string> got = GetOnce(options, key);
+    const bool table_missing = !got.ok() && tables_.missing_opens() != missing;
     if (!table_missing || follower_ == nullptr ||
         attempt == kFollowerReadAttempts || !CatchUpForRead()) {
       return got;
@@ -304,8 +305,7 @@ absl::StatusOr<std::string> EngineImpl::Get(const ReadOptions& options,
 }
 
 absl::StatusOr<std::string> EngineImpl::GetOnce(const ReadOptions& options,
-                                                absl::string_view key,
-                                                bool* table_missing) const {
+                                                absl::string_view key) const {
   const ReadView view = TakeReadView(options);
   if (view.version == nullptr) {
     return absl::FailedPreconditionError("engine: closed");
@@ -320,11 +320,7 @@ absl::StatusOr<std::string> EngineImpl::GetOnce(const ReadOptions& options,
     found = mem.Get(key, view.lsn);
   }
   if (!found.has_value()) {
-    absl::Status s = GetFromTables(view, key, &found, &covering);
-    if (!s.ok()) {
-      *table_missing = true;
-      return s;
-    }
+    STRATA_RETURN_IF_ERROR(GetFromTables(view, key, &found, &covering));
   }
   if (!found.has_value() || found->kind != sstable::EntryKind::kPut ||
       covering > found->lsn) {

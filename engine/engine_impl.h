@@ -142,11 +142,9 @@ class EngineImpl {
   std::string WalPath(uint64_t number) const;
 
   // --- Follower (engine_follow.cc) ---
-  // Get without the follower's retry; *table_missing: it failed opening a
-  // table file is gone.
+  // Get without the follower's retry.
   absl::StatusOr<std::string> GetOnce(const ReadOptions& options,
-                                      absl::string_view key,
-                                      bool* table_missing) const;
+                                      absl::string_view key) const;
   absl::StatusOr<std::vector<KeyValue>> ScanOnce(const ReadOptions& options,
                                                  absl::string_view start,
                                                  absl::string_view end,
