@@ -180,4 +180,19 @@ absl::Status CheckDbDirForOpen(io::FileSystem* fs, const std::string& dir,
   return refusal;
 }
 
+std::string DbDirFingerprint(io::FileSystem* fs, const std::string& dir) {
+  std::string out;
+  for (absl::string_view sub : {kManifestDir, kWalDir}) {
+    const std::string path = io::JoinPath(dir, sub);
+    absl::StatusOr<std::vector<std::string>> names = fs->ListDir(path);
+    if (!names.ok()) continue;
+    for (const std::string& name : *names) {
+      absl::StrAppend(&out, sub, "/", name, ":",
+                      fs->GetFileSize(io::JoinPath(path, name)).value_or(0),
+                      "\n");
+    }
+  }
+  return out;
+}
+
 }  // namespace strata::engine

@@ -71,6 +71,11 @@ struct OpenIntent {
                                              const OpenIntent& intent,
                                              std::vector<std::string>* foreign);
 
+// The names and sizes in `dir`'s manifest/ and wal/: a reader beside a live
+// writer compares two of these to tell a writer moving from damage that
+// stays put. Changes nothing.
+std::string DbDirFingerprint(io::FileSystem* fs, const std::string& dir);
+
 }  // namespace strata::engine
 
 #endif  // STRATA_ENGINE_DB_DIR_H_

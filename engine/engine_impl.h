@@ -116,9 +116,6 @@ class EngineImpl {
   // One attempt of Open.
   static absl::StatusOr<std::unique_ptr<EngineImpl>> OpenOnce(
       io::FileSystem* fs, std::string dir, const EngineOptions& options);
-  // The names and sizes in manifest/ and wal/: whether a writer is moving.
-  static std::string DirectoryFingerprint(io::FileSystem* fs,
-                                          const std::string& dir);
   static constexpr int kReadOnlyOpenAttempts = 8;
 
   // --- Open and close (engine_open.cc) ---

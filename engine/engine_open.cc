@@ -44,7 +44,7 @@ absl::StatusOr<std::unique_ptr<EngineImpl>> EngineImpl::Open(
   // DataLoss or NotFound that is only a race. It loads again while the
   // writer is seen to change the directory, a bounded number of times;
   // damage that stays put is reported at once.
-  std::string before = DirectoryFingerprint(fs, dir);
+  std::string before = DbDirFingerprint(fs, dir);
   for (int attempt = 1;; ++attempt) {
     absl::StatusOr<std::unique_ptr<EngineImpl>> engine =
         OpenOnce(fs, dir, options);
@@ -53,26 +53,10 @@ absl::StatusOr<std::unique_ptr<EngineImpl>> EngineImpl::Open(
           absl::IsNotFound(engine.status()))) {
       return engine;
     }
-    std::string after = DirectoryFingerprint(fs, dir);
+    std::string after = DbDirFingerprint(fs, dir);
     if (after == before) return engine;
     before = std::move(after);
   }
-}
-
-std::string EngineImpl::DirectoryFingerprint(io::FileSystem* fs,
-                                             const std::string& dir) {
-  std::string out;
-  for (absl::string_view sub : {kManifestDir, kWalDir}) {
-    const std::string path = io::JoinPath(dir, sub);
-    absl::StatusOr<std::vector<std::string>> names = fs->ListDir(path);
-    if (!names.ok()) continue;
-    for (const std::string& name : *names) {
-      absl::StrAppend(&out, sub, "/", name, ":",
-                      fs->GetFileSize(io::JoinPath(path, name)).value_or(0),
-                      "\n");
-    }
-  }
-  return out;
 }
 
 absl::StatusOr<std::unique_ptr<EngineImpl>> EngineImpl::OpenOnce(

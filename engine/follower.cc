@@ -29,20 +29,9 @@ constexpr int kWalAttempts = 1000;
 
 Follower::Follower(io::FileSystem* fs, const std::string& dir)
     : fs_(fs),
+      dir_(dir),
       manifest_dir_(io::JoinPath(dir, kManifestDir)),
       wal_dir_(io::JoinPath(dir, kWalDir)) {}
-
-std::string Follower::ManifestFingerprint() const {
-  std::string out;
-  absl::StatusOr<std::vector<std::string>> names = fs_->ListDir(manifest_dir_);
-  if (!names.ok()) return out;
-  for (const std::string& name : *names) {
-    absl::StrAppend(
-        &out, name, ":",
-        fs_->GetFileSize(io::JoinPath(manifest_dir_, name)).value_or(0), "\n");
-  }
-  return out;
-}
 
 std::string Follower::LogPath(uint64_t generation) const {
   return io::JoinPath(manifest_dir_, wal::SegmentFileName(generation));
@@ -76,19 +65,19 @@ absl::Status Follower::Reload(CatchUpReport* report) {
   // file gone, or read as zeros while its blocks are given back): tried
   // again while the directory is seen to change, as a read-only open does.
   absl::StatusOr<manifest::Loaded> loaded;
-  std::string seen = ManifestFingerprint();
+  std::string seen = DbDirFingerprint(fs_, dir_);
   for (int attempt = 1; attempt <= kLoadAttempts; ++attempt) {
     loaded = manifest::Load(fs_, manifest_dir_, /*best_effort=*/false);
     if (loaded.ok() || !(absl::IsDataLoss(loaded.status()) ||
                          absl::IsNotFound(loaded.status()))) {
       break;
     }
-    std::string now = ManifestFingerprint();
+    std::string now = DbDirFingerprint(fs_, dir_);
     if (now == seen) {
       // Nothing moved yet: a deletion in steps takes a while.
       std::this_thread::sleep_for(
           std::chrono::milliseconds(std::min(attempt, 20)));
-      now = ManifestFingerprint();
+      now = DbDirFingerprint(fs_, dir_);
       if (now == seen && attempt > 8) break;  // Damage that stays.
     }
     seen = std::move(now);

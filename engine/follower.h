@@ -73,10 +73,9 @@ class Follower {
   // gone (the primary retired it after the edit this follower has not read).
   absl::Status CatchUpWal(CatchUpReport* report, bool* missing);
   std::string LogPath(uint64_t generation) const;
-  // The names and sizes in manifest/: whether the primary is moving.
-  std::string ManifestFingerprint() const;
 
   io::FileSystem* const fs_;
+  const std::string dir_;
   const std::string manifest_dir_;
   const std::string wal_dir_;
   bool loaded_ = false;
