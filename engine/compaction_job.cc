@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "engine/db_iterator.h"
 #include "engine/merging_iterator.h"
+#include "engine/version.h"
 #include "io/status_macros.h"
 #include "sstable/range_tombstones.h"
 
@@ -65,19 +67,29 @@ absl::Status CompactionJob::Emit(const sstable::Entry& e) {
 absl::Status CompactionJob::Run() {
   std::vector<std::unique_ptr<EntryIterator>> children;
   std::vector<sstable::RangeTombstone> ranges;
+  std::vector<const manifest::TableMeta*> inputs;
   for (const manifest::TableMeta& t : inputs_) {
     input_entries_ += t.entries;
+    inputs.push_back(&t);
+    // Range tombstones count as tombstones: a table with none has none.
+    if (t.tombstones == 0) continue;
     absl::StatusOr<std::shared_ptr<const sstable::TableReader>> table =
         tables_->Get(t.number);
     if (!table.ok()) return Failed(Failure::kInput, table.status());
     const auto& mine = (*table)->range_tombstones().tombstones();
     ranges.insert(ranges.end(), mine.begin(), mine.end());
-    children.push_back(NewTableIterator(*std::move(table)));
+  }
+  // One iterator per run of disjoint tables, each reading one table at a
+  // time: a merge of thousands of tables holds few open at once.
+  for (std::vector<const manifest::TableMeta*>& run :
+       TableIndex::SplitIntoRuns(std::move(inputs))) {
+    children.push_back(NewRunIterator(tables_, std::move(run)));
   }
   const sstable::TombstoneIndex range_index(std::move(ranges));
   const MergeRules rules{&outside_, snapshots_, &range_index};
   std::unique_ptr<EntryIterator> merged =
       NewMergingIterator(std::move(children));
+  merged->SeekToFirst();  // A run iterator starts unpositioned.
   absl::Status merge = MergeForCompaction(
       merged.get(), rules, [this](const sstable::Entry& e) { return Emit(e); });
   for (const sstable::RangeTombstone& t : KeptRangeTombstones(rules)) {

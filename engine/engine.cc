@@ -21,13 +21,21 @@
 namespace strata::engine {
 
 EngineImpl::EngineImpl(io::FileSystem* fs, std::string dir,
-                       EngineOptions options)
+                       EngineOptions options, bool follower)
     : fs_(fs),
       dir_(std::move(dir)),
       wal_dir_(io::JoinPath(dir_, kWalDir)),
       sst_dir_(io::JoinPath(dir_, kSstDir)),
       options_(std::move(options)),
-      tables_(fs, sst_dir_, &read_counters_),
+      block_cache_(options_.block_cache_bytes != 0 && !options_.mmap_reads
+                       ? std::make_unique<sstable::BlockCache>(
+                             options_.block_cache_bytes)
+                       : nullptr),
+      tables_(fs, sst_dir_,
+              TableCacheOptions{
+                  options_.max_open_tables,
+                  /*pin=*/follower,
+                  {&read_counters_, options_.mmap_reads, block_cache_.get()}}),
       builder_(
           fs, sst_dir_, options_.table, options_.compaction,
           options_.now_micros ? options_.now_micros
@@ -196,6 +204,7 @@ absl::Status EngineImpl::MakeRoomForWrite() {
       MutexLock work(&work_mu_);
       STRATA_RETURN_IF_ERROR(DoWork());
     }
+    DeleteRetiredTables();
     PrepareSparesInline();
   }
   return absl::OkStatus();
@@ -475,7 +484,7 @@ void EngineImpl::BackgroundLoop() {
     bool prepare;
     {
       MutexLock lock(&mu_);
-      while (!closing_ && !spare_wanted_ &&
+      while (!closing_ && !spare_wanted_ && retired_tables_.empty() &&
              (frozen_.empty() || !failure_.ok())) {
         work_cv_.Wait(&mu_);
       }
@@ -491,6 +500,7 @@ void EngineImpl::BackgroundLoop() {
       // A failure is recorded by Fail and seen by every caller from then on.
       DoWork().IgnoreError();
     }
+    DeleteRetiredTables();
     DeleteObsoleteManifestFiles();
   }
 }
@@ -512,10 +522,19 @@ absl::Status EngineImpl::Flush() {
     if (!active_->empty()) STRATA_RETURN_IF_ERROR(FlushActive());
   }
   PrepareSparesInline();
-  if (!options_.auto_compaction) return absl::OkStatus();
-  MutexLock work(&work_mu_);
-  STRATA_RETURN_IF_ERROR(CheckNotClosing());
-  return MaybeCompact();
+  absl::Status s;
+  if (options_.auto_compaction) {
+    MutexLock work(&work_mu_);
+    s = CheckNotClosing();
+    if (s.ok()) s = MaybeCompact();
+  }
+  DeleteRetiredTablesInline();
+  return s;
+}
+
+void EngineImpl::DeleteRetiredTablesInline() {
+  // With a background thread, DeleteTables has woken it for them.
+  if (!options_.background_work) DeleteRetiredTables();
 }
 
 absl::Status EngineImpl::CheckNotClosing() const {
@@ -716,6 +735,12 @@ absl::Status EngineImpl::MaybeCompact() {
 
 absl::Status EngineImpl::Compact(const ProgressFn& progress) {
   STRATA_RETURN_IF_ERROR(Flush());
+  absl::Status s = CompactAll(progress);
+  DeleteRetiredTablesInline();
+  return s;
+}
+
+absl::Status EngineImpl::CompactAll(const ProgressFn& progress) {
   MutexLock work(&work_mu_);
   STRATA_RETURN_IF_ERROR(CheckNotClosing());
   std::shared_ptr<const manifest::State> state = manifest_->current();
@@ -744,8 +769,12 @@ absl::Status EngineImpl::RunCompaction(std::vector<manifest::TableMeta> inputs,
   job.set_progress(progress);
   if (absl::Status s = job.Run(); !s.ok()) {
     if (job.failure() == CompactionJob::Failure::kOutput) return Fail(s);
-    // Keep every input, and leave them out of later automatic compactions.
-    damaged_.insert(job.input_numbers().begin(), job.input_numbers().end());
+    // Keep every input. A damaged one (DataLoss) is left out of later
+    // automatic compactions; an input that could not be read or opened
+    // now (an I/O error, no descriptor left) is tried again later.
+    if (absl::IsDataLoss(s)) {
+      damaged_.insert(job.input_numbers().begin(), job.input_numbers().end());
+    }
     MutexLock lock(&mu_);
     ++stats_.compaction_failures;
     return s;
@@ -793,6 +822,20 @@ bool EngineImpl::DeletionsAllowed() const {
 }
 
 void EngineImpl::DeleteTables(const std::vector<uint64_t>& numbers) {
+  MutexLock lock(&mu_);
+  // Once closed, the next open deletes them as orphans.
+  if (closed_ || options_.read_only) return;
+  retired_tables_.insert(retired_tables_.end(), numbers.begin(), numbers.end());
+  work_cv_.Signal();
+}
+
+void EngineImpl::DeleteRetiredTables() {
+  std::vector<uint64_t> numbers;
+  {
+    MutexLock lock(&mu_);
+    numbers.swap(retired_tables_);
+  }
+  if (numbers.empty()) return;
   if (!DeletionsAllowed()) return;  // The next open deletes them as orphans.
   uint64_t deleted = 0;
   for (uint64_t n : numbers) {
@@ -854,6 +897,13 @@ EngineStats EngineImpl::stats() const {
   }
   s.table_blocks_read = read_counters_.data_blocks_read.load();
   s.filter_skips = read_counters_.filter_skips.load();
+  s.table_opens = tables_.opens();
+  s.open_tables = tables_.open_tables();
+  if (block_cache_ != nullptr) {
+    s.block_cache_hits = block_cache_->hits();
+    s.block_cache_misses = block_cache_->misses();
+    s.block_cache_bytes = block_cache_->usage();
+  }
   std::shared_ptr<const manifest::State> state = manifest_state();
   s.live_tables = state->tables.size();
   state->tables.ForEach(

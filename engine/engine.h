@@ -112,6 +112,18 @@ struct EngineOptions {
   bool auto_compaction = true;
   CompactionOptions compaction;
   sstable::TableWriterOptions table;
+  // Tables kept open at once (each a descriptor and its index and filter):
+  // past it the least recently used is closed, and reopened when next
+  // read. 0: no limit. A follower keeps every table it opened open
+  // whatever this says: its primary may delete one it still serves.
+  size_t max_open_tables = 1000;
+  // Bytes of decoded data blocks kept in memory, shared by every table
+  // (sstable/block_cache.h). 0: no cache.
+  size_t block_cache_bytes = size_t{8} << 20;
+  // Read tables through a memory mapping instead of pread: no copy, but an
+  // I/O error on a mapped page is a SIGBUS that kills the process instead
+  // of an error a read returns, and mapped reads use no block cache.
+  bool mmap_reads = false;
   // Table numbers are reserved durably this many at a time, so a flush
   // needs no edit of its own to allocate one. Unused ones are never reused.
   uint64_t table_number_batch = 64;
@@ -225,6 +237,14 @@ struct EngineStats {
   // compaction), and table lookups the bloom filter answered alone.
   uint64_t table_blocks_read = 0;
   uint64_t filter_skips = 0;
+  // Table opens (a table let go for max_open_tables is opened again when
+  // next read), and tables open now.
+  uint64_t table_opens = 0;
+  uint64_t open_tables = 0;
+  // Block cache: lookups it answered and lookups it missed.
+  uint64_t block_cache_hits = 0;
+  uint64_t block_cache_misses = 0;
+  uint64_t block_cache_bytes = 0;
   uint64_t live_snapshots = 0;
   uint64_t tombstone_compactions = 0;  // Of one table, for its tombstones.
   std::chrono::nanoseconds open_time{0};

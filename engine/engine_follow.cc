@@ -17,7 +17,7 @@ absl::StatusOr<std::unique_ptr<EngineImpl>> EngineImpl::OpenFollower(
   options.background_work = false;
   options.best_effort = false;
   std::unique_ptr<EngineImpl> engine(
-      new EngineImpl(fs, std::move(dir), options));
+      new EngineImpl(fs, std::move(dir), options, /*follower=*/true));
   const OpenIntent intent{/*create_if_missing=*/false,
                           /*error_if_exists=*/false, /*read_only=*/true};
   STRATA_RETURN_IF_ERROR(CheckDbDirForOpen(fs, engine->dir_, intent,

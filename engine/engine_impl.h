@@ -41,6 +41,7 @@
 #include "io/file_system.h"
 #include "io/mutex.h"
 #include "manifest/manifest.h"
+#include "sstable/block_cache.h"
 #include "sstable/table_writer.h"
 #include "wal/reader.h"
 #include "wal/writer.h"
@@ -112,7 +113,8 @@ class EngineImpl {
     std::shared_ptr<const Version> version;
   };
 
-  EngineImpl(io::FileSystem* fs, std::string dir, EngineOptions options);
+  EngineImpl(io::FileSystem* fs, std::string dir, EngineOptions options,
+             bool follower = false);
   // One attempt of Open.
   static absl::StatusOr<std::unique_ptr<EngineImpl>> OpenOnce(
       io::FileSystem* fs, std::string dir, const EngineOptions& options);
@@ -226,7 +228,20 @@ class EngineImpl {
   void PublishVersion(const std::function<void()>& also)
       ABSL_LOCKS_EXCLUDED(mu_);
   bool DeletionsAllowed() const ABSL_LOCKS_EXCLUDED(mu_);
-  void DeleteTables(const std::vector<uint64_t>& numbers);
+  // Called by whichever thread drops the last version that used `numbers`,
+  // often a reader: queues them for DeleteRetiredTables, so that no reader
+  // waits for an unlink (which can hold the disk's syncs for milliseconds).
+  void DeleteTables(const std::vector<uint64_t>& numbers)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Unlinks the queued tables. Called by the background thread, and at the
+  // end of Flush, Compact and inline work (without a background thread, a
+  // table a reader let go waits for the next of them, or Close).
+  void DeleteRetiredTables() ABSL_LOCKS_EXCLUDED(mu_);
+  // DeleteRetiredTables, unless the background thread will.
+  void DeleteRetiredTablesInline() ABSL_LOCKS_EXCLUDED(mu_);
+  // Compact's merge of every table, after its flush.
+  absl::Status CompactAll(const ProgressFn& progress)
+      ABSL_LOCKS_EXCLUDED(work_mu_);
   void DeleteWal(uint64_t number);
   // Looks for `key` in the tables of `view`, newest first, raising *found
   // (the newest version) and *covering (the newest range tombstone over
@@ -241,6 +256,8 @@ class EngineImpl {
   const std::string sst_dir_;
   const EngineOptions options_;
   mutable sstable::ReadCounters read_counters_;
+  // Null without a block cache (block_cache_bytes 0, or mapped reads).
+  const std::unique_ptr<sstable::BlockCache> block_cache_;
   mutable TableCache tables_;  // A cache: filled by const reads.
   const TableBuilder builder_;
   VersionTracker versions_;
@@ -295,6 +312,8 @@ class EngineImpl {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   EngineStats stats_ ABSL_GUARDED_BY(mu_);
   std::multiset<uint64_t> snapshots_ ABSL_GUARDED_BY(mu_);  // Their LSNs.
+  // Tables no version uses any more, waiting for DeleteRetiredTables.
+  std::vector<uint64_t> retired_tables_ ABSL_GUARDED_BY(mu_);
 
   // OpenFollower's; one CatchUp at a time.
   std::unique_ptr<Follower> follower_;

@@ -91,6 +91,7 @@ absl::StatusOr<std::unique_ptr<EngineImpl>> EngineImpl::OpenOnce(
     // background.
     engine->DoWork().IgnoreError();
   }
+  engine->DeleteRetiredTablesInline();
   return engine;
 }
 
@@ -136,10 +137,16 @@ absl::Status EngineImpl::Close() {
   std::shared_ptr<const Version> last;
   {
     MutexLock lock(&mu_);
-    closed_ = true;
     last = std::move(current_);
   }
-  last.reset();  // Deletes tables only this version still pinned.
+  last.reset();  // Retires tables only this version still pinned.
+  DeleteRetiredTables();
+  {
+    // A version an iterator still holds retires its tables after this:
+    // the next open deletes them as orphans.
+    MutexLock lock(&mu_);
+    closed_ = true;
+  }
   // Every event queued so far is delivered before Close returns.
   if (events_ != nullptr) events_->Stop();
   lock_.reset();  // Another engine may open the directory now.

@@ -8,7 +8,9 @@
 #include "engine/engine.h"
 
 #include <atomic>
+#include <future>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "io/mutex.h"
 #include "io/posix_file_system.h"
 #include "sstable/format.h"
 #include "testing/fault_injection_file_system.h"
@@ -524,8 +527,68 @@ TEST(EngineTest, AReaderPinsTheTablesACompactionRemoves) {
   stop = true;
   reader.join();
   EXPECT_EQ(engine->stats().live_tables, 1u);
-  // Every replaced table deleted in the end.
+  // Every replaced table deleted in the end: by the next write-path step,
+  // never by the reader that let the last of them go.
+  ASSERT_OK(engine->Flush());
   EXPECT_EQ(TableFiles(fs).size(), 1u);
+}
+
+// The thread that drops the last version using a table is often a reader;
+// an unlink can hold the disk for milliseconds, so no reader makes one.
+TEST(EngineTest, NoReaderUnlinksATable) {
+  for (const bool background : {false, true}) {
+    SCOPED_TRACE(background ? "background" : "inline");
+    testing::MemFileSystem mem;
+    testing::FaultInjectionFileSystem fs(&mem);
+    EngineOptions options = SmallOptions(background);
+    options.auto_compaction = false;
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, options));
+    for (int t = 0; t < 4; ++t) {
+      for (int i = t; i < 200; i += 4) {
+        ASSERT_OK(engine->Put(Key(i), std::string(20, 'v')));
+      }
+      ASSERT_OK(engine->Flush());
+    }
+    // A reader thread holds the only version using the four tables while a
+    // compaction replaces them, then lets it go.
+    Mutex mu;
+    std::set<std::thread::id> removers;
+    fs.SetRemoveHook([&](const std::string& path) {
+      if (path.find("/sst/") == std::string::npos) return;
+      MutexLock lock(&mu);
+      removers.insert(std::this_thread::get_id());
+    });
+    std::promise<void> holding, compacted, released;
+    std::thread::id reader_id;
+    std::thread reader([&] {
+      reader_id = std::this_thread::get_id();
+      std::unique_ptr<Iterator> it = engine->NewIterator();
+      it->SeekToFirst();
+      ASSERT_TRUE(it->Valid());
+      holding.set_value();
+      compacted.get_future().wait();
+      it.reset();  // The last version using the four tables goes.
+      released.set_value();
+    });
+    holding.get_future().wait();
+    const size_t tables = TableFiles(mem).size();
+    ASSERT_GE(tables, 4u);
+    ASSERT_OK(engine->Compact());
+    EXPECT_EQ(engine->stats().tables_deleted, 0u);  // Pinned by the reader.
+    compacted.set_value();
+    released.get_future().wait();
+    reader.join();
+    // Deleted by the background thread, or (inline) by the next Flush; Close
+    // waits for the background thread.
+    ASSERT_OK(engine->Flush());
+    ASSERT_OK(engine->Close());
+    EXPECT_EQ(engine->stats().tables_deleted, tables);
+    EXPECT_EQ(TableFiles(mem).size(), 1u);
+    MutexLock lock(&mu);
+    EXPECT_FALSE(removers.empty());
+    EXPECT_EQ(removers.count(reader_id), 0u);
+  }
 }
 
 // 3000 puts over 700 keys: enough for many flushes, compactions and

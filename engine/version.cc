@@ -13,6 +13,12 @@ TableIndex::TableIndex(const manifest::State& state) {
   tables.reserve(state.tables.size());
   state.tables.ForEach(
       [&](const manifest::TableMeta& t) { tables.push_back(&t); });
+  runs_ = SplitIntoRuns(std::move(tables));
+}
+
+std::vector<std::vector<const manifest::TableMeta*>> TableIndex::SplitIntoRuns(
+    std::vector<const manifest::TableMeta*> tables) {
+  std::vector<std::vector<const manifest::TableMeta*>> runs;
   std::sort(tables.begin(), tables.end(),
             [](const manifest::TableMeta* a, const manifest::TableMeta* b) {
               return a->smallest_key < b->smallest_key;
@@ -29,12 +35,13 @@ TableIndex::TableIndex(const manifest::State& state) {
       run = tails.top().second;
       tails.pop();
     } else {
-      run = runs_.size();
-      runs_.emplace_back();
+      run = runs.size();
+      runs.emplace_back();
     }
-    runs_[run].push_back(t);
+    runs[run].push_back(t);
     tails.emplace(t->largest_key, run);
   }
+  return runs;
 }
 
 std::vector<const manifest::TableMeta*> TableIndex::Holding(

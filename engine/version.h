@@ -42,6 +42,11 @@ class TableIndex {
   // `state` must outlive the index.
   explicit TableIndex(const manifest::State& state);
 
+  // `tables` split into the fewest runs of disjoint key ranges, each run
+  // sorted by key. The tables must outlive the runs.
+  static std::vector<std::vector<const manifest::TableMeta*>> SplitIntoRuns(
+      std::vector<const manifest::TableMeta*> tables);
+
   // The tables whose key range holds `key`, newest (largest LSN) first:
   // where a read of `key` looks, in the order it looks.
   std::vector<const manifest::TableMeta*> Holding(absl::string_view key) const;

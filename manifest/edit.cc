@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_set>
 
 #include "absl/strings/str_format.h"
 #include "io/status_macros.h"
@@ -156,8 +157,10 @@ class Overlay {
   }
 
  private:
-  static bool Has(const std::vector<uint64_t>& v, uint64_t n) {
-    return std::find(v.begin(), v.end(), n) != v.end();
+  // Sets, not lists: a compaction's edit may name 100,000 tables, and a
+  // lookup per table must not scan the others.
+  static bool Has(const std::unordered_set<uint64_t>& s, uint64_t n) {
+    return s.count(n) != 0;
   }
 
   bool Live(uint64_t number) const {
@@ -182,7 +185,7 @@ class Overlay {
       return Invalid(absl::StrFormat("table %d is already live or was live",
                                      table.number));
     }
-    added_.push_back(table.number);
+    added_.insert(table.number);
     return absl::OkStatus();
   }
 
@@ -190,7 +193,7 @@ class Overlay {
     if (!Live(number)) {
       return Invalid(absl::StrFormat("table %d is not live", number));
     }
-    removed_.push_back(number);
+    removed_.insert(number);
     return absl::OkStatus();
   }
 
@@ -211,8 +214,8 @@ class Overlay {
   uint64_t last_lsn_;
   uint64_t next_table_;
   // Tables this edit added and removed: a handful, searched linearly.
-  std::vector<uint64_t> added_;
-  std::vector<uint64_t> removed_;
+  std::unordered_set<uint64_t> added_;
+  std::unordered_set<uint64_t> removed_;
   size_t index_ = 0;
   const char* name_ = "";
 };

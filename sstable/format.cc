@@ -49,7 +49,7 @@ void Footer::EncodeTo(std::string* dst) const {
   PutFixed64(dst, properties.offset);
   PutFixed64(dst, properties.size);
   PutFixed32(dst, file_checksum);
-  PutFixed32(dst, kFormatVersion);
+  PutFixed32(dst, version);
   PutFixed32(dst, Checksum::Of(absl::string_view(dst->data() + start, 40)));
   PutFixed32(dst, kMagic);
 }
@@ -72,12 +72,13 @@ absl::Status Footer::DecodeFrom(absl::string_view in, absl::string_view file,
   STRATA_RETURN_IF_ERROR(Checksum::Verify(DecodeFixed32(in.data() + 40),
                                           in.substr(0, 40), what, offset));
   const uint32_t version = DecodeFixed32(in.data() + 36);
-  if (version != kFormatVersion) {
+  if (version != kFormatVersion && version != kCompressedFormatVersion) {
     return absl::FailedPreconditionError(absl::StrFormat(
-        "%s: format version %d: this build reads version %d; the table was "
-        "written by a newer format version",
-        what, version, kFormatVersion));
+        "%s: format version %d: this build reads versions %d and %d; the "
+        "table was written by a newer format version",
+        what, version, kFormatVersion, kCompressedFormatVersion));
   }
+  footer->version = version;
   footer->index = {DecodeFixed64(in.data()), DecodeFixed64(in.data() + 8)};
   footer->properties = {DecodeFixed64(in.data() + 16),
                         DecodeFixed64(in.data() + 24)};

@@ -14,7 +14,13 @@
 
 namespace strata::sstable {
 
+// Version 1: blocks are stored as they are. Version 2 (a table written
+// with compression): each data block's stored bytes begin with a byte
+// saying how the rest is stored (sstable/compression.h); other blocks are
+// as in version 1. A table without compression is written as version 1, so
+// it has exactly the bytes it had before compression existed.
 constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kCompressedFormatVersion = 2;
 // Every block is followed by the masked CRC32C of its contents (fixed32).
 constexpr size_t kBlockTrailerSize = 4;
 
@@ -84,6 +90,8 @@ class Footer {
   BlockHandle index;
   BlockHandle properties;
   uint32_t file_checksum = 0;
+  // kFormatVersion or kCompressedFormatVersion; any other is refused.
+  uint32_t version = kFormatVersion;
 
   void EncodeTo(std::string* dst) const;
   // Decodes the kSize bytes of `in`, found at `offset` of `file`.

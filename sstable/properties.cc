@@ -28,6 +28,7 @@ constexpr uint32_t kRangeTombstonesSize = 11;
 constexpr uint32_t kFilterOffset = 12;
 constexpr uint32_t kFilterSize = 13;
 constexpr uint32_t kCreatedMicros = 14;
+constexpr uint32_t kCompression = 15;
 }  // namespace field
 
 }  // namespace
@@ -41,7 +42,8 @@ bool operator==(const TableProperties& a, const TableProperties& b) {
          a.range_tombstones_offset == b.range_tombstones_offset &&
          a.range_tombstones_size == b.range_tombstones_size &&
          a.filter_offset == b.filter_offset && a.filter_size == b.filter_size &&
-         a.created_micros == b.created_micros && a.file_size == b.file_size &&
+         a.created_micros == b.created_micros &&
+         a.compression == b.compression && a.file_size == b.file_size &&
          a.file_checksum == b.file_checksum;
 }
 
@@ -68,6 +70,9 @@ void EncodeProperties(const TableProperties& p, std::string* dst) {
   if (p.created_micros != 0) {
     w.Signed(field::kCreatedMicros, p.created_micros, IfUnknown::kSkip);
   }
+  if (p.compression != 0) {
+    w.Varint(field::kCompression, p.compression, IfUnknown::kSkip);
+  }
 }
 
 absl::Status DecodeProperties(absl::string_view bytes, absl::string_view what,
@@ -84,6 +89,7 @@ absl::Status DecodeProperties(absl::string_view bytes, absl::string_view what,
       {field::kRangeTombstonesSize, &p->range_tombstones_size},
       {field::kFilterOffset, &p->filter_offset},
       {field::kFilterSize, &p->filter_size},
+      {field::kCompression, &p->compression},
   };
   Decoder in(bytes, what, offset);
   TaggedReader r(&in);

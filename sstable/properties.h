@@ -30,6 +30,10 @@ struct TableProperties {
   // When the table was written, in microseconds since the Unix epoch; 0 if
   // unknown (a table written before the field existed).
   int64_t created_micros = 0;
+  // How the table's data blocks were asked to be compressed
+  // (sstable/compression.h: 0 none, 1 LZ4, 2 Zstandard); each block says
+  // how it is stored, so this is for people and tools.
+  uint64_t compression = 0;
   // Not stored in the properties block; filled in from the file.
   uint64_t file_size = 0;
   uint32_t file_checksum = 0;  // The footer's masked CRC32C.
@@ -42,7 +46,8 @@ struct TableProperties {
 //   6 largest lsn, 7 data size, 8 data blocks, 9 range tombstones,
 //   10 and 11 range-tombstone block offset and size (refused by a reader
 //   that does not know them: it would miss deletions), 12 and 13 filter
-//   block offset and size, 14 creation time (skippable).
+//   block offset and size, 14 creation time (skippable), 15 compression
+//   (skippable; written only when not none).
 // The key range and LSN range cover the range tombstones too (a table's
 // largest key may then be a tombstone's exclusive end).
 void EncodeProperties(const TableProperties& p, std::string* dst);

@@ -13,16 +13,22 @@
 namespace strata::sstable {
 
 absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
-    io::FileSystem* fs, std::string path, ReadCounters* counters) {
-  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> file,
-                          fs->NewMappedFile(path));
+    io::FileSystem* fs, std::string path, const TableReadOptions& options) {
+  STRATA_ASSIGN_OR_RETURN(
+      std::unique_ptr<io::RandomAccessFile> file,
+      options.mmap ? fs->NewMappedFile(path) : fs->NewRandomAccessFile(path));
   std::unique_ptr<TableReader> table(
-      new TableReader(std::move(file), std::move(path), counters));
+      new TableReader(std::move(file), std::move(path), options));
   const uint64_t size = table->file_->Size();
   const uint64_t footer_at = size < Footer::kSize ? 0 : size - Footer::kSize;
   char buf[Footer::kSize];
   absl::string_view got;
-  STRATA_RETURN_IF_ERROR(table->file_->Read(footer_at, sizeof(buf), buf, &got));
+  if (absl::Status s = table->file_->Read(footer_at, sizeof(buf), buf, &got);
+      !s.ok()) {
+    return absl::Status(s.code(),
+                        absl::StrFormat("sst: %s: footer at offset %d: %s",
+                                        table->path_, footer_at, s.message()));
+  }
   STRATA_RETURN_IF_ERROR(
       Footer::DecodeFrom(got, table->path_, footer_at, &table->footer_));
   // Blocks lie before the footer: data, then index, then properties.
@@ -129,8 +135,13 @@ absl::Status TableReader::ReadBlock(BlockHandle handle, BlockName name,
   // copied. Otherwise the bytes land in *scratch.
   if (scratch->size() < total) scratch->resize(total);
   absl::string_view got;
-  STRATA_RETURN_IF_ERROR(
-      file_->Read(handle.offset, total, scratch->data(), &got));
+  if (absl::Status s = file_->Read(handle.offset, total, scratch->data(), &got);
+      !s.ok()) {
+    // An I/O error names the table, the block and where it lies.
+    return absl::Status(
+        s.code(), absl::StrFormat("sst: %s: %s at offset %d: %s", path_,
+                                  name.ToString(), handle.offset, s.message()));
+  }
   if (got.size() != total) {
     return absl::DataLossError(
         absl::StrFormat("sst: %s: %s at offset %d: short read", path_,
@@ -191,14 +202,51 @@ absl::Status TableReader::LoadIndex(BlockHandle handle) {
   return absl::OkStatus();
 }
 
-absl::Status TableReader::ReadDataBlock(size_t i, std::string* contents,
-                                        std::vector<Entry>* entries) const {
+absl::Status TableReader::ReadRawDataBlock(size_t i, std::string* scratch,
+                                           std::string* expanded,
+                                           absl::string_view* raw) const {
   CountBlockRead();
-  absl::string_view block;
-  STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle,
-                                   {"data block", static_cast<int64_t>(i)},
-                                   contents, &block));
-  return DecodeDataBlock(i, block, entries);
+  const BlockName name{"data block", static_cast<int64_t>(i)};
+  absl::string_view stored;
+  STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle, name, scratch, &stored));
+  if (footer_.version == kFormatVersion) {
+    *raw = stored;
+    return absl::OkStatus();
+  }
+  return ExpandStoredBlock(stored,
+                           absl::StrCat("sst: ", path_, " ", name.ToString()),
+                           index_[i].handle.offset, expanded, raw);
+}
+
+absl::StatusOr<std::shared_ptr<const DataBlock>> TableReader::ReadDataBlock(
+    size_t i) const {
+  const uint64_t offset = index_[i].handle.offset;
+  if (cache_ != nullptr) {
+    if (std::shared_ptr<const DataBlock> hit =
+            cache_->Lookup(cache_id_, offset)) {
+      return hit;
+    }
+  }
+  auto block = std::make_shared<DataBlock>();
+  std::string scratch;
+  std::string expanded;
+  absl::string_view raw;
+  STRATA_RETURN_IF_ERROR(ReadRawDataBlock(i, &scratch, &expanded, &raw));
+  // The block keeps the bytes its entries point into, unless they lie in
+  // the mapping (which outlives it: a mapped reader caches nothing).
+  if (raw.data() >= expanded.data() &&
+      raw.data() < expanded.data() + expanded.size()) {
+    block->contents = std::move(expanded);
+    raw = block->contents;
+  } else if (raw.data() >= scratch.data() &&
+             raw.data() < scratch.data() + scratch.size()) {
+    const size_t at = raw.data() - scratch.data();
+    block->contents = std::move(scratch);
+    raw = absl::string_view(block->contents).substr(at, raw.size());
+  }
+  STRATA_RETURN_IF_ERROR(DecodeDataBlock(i, raw, &block->entries));
+  if (cache_ != nullptr) cache_->Insert(cache_id_, offset, block);
+  return block;
 }
 
 absl::Status TableReader::DecodeDataBlock(size_t i, absl::string_view block,
@@ -255,14 +303,26 @@ absl::StatusOr<std::optional<Found>> TableReader::Get(absl::string_view key,
   }
   const size_t i = FindBlock(key, max_lsn);
   if (i == index_.size()) return std::nullopt;
+  if (cache_ != nullptr) {
+    // Cached blocks are decoded whole, once: a binary search finds the key.
+    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const DataBlock> block,
+                            ReadDataBlock(i));
+    const std::vector<Entry>& entries = block->entries;
+    auto it = std::partition_point(
+        entries.begin(), entries.end(), [&](const Entry& e) {
+          return CompareInternal(e.key, e.lsn, key, max_lsn) < 0;
+        });
+    // The index promised an entry at or after (key, max_lsn): the last one
+    // matches the index, checked when the block was decoded.
+    if (it == entries.end() || it->key != key) return std::nullopt;
+    return Found{it->lsn, it->kind, std::string(it->value)};
+  }
   // Decode only up to the first entry at or after (key, max_lsn); the
   // block's checksum was verified, and Verify() checks the order.
   std::string scratch;
+  std::string expanded;
   absl::string_view contents;
-  CountBlockRead();
-  STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle,
-                                   {"data block", static_cast<int64_t>(i)},
-                                   &scratch, &contents));
+  STRATA_RETURN_IF_ERROR(ReadRawDataBlock(i, &scratch, &expanded, &contents));
   // Decoded only up to the key; a block that does not decode that far is
   // decoded whole under its name, for the error.
   Decoder in(contents, path_, index_[i].handle.offset);
@@ -367,12 +427,17 @@ absl::Status TableReader::VerifyFileChecksum() const {
 }
 
 void TableIterator::Load(size_t i) {
-  block_ = i;
+  index_ = i;
   pos_ = 0;
-  entries_.clear();
+  block_.reset();
   if (i >= table_->index_.size()) return;
-  status_ = table_->ReadDataBlock(i, &contents_, &entries_);
-  if (!status_.ok()) entries_.clear();
+  absl::StatusOr<std::shared_ptr<const DataBlock>> block =
+      table_->ReadDataBlock(i);
+  if (!block.ok()) {
+    status_ = block.status();
+    return;
+  }
+  block_ = *std::move(block);
 }
 
 void TableIterator::SeekToFirst() {
@@ -383,16 +448,19 @@ void TableIterator::SeekToFirst() {
 void TableIterator::Seek(absl::string_view key, uint64_t lsn) {
   status_ = absl::OkStatus();
   Load(table_->FindBlock(key, lsn));
-  while (pos_ < entries_.size() &&
-         CompareInternal(entries_[pos_].key, entries_[pos_].lsn, key, lsn) <
-             0) {
-    ++pos_;
-  }
+  if (block_ == nullptr) return;
+  const std::vector<Entry>& entries = block_->entries;
+  pos_ =
+      std::partition_point(entries.begin(), entries.end(),
+                           [&](const Entry& e) {
+                             return CompareInternal(e.key, e.lsn, key, lsn) < 0;
+                           }) -
+      entries.begin();
 }
 
 void TableIterator::Next() {
   if (!Valid()) return;
-  if (++pos_ == entries_.size()) Load(block_ + 1);
+  if (++pos_ == block_->entries.size()) Load(index_ + 1);
 }
 
 }  // namespace strata::sstable

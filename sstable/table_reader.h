@@ -23,7 +23,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "io/file_system.h"
+#include "sstable/block_cache.h"
 #include "sstable/bloom.h"
+#include "sstable/compression.h"
 #include "sstable/format.h"
 #include "sstable/properties.h"
 #include "sstable/range_tombstones.h"
@@ -46,12 +48,37 @@ struct ReadCounters {
   std::atomic<uint64_t> filter_skips{0};
 };
 
+// How a TableReader reads its file.
+struct TableReadOptions {
+  // Counts block reads; must outlive the reader.
+  ReadCounters* counters = nullptr;
+  // Map the file and point entries into the mapping (no copy), or read
+  // blocks with pread. A mapped file's I/O error is a SIGBUS that kills the
+  // process; pread returns it as an error.
+  bool mmap = false;
+  // Decoded data blocks, shared with other readers; must outlive the
+  // reader. Used only by a reader that does not map its file (a mapped
+  // block's entries point into its reader's mapping).
+  BlockCache* block_cache = nullptr;
+};
+
 class TableReader {
  public:
   // Reads the footer, properties, index, range-tombstone and filter
-  // blocks. `counters`, if set, must outlive the reader.
+  // blocks.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<TableReader>> Open(
-      io::FileSystem* fs, std::string path, ReadCounters* counters = nullptr);
+      io::FileSystem* fs, std::string path, const TableReadOptions& options);
+  // A mapped reader without a cache, as before TableReadOptions existed
+  // (the tools' reader). `counters`, if set, must outlive the reader.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<TableReader>> Open(
+      io::FileSystem* fs, std::string path, ReadCounters* counters = nullptr) {
+    return Open(fs, std::move(path),
+                TableReadOptions{counters, /*mmap=*/true, nullptr});
+  }
+
+  // The footer's format version: kFormatVersion, or
+  // kCompressedFormatVersion for a table written with compression.
+  uint32_t format_version() const { return footer_.version; }
 
   const TableProperties& properties() const { return properties_; }
   const std::string& path() const { return path_; }
@@ -84,8 +111,13 @@ class TableReader {
   };
 
   TableReader(std::unique_ptr<io::RandomAccessFile> file, std::string path,
-              ReadCounters* counters)
-      : file_(std::move(file)), path_(std::move(path)), counters_(counters) {}
+              const TableReadOptions& options)
+      : file_(std::move(file)),
+        path_(std::move(path)),
+        counters_(options.counters),
+        // A mapped block points into this reader: it is never cached.
+        cache_(file_->Mapped().empty() ? options.block_cache : nullptr),
+        cache_id_(cache_ != nullptr ? cache_->NewTableId() : 0) {}
 
   // A block's name in errors, formatted only when one occurs: "index
   // block", or "data block 7".
@@ -100,11 +132,16 @@ class TableReader {
   absl::Status ReadBlock(BlockHandle handle, BlockName name,
                          std::string* scratch,
                          absl::string_view* contents) const;
-  // Reads data block `i` and decodes its entries (pointing into the file's
-  // memory or into *contents), checking their order and that the last
-  // matches the index.
-  absl::Status ReadDataBlock(size_t i, std::string* contents,
-                             std::vector<Entry>* entries) const;
+  // Reads the stored bytes of data block `i` and points *raw at the
+  // block's bytes: into the mapping or *scratch (stored as it is) or into
+  // *expanded (compressed).
+  absl::Status ReadRawDataBlock(size_t i, std::string* scratch,
+                                std::string* expanded,
+                                absl::string_view* raw) const;
+  // Data block `i`, decoded (its entries checked in order and the last
+  // against the index): from the block cache, or read and then cached.
+  absl::StatusOr<std::shared_ptr<const DataBlock>> ReadDataBlock(
+      size_t i) const;
   // Decodes the bytes of data block `i` with those checks; errors name the
   // file, the block and the offset.
   absl::Status DecodeDataBlock(size_t i, absl::string_view block,
@@ -127,6 +164,8 @@ class TableReader {
   TableProperties properties_;
   std::vector<IndexEntry> index_;
   ReadCounters* const counters_;
+  BlockCache* const cache_;
+  const uint64_t cache_id_;  // This reader's blocks in cache_.
   std::optional<BloomFilter> filter_;
   TombstoneIndex range_tombstones_;
 };
@@ -141,9 +180,11 @@ class TableIterator {
   void Seek(absl::string_view key, uint64_t lsn = UINT64_MAX);
   void Next();
   // False at the end or after an error (see status()).
-  bool Valid() const { return status_.ok() && pos_ < entries_.size(); }
+  bool Valid() const {
+    return status_.ok() && block_ != nullptr && pos_ < block_->entries.size();
+  }
   // Valid until the iterator moves.
-  const Entry& entry() const { return entries_[pos_]; }
+  const Entry& entry() const { return block_->entries[pos_]; }
   const absl::Status& status() const { return status_; }
 
  private:
@@ -151,9 +192,9 @@ class TableIterator {
   void Load(size_t i);
 
   const TableReader* const table_;
-  size_t block_ = 0;
-  std::string contents_;
-  std::vector<Entry> entries_;
+  size_t index_ = 0;  // Of the block loaded.
+  // Shared with the block cache, if the table uses one.
+  std::shared_ptr<const DataBlock> block_;
   size_t pos_ = 0;
   absl::Status status_;
 };

@@ -12,6 +12,8 @@
 #include "encoding/crc32c.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sstable/block_cache.h"
+#include "sstable/compression.h"
 #include "sstable/format.h"
 #include "sstable/properties.h"
 #include "sstable/table_reader.h"
@@ -671,6 +673,217 @@ TEST_F(TableTest, EveryByteFlipIsCaughtByOpenOrVerify) {
                   absl::IsFailedPrecondition(table.status()))
           << table.status();
     }
+  }
+}
+
+}  // namespace
+}  // namespace strata::sstable
+
+namespace strata::sstable {
+namespace {
+
+// Every way a table can be read: mapped, pread, pread through a cache.
+struct ReadPath {
+  const char* name;
+  bool mmap;
+  bool cache;
+};
+constexpr ReadPath kReadPaths[] = {
+    {"mmap", true, false}, {"pread", false, false}, {"cached", false, true}};
+
+// Values that compress about 2:1: half random bytes, half repeated.
+std::vector<Version> Compressible(int keys, testing::Random& rnd) {
+  std::vector<Version> out = MultiVersion(keys, rnd);
+  for (Version& v : out) {
+    if (v.kind == EntryKind::kPut)
+      v.value = rnd.Bytes(30) + std::string(30, 'z');
+  }
+  return out;
+}
+
+class CompressedTableTest : public TableTest {
+ protected:
+  std::unique_ptr<TableReader> BuildWith(const std::vector<Version>& versions,
+                                         Compression compression,
+                                         const TableReadOptions& read) {
+    auto writer =
+        TableWriter::Create(&fs_, "/sst/000001.sst.tmp",
+                            {.block_size = 1024, .compression = compression});
+    EXPECT_OK(writer.status());
+    for (const Version& v : versions) {
+      EXPECT_OK((*writer)->Add({v.key, v.lsn, v.kind, v.value}));
+    }
+    absl::StatusOr<TableProperties> props = (*writer)->Finish();
+    EXPECT_OK(props.status());
+    written_ = props.value_or(TableProperties());
+    EXPECT_OK(InstallTable(&fs_, "/sst/000001.sst.tmp", kPath));
+    auto reader = TableReader::Open(&fs_, kPath, read);
+    EXPECT_OK(reader.status());
+    return reader.ok() ? *std::move(reader) : nullptr;
+  }
+};
+
+TEST_F(CompressedTableTest, EveryCompressionReadsBackOnEveryReadPath) {
+  testing::Random rnd(7);
+  const std::vector<Version> versions = Compressible(1500, rnd);
+  uint64_t raw_size = 0;
+  for (Compression c :
+       {Compression::kNone, Compression::kLz4, Compression::kZstd}) {
+    for (const ReadPath& path : kReadPaths) {
+      SCOPED_TRACE(absl::StrCat(CompressionName(c), " ", path.name));
+      BlockCache cache(1 << 20);
+      fs_.RemoveFile(kPath).IgnoreError();  // The previous round's.
+      auto table = BuildWith(
+          versions, c, {nullptr, path.mmap, path.cache ? &cache : nullptr});
+      ASSERT_NE(table, nullptr);
+      EXPECT_EQ(table->format_version(), c == Compression::kNone
+                                             ? kFormatVersion
+                                             : kCompressedFormatVersion);
+      EXPECT_EQ(table->properties().compression, static_cast<uint64_t>(c));
+      EXPECT_EQ(table->properties(), written_);
+      if (c == Compression::kNone) raw_size = written_.data_size;
+      if (c != Compression::kNone) {
+        // Values compress about 2:1; keys and LSNs less.
+        EXPECT_LT(written_.data_size, raw_size * 3 / 4);
+      }
+      // Twice: the second pass reads from the cache, if there is one.
+      for (int pass = 0; pass < 2; ++pass) {
+        EXPECT_EQ(Scan(*table), versions);
+        for (size_t i = 0; i < versions.size(); i += 7) {
+          const Version& v = versions[i];
+          ASSERT_OK_AND_ASSIGN(std::optional<Found> found,
+                               table->Get(v.key, v.lsn));
+          ASSERT_TRUE(found.has_value()) << v.key;
+          EXPECT_EQ(found->lsn, v.lsn);
+          EXPECT_EQ(found->value, v.value);
+        }
+        ASSERT_OK_AND_ASSIGN(std::optional<Found> none,
+                             table->Get("key000003", 0));
+        EXPECT_EQ(none, std::nullopt);
+      }
+      EXPECT_OK(table->Verify());
+      if (path.cache) {
+        EXPECT_GT(cache.hits(), 0u);
+        EXPECT_GT(cache.usage(), 0u);
+      }
+    }
+  }
+}
+
+TEST_F(CompressedTableTest, GoldenBytesOfABlockStoredRaw) {
+  // Ten bytes do not shrink by an eighth: the block is stored raw, behind
+  // its type byte 0, in a version-2 table whose properties name LZ4.
+  auto table = BuildWith(
+      {{"a", 1, EntryKind::kPut, "x"}, {"b", 2, EntryKind::kDelete, ""}},
+      Compression::kLz4, {});
+  ASSERT_NE(table, nullptr);
+  const std::string hex = absl::BytesToHexString(Bytes());
+  // Data block at 0: type 0, then the entries as in GoldenBytes (11 bytes),
+  // then its trailer; the filter (the 64-bit minimum and its two header
+  // bytes) at 15; the index at 29: last key "b", lsn 2, offset 0, size 11.
+  EXPECT_EQ(hex.substr(0, 2 * 11),
+            "00016101010178016202"
+            "02");
+  EXPECT_EQ(hex.substr(2 * 15, 2 * 2), "0107");  // Filter: format 1, k 7.
+  EXPECT_EQ(hex.substr(2 * 29, 2 * 5),
+            "0162"
+            "02"
+            "00"
+            "0b");
+  // Properties: ... data size 15, one block, ... field 15 = 1 (LZ4).
+  EXPECT_NE(hex.find("380f4001"), std::string::npos);
+  EXPECT_NE(hex.find("7801"), std::string::npos);
+  // The footer's version: 2.
+  EXPECT_EQ(hex.substr(hex.size() - 2 * 12, 2 * 4), "02000000");
+  ASSERT_OK_AND_ASSIGN(std::optional<Found> a, table->Get("a"));
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->value, "x");
+}
+
+TEST_F(CompressedTableTest, ACompressedBlockThatDoesNotExpandIsDataLoss) {
+  testing::Random rnd(8);
+  auto table = BuildWith(Compressible(200, rnd), Compression::kLz4, {});
+  ASSERT_NE(table, nullptr);
+  std::string bytes = Bytes();
+  // Block 0 is compressed: its type byte is 1. Cut its declared size by
+  // one and fix its checksum, so only the expansion can tell.
+  ASSERT_EQ(bytes[0], 1);
+  uint64_t size = 0;
+  absl::string_view rest(bytes.data() + 1, 10);
+  ASSERT_TRUE(GetVarint64(&rest, &size));
+  ASSERT_EQ(bytes[1] & 0x80, 0x80);  // Two varint bytes for ~1 KiB.
+  bytes[1] =
+      static_cast<char>((bytes[1] & 0x7f) == 0 ? bytes[1] + 1 : bytes[1] - 1);
+  // Block 0's stored size is its index entry's; recompute its trailer.
+  std::string index_bytes;
+  {
+    const std::string full = Bytes();
+    Footer footer;
+    ASSERT_OK(Footer::DecodeFrom(
+        absl::string_view(full).substr(full.size() - Footer::kSize), kPath,
+        full.size() - Footer::kSize, &footer));
+    index_bytes = full.substr(footer.index.offset, footer.index.size);
+  }
+  Decoder in(index_bytes, "index", 0);
+  absl::string_view last_key;
+  uint64_t last_lsn, offset, block_size;
+  ASSERT_OK(in.GetLengthPrefixed("k", &last_key));
+  ASSERT_OK(in.GetVarint64("l", &last_lsn));
+  ASSERT_OK(in.GetVarint64("o", &offset));
+  ASSERT_OK(in.GetVarint64("s", &block_size));
+  const std::string trailer = [&] {
+    std::string t;
+    PutFixed32(&t, Checksum::Of(absl::string_view(bytes.data(), block_size)));
+    return t;
+  }();
+  bytes.replace(block_size, 4, trailer);
+  Rewrite(bytes);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<TableReader> damaged,
+                       TableReader::Open(&fs_, kPath, TableReadOptions{}));
+  auto it = damaged->NewIterator();
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_THAT(
+      it->status(),
+      StatusIs(kDataLoss, AllOf(HasSubstr(kPath), HasSubstr("data block 0"),
+                                HasSubstr("does not expand"))));
+  EXPECT_THAT(damaged->Get(std::string(last_key)),
+              StatusIs(kDataLoss, HasSubstr("data block 0")));
+}
+
+TEST_F(TableTest, AnIoErrorOnAReadIsAnErrorNamingFileAndOffsetThenClears) {
+  testing::FaultInjectionFileSystem faulty(&fs_);
+  testing::Random rnd(9);
+  const std::vector<Version> versions = MultiVersion(300, rnd);
+  Build(versions);  // Written to fs_, read below through `faulty`.
+  for (const ReadPath& path : kReadPaths) {
+    SCOPED_TRACE(path.name);
+    BlockCache cache(1 << 20);
+    ASSERT_OK_AND_ASSIGN(
+        std::unique_ptr<TableReader> table,
+        TableReader::Open(&faulty, kPath,
+                          {nullptr, path.mmap, path.cache ? &cache : nullptr}));
+    int failing = EIO;
+    faulty.SetReadFault([&](const std::string& p, uint64_t, size_t) {
+      return p == kPath ? failing : 0;
+    });
+    const Version& v = versions[versions.size() / 2];
+    EXPECT_THAT(table->Get(v.key, v.lsn),
+                StatusIs(absl::StatusCode::kUnknown,
+                         AllOf(HasSubstr(kPath), HasSubstr("data block"),
+                               HasSubstr("at offset"),
+                               HasSubstr("fault injection: read"))));
+    auto it = table->NewIterator();
+    it->SeekToFirst();
+    EXPECT_FALSE(it->Valid());
+    EXPECT_THAT(it->status(), StatusIs(absl::StatusCode::kUnknown,
+                                       HasSubstr("data block 0 at offset 0")));
+    failing = 0;  // The fault clears: the same reader reads again.
+    ASSERT_OK_AND_ASSIGN(std::optional<Found> found, table->Get(v.key, v.lsn));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->value, v.value);
+    EXPECT_EQ(Scan(*table), versions);
+    faulty.SetReadFault(nullptr);
   }
 }
 

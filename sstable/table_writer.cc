@@ -145,6 +145,13 @@ void TableWriter::AppendBlock(absl::string_view contents, BlockHandle* handle) {
 
 absl::Status TableWriter::FlushBlock() {
   if (out_.size() == block_start_) return absl::OkStatus();
+  if (options_.compression != Compression::kNone) {
+    stored_.clear();
+    AppendStoredBlock(options_.compression, options_.zstd_level,
+                      absl::string_view(out_).substr(block_start_), &stored_);
+    out_.resize(block_start_);
+    out_.append(stored_);
+  }
   const BlockHandle handle{offset_ + block_start_, out_.size() - block_start_};
   PutFixed32(&out_, Checksum::Of(absl::string_view(out_.data() + block_start_,
                                                    handle.size)));
@@ -167,7 +174,11 @@ absl::StatusOr<TableProperties> TableWriter::Finish() {
   }
   finished_ = true;
   props_.largest_key = last_key_;
+  props_.compression = static_cast<uint64_t>(options_.compression);
   Footer footer;
+  if (options_.compression != Compression::kNone) {
+    footer.version = kCompressedFormatVersion;
+  }
   STRATA_RETURN_IF_ERROR(FlushBlock());
   AppendRangeTombstonesAndFilter();
   props_.largest_lsn = std::max(props_.largest_lsn, covers_up_to_);

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "io/file_system.h"
 #include "sstable/bloom.h"
+#include "sstable/compression.h"
 #include "sstable/format.h"
 #include "sstable/properties.h"
 #include "sstable/range_tombstones.h"
@@ -31,6 +32,13 @@ struct TableWriterOptions {
   // Bits per key of the table's bloom filter (sstable/bloom.h); 0 writes
   // no filter.
   uint32_t bloom_bits_per_key = 10;
+  // How data blocks are stored (sstable/compression.h). kNone writes a
+  // format-version-1 table; the others version 2, whose blocks each say
+  // how they are stored: one that would not shrink by an eighth is stored
+  // as it is.
+  Compression compression = Compression::kNone;
+  // The Zstandard level (1 fastest … 19), for kZstd.
+  int zstd_level = 3;
 };
 
 class TableWriter {
@@ -84,7 +92,8 @@ class TableWriter {
   TableWriter(std::unique_ptr<io::WritableFile> file, std::string path,
               TableWriterOptions options);
 
-  // Closes the open block: appends its trailer and indexes it.
+  // Closes the open block: compresses it (if the table is), appends its
+  // trailer and indexes it.
   absl::Status FlushBlock();
   // Appends a whole block (contents and trailer) to out_.
   void AppendBlock(absl::string_view contents, BlockHandle* handle);
@@ -115,6 +124,7 @@ class TableWriter {
   TableProperties props_;
   std::vector<RangeTombstone> range_tombstones_;
   BloomFilterBuilder filter_;
+  std::string stored_;  // A compressed block's stored form; reused.
 };
 
 // Renames the finished table at `temp_path` to `final_path` and syncs the

@@ -286,9 +286,56 @@ FaultInjectionFileSystem::NewSequentialFile(const std::string& path) {
   return base_->NewSequentialFile(path);
 }
 
+// Asks the file system's read fault before each read.
+class FaultInjectionFileSystem::FaultyReadFile final
+    : public io::RandomAccessFile {
+ public:
+  FaultyReadFile(FaultInjectionFileSystem* fs, std::string path,
+                 std::unique_ptr<io::RandomAccessFile> base)
+      : fs_(fs), path_(std::move(path)), base_(std::move(base)) {}
+
+  absl::Status Read(uint64_t offset, size_t n, char* scratch,
+                    absl::string_view* result) const override {
+    std::shared_ptr<const ReadFault> fault;
+    {
+      MutexLock lock(&fs_->mu_);
+      fault = fs_->read_fault_;
+    }
+    if (fault != nullptr) {
+      if (int err = (*fault)(path_, offset, n); err != 0) {
+        return absl::ErrnoToStatus(
+            err, absl::StrCat("fault injection: read ", path_, " at ", offset,
+                              " (", n, " bytes)"));
+      }
+    }
+    return base_->Read(offset, n, scratch, result);
+  }
+  uint64_t Size() const override { return base_->Size(); }
+  // Never a mapping: every read must pass the fault.
+
+ private:
+  FaultInjectionFileSystem* const fs_;
+  const std::string path_;
+  const std::unique_ptr<io::RandomAccessFile> base_;
+};
+
+void FaultInjectionFileSystem::SetReadFault(ReadFault fault) {
+  MutexLock lock(&mu_);
+  read_fault_ =
+      fault ? std::make_shared<const ReadFault>(std::move(fault)) : nullptr;
+}
+
 absl::StatusOr<std::unique_ptr<io::RandomAccessFile>>
 FaultInjectionFileSystem::NewRandomAccessFile(const std::string& path) {
-  return base_->NewRandomAccessFile(path);
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> base,
+                          base_->NewRandomAccessFile(path));
+  return std::make_unique<FaultyReadFile>(this, path, std::move(base));
+}
+
+absl::StatusOr<std::unique_ptr<io::RandomAccessFile>>
+FaultInjectionFileSystem::NewMappedFile(const std::string& path) {
+  // A copy, not a view of a mapping: each read can then fail.
+  return NewRandomAccessFile(path);
 }
 
 absl::Status FaultInjectionFileSystem::CreateDir(const std::string& path) {

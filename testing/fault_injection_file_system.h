@@ -85,6 +85,14 @@ class FaultInjectionFileSystem final : public io::FileSystem {
   // The same at the start of every file removal.
   void SetRemoveHook(std::function<void(const std::string& path)> hook)
       ABSL_LOCKS_EXCLUDED(mu_);
+  // Decides the fate of every read of a file opened for random access
+  // (NewRandomAccessFile, NewMappedFile: reads are not counted operations):
+  // a non-zero errno fails the read with it, as a disk's bad sector would;
+  // 0 lets it through. Files keep their fault hook from open on: a test
+  // clears the fault by returning 0. An empty function removes the hook.
+  using ReadFault =
+      std::function<int(const std::string& path, uint64_t offset, size_t n)>;
+  void SetReadFault(ReadFault fault) ABSL_LOCKS_EXCLUDED(mu_);
 
   // --- Crashes --------------------------------------------------------------
   struct CrashOptions {
@@ -115,6 +123,8 @@ class FaultInjectionFileSystem final : public io::FileSystem {
   absl::StatusOr<std::unique_ptr<io::SequentialFile>> NewSequentialFile(
       const std::string& path) override;
   absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) override;
+  absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> NewMappedFile(
       const std::string& path) override;
   absl::Status CreateDir(const std::string& path) override;
   absl::Status RemoveDir(const std::string& path) override;
@@ -197,6 +207,8 @@ class FaultInjectionFileSystem final : public io::FileSystem {
       ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const std::function<void(const std::string&)>> remove_hook_
       ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const ReadFault> read_fault_ ABSL_GUARDED_BY(mu_);
+  class FaultyReadFile;
   std::map<std::string, std::shared_ptr<FileState>> files_ ABSL_GUARDED_BY(mu_);
   std::vector<DirOp> dir_ops_ ABSL_GUARDED_BY(mu_);
 };

@@ -9,7 +9,8 @@ packages=(
   bazel-bootstrap bazel-rules-java bazel-platforms
   g++ clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format
   libabsl-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev libisal-dev
-  libleveldb-dev  # The peer of //engine:peer_benchmark only.
+  liblz4-dev libzstd-dev  # Per-block table compression.
+  libleveldb-dev librocksdb-dev  # The peers of //engine:peer_benchmark only.
 )
 
 missing=()
