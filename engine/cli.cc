@@ -558,6 +558,11 @@ void PrintStats(const Engine& engine, std::ostream& out) {
       "tombstone compactions: %d\ntable blocks read: %d\n"
       "lookups the bloom filters answered: %d\n",
       s.tombstone_compactions, s.table_blocks_read, s.filter_skips);
+  out << absl::StrFormat(
+      "table opens: %d\nopen tables: %d\nblock cache hits: %d\n"
+      "block cache misses: %d\nblock cache bytes: %d\n",
+      s.table_opens, s.open_tables, s.block_cache_hits, s.block_cache_misses,
+      s.block_cache_bytes);
   if (absl::Status h = engine.health(); !h.ok()) {
     out << "read-only after: " << h.ToString() << "\n";
   }

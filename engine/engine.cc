@@ -528,7 +528,10 @@ absl::Status EngineImpl::Flush() {
     s = CheckNotClosing();
     if (s.ok()) s = MaybeCompact();
   }
-  DeleteRetiredTablesInline();
+  // The caller is on the write path, not a reader: what its compactions
+  // (and readers meanwhile) retired is unlinked before it returns, so the
+  // space is back when Flush returns.
+  DeleteRetiredTables();
   return s;
 }
 
@@ -736,7 +739,7 @@ absl::Status EngineImpl::MaybeCompact() {
 absl::Status EngineImpl::Compact(const ProgressFn& progress) {
   STRATA_RETURN_IF_ERROR(Flush());
   absl::Status s = CompactAll(progress);
-  DeleteRetiredTablesInline();
+  DeleteRetiredTables();  // As in Flush: the space is back on return.
   return s;
 }
 
@@ -830,9 +833,11 @@ void EngineImpl::DeleteTables(const std::vector<uint64_t>& numbers) {
 }
 
 void EngineImpl::DeleteRetiredTables() {
+  MutexLock deleting(&delete_mu_);
   std::vector<uint64_t> numbers;
   {
     MutexLock lock(&mu_);
+    if (closed_) return;  // Nothing changes after Close returns.
     numbers.swap(retired_tables_);
   }
   if (numbers.empty()) return;

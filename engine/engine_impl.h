@@ -235,8 +235,9 @@ class EngineImpl {
       ABSL_LOCKS_EXCLUDED(mu_);
   // Unlinks the queued tables. Called by the background thread, and at the
   // end of Flush, Compact and inline work (without a background thread, a
-  // table a reader let go waits for the next of them, or Close).
-  void DeleteRetiredTables() ABSL_LOCKS_EXCLUDED(mu_);
+  // table a reader let go waits for the next of them, or Close). Flush and
+  // Compact return with what they retired unlinked.
+  void DeleteRetiredTables() ABSL_LOCKS_EXCLUDED(delete_mu_, mu_);
   // DeleteRetiredTables, unless the background thread will.
   void DeleteRetiredTablesInline() ABSL_LOCKS_EXCLUDED(mu_);
   // Compact's merge of every table, after its flush.
@@ -285,6 +286,10 @@ class EngineImpl {
   bool retire_damaged_wal_ ABSL_GUARDED_BY(write_mu_) = false;
   uint64_t last_lsn_ ABSL_GUARDED_BY(write_mu_) = 0;
   std::shared_ptr<MemTable> active_ ABSL_GUARDED_BY(write_mu_);
+
+  // Held while retired tables are unlinked, so that Close, which takes it
+  // to mark the engine closed, returns only once no unlink is under way.
+  Mutex delete_mu_ ABSL_ACQUIRED_BEFORE(mu_);
 
   // Held while flushing or compacting: one at a time.
   Mutex work_mu_ ABSL_ACQUIRED_BEFORE(mu_);

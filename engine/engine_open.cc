@@ -142,8 +142,10 @@ absl::Status EngineImpl::Close() {
   last.reset();  // Retires tables only this version still pinned.
   DeleteRetiredTables();
   {
-    // A version an iterator still holds retires its tables after this:
-    // the next open deletes them as orphans.
+    // A version an iterator (or a flush or compaction still returning)
+    // holds retires its tables after this: the next open deletes them as
+    // orphans. An unlink under way ends first.
+    MutexLock deleting(&delete_mu_);
     MutexLock lock(&mu_);
     closed_ = true;
   }

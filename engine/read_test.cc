@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sstable/table_reader.h"
+#include "testing/fault_injection_file_system.h"
 #include "testing/mem_file_system.h"
 #include "testing/random.h"
 #include "testing/status_matchers.h"
@@ -24,6 +25,8 @@ namespace {
 
 using ::strata::testing::IsOkAndHolds;
 using ::strata::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 
 constexpr char kDir[] = "/db";
 constexpr absl::StatusCode kNotFound = absl::StatusCode::kNotFound;
@@ -407,6 +410,80 @@ TEST(IteratorTest, IteratorsReadBesideWritesFlushesAndCompactions) {
   EXPECT_GT(engine->stats().compactions, 0u);
   ASSERT_OK(engine->health());
   ASSERT_OK(engine->Close());
+}
+
+}  // namespace
+}  // namespace strata::engine
+
+namespace strata::engine {
+namespace {
+
+// A disk that fails reads of tables: a bad sector under a table, or a
+// device that drops out for a while. Reads report it, the engine stays up,
+// and reads succeed again once the disk does.
+TEST(ReadErrorTest, AnIoErrorOnATableReadIsReturnedNamingFileAndOffset) {
+  for (const bool mmap : {false, true}) {
+    SCOPED_TRACE(mmap ? "mmap" : "pread");
+    testing::MemFileSystem mem;
+    testing::FaultInjectionFileSystem fs(&mem);
+    EngineOptions o = Options();
+    o.mmap_reads = mmap;
+    o.auto_compaction = true;
+    o.compaction.min_tables = 5;  // Due at the fifth table.
+    {
+      ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                           Engine::Open(&fs, kDir, o));
+      for (int t = 0; t < 4; ++t) {
+        for (int i = t; i < 400; i += 4) ASSERT_OK(engine->Put(Key(i), "v"));
+        ASSERT_OK(engine->Flush());
+      }
+    }
+    // Reopened: nothing cached, every block must come from the disk.
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Engine> engine,
+                         Engine::Open(&fs, kDir, o));
+    std::atomic<int> failing{EIO};
+    std::atomic<int> failed_reads{0};
+    fs.SetReadFault([&](const std::string& path, uint64_t, size_t) {
+      if (path.find("/sst/") == std::string::npos) return 0;
+      const int err = failing.load();
+      if (err != 0) ++failed_reads;
+      return err;
+    });
+    const auto names_the_read =
+        AllOf(HasSubstr("/db/sst/"), HasSubstr(".sst"), HasSubstr("at offset"),
+              HasSubstr("Input/output error"));
+    EXPECT_THAT(engine->Get(Key(101)),
+                StatusIs(absl::StatusCode::kUnknown, names_the_read));
+    {
+      std::unique_ptr<Iterator> it = engine->NewIterator();
+      it->SeekToFirst();
+      EXPECT_FALSE(it->Valid());
+      EXPECT_THAT(it->status(),
+                  StatusIs(absl::StatusCode::kUnknown, names_the_read));
+    }
+    EXPECT_THAT(engine->Scan("", ""), StatusIs(absl::StatusCode::kUnknown));
+    // The fifth table makes a compaction due, which cannot read its
+    // inputs: it fails and keeps them, without writing them off as damaged
+    // (as it would a table that fails its checksum).
+    ASSERT_OK(engine->Put("fresh", "yes"));
+    EXPECT_FALSE(engine->Flush().ok());
+    EXPECT_GT(failed_reads.load(), 0);
+    EXPECT_EQ(engine->stats().live_tables, 5u);
+    // Writes, and reads the memtable answers, go on.
+    EXPECT_OK(engine->health());
+    ASSERT_OK(engine->Put("fresher", "yes"));
+    EXPECT_THAT(engine->Get("fresher"), IsOkAndHolds("yes"));
+
+    failing = 0;  // The disk is back.
+    EXPECT_THAT(engine->Get(Key(101)), IsOkAndHolds("v"));
+    ASSERT_OK_AND_ASSIGN(std::vector<KeyValue> all, engine->Scan("", ""));
+    EXPECT_EQ(all.size(), 402u);
+    // The next flush makes six tables; all of them are merged.
+    ASSERT_OK(engine->Flush());
+    EXPECT_EQ(engine->stats().live_tables, 1u);
+    EXPECT_THAT(engine->Get(Key(399)), IsOkAndHolds("v"));
+    fs.SetReadFault(nullptr);
+  }
 }
 
 }  // namespace

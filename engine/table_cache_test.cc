@@ -207,7 +207,9 @@ TEST(BoundedTableCacheTest, HundredThousandTablesWithinTheDescriptorLimit) {
     const uint64_t t = 1 + rnd.Uniform(kTables);
     ASSERT_THAT(engine->Get(KeyOf(t, rnd.Uniform(kKeysPerTable))),
                 IsOkAndHolds(absl::StrCat("v", t)));
-    if (i % 1000 == 0) ASSERT_LE(OpenDescriptors(), limit) << i;
+    if (i % 1000 == 0) {
+      ASSERT_LE(OpenDescriptors(), limit) << i;
+    }
   }
   EXPECT_LE(engine->stats().open_tables, kMaxOpen);
   EXPECT_GT(engine->stats().table_opens, kMaxOpen);
@@ -225,7 +227,9 @@ TEST(BoundedTableCacheTest, HundredThousandTablesWithinTheDescriptorLimit) {
     std::unique_ptr<Iterator> it = engine->NewIterator();
     uint64_t n = 0;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (++n % 50000 == 0) ASSERT_LE(OpenDescriptors(), limit) << n;
+      if (++n % 50000 == 0) {
+        ASSERT_LE(OpenDescriptors(), limit) << n;
+      }
     }
     ASSERT_OK(it->status());
     EXPECT_EQ(n, kTables * kKeysPerTable);

@@ -1,7 +1,8 @@
-// BlockCache: decoded data blocks of many tables, shared by them, within a
-// byte budget (docs/engine.md, "Reads"). A table read through pread (not a
+// BlockCache: data blocks of many tables, shared by them, within a byte
+// budget (docs/engine.md, "Reads"). A table read through pread (not a
 // mapping) looks here before it reads a block from its file, so a hot block
-// is read and parsed once, not once per lookup.
+// is read, checksummed and expanded (if compressed) once, not once per
+// lookup.
 //
 // Entries are keyed by (table id, block offset); each TableReader takes a
 // fresh id when it opens, so a table number reused, or a file reopened,
@@ -27,26 +28,29 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
 #include "io/mutex.h"
-#include "sstable/format.h"
 
 namespace strata::sstable {
 
-// A data block, decoded: its entries point into `contents` (or into a
-// mapped file that outlives the block). Not movable once built, so the
-// views stay valid.
+// A data block's bytes, checked against its checksum and expanded:
+// `bytes` views `stored` (the block as read, trailer included), `expanded`
+// (a compressed block), or a mapped file that outlives the block (a mapped
+// reader's blocks are never cached). Not copyable, so the view stays
+// valid.
 struct DataBlock {
   DataBlock() = default;
   DataBlock(const DataBlock&) = delete;
   DataBlock& operator=(const DataBlock&) = delete;
 
-  std::string contents;
-  std::vector<Entry> entries;
+  std::unique_ptr<char[]> stored;  // Not zero-filled before the read.
+  size_t stored_size = 0;
+  std::string expanded;
+  absl::string_view bytes;
 
-  // What the block costs the cache: its bytes and its entries.
+  // What the block costs the cache.
   size_t charge() const {
-    return sizeof(DataBlock) + contents.capacity() +
-           entries.capacity() * sizeof(Entry);
+    return sizeof(DataBlock) + stored_size + expanded.capacity();
   }
 };
 

@@ -11,7 +11,7 @@ namespace {
 
 std::shared_ptr<const DataBlock> BlockOf(size_t bytes) {
   auto block = std::make_shared<DataBlock>();
-  block->contents.assign(bytes, 'x');
+  block->expanded.assign(bytes, 'x');
   return block;
 }
 
@@ -66,7 +66,7 @@ TEST(BlockCacheTest, ABlockHeldByAReaderOutlivesItsEviction) {
   for (uint64_t i = 1; i < 200; ++i) cache.Insert(t, i * 4096, BlockOf(1500));
   EXPECT_EQ(cache.Lookup(t, 0), nullptr);
   ASSERT_NE(held, nullptr);
-  EXPECT_EQ(held->contents, std::string(1500, 'x'));
+  EXPECT_EQ(held->expanded, std::string(1500, 'x'));
 }
 
 TEST(BlockCacheTest, ABlockLargerThanAShardIsNotKept) {
@@ -90,11 +90,11 @@ TEST(BlockCacheTest, ConcurrentReadersAndInsertersAgree) {
         std::shared_ptr<const DataBlock> got = cache.Lookup(t, offset);
         if (got == nullptr) {
           auto block = std::make_shared<DataBlock>();
-          block->contents.assign(200 + offset % 1000, 'a' + offset % 26);
+          block->expanded.assign(200 + offset % 1000, 'a' + offset % 26);
           cache.Insert(t, offset, std::move(block));
         } else {
-          ASSERT_EQ(got->contents.size(), 200 + offset % 1000);
-          ASSERT_EQ(got->contents[0], static_cast<char>('a' + offset % 26));
+          ASSERT_EQ(got->expanded.size(), 200 + offset % 1000);
+          ASSERT_EQ(got->expanded[0], static_cast<char>('a' + offset % 26));
         }
       }
     });

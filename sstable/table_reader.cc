@@ -41,10 +41,11 @@ absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
         table->path_, footer_at, f.index.offset, f.index.size,
         f.properties.offset, f.properties.size, size));
   }
-  std::string scratch;
+  std::unique_ptr<char[]> scratch;
+  size_t scratch_size = 0;
   absl::string_view props;
-  STRATA_RETURN_IF_ERROR(
-      table->ReadBlock(f.properties, {"properties block"}, &scratch, &props));
+  STRATA_RETURN_IF_ERROR(table->ReadBlock(f.properties, {"properties block"},
+                                          &scratch, &scratch_size, &props));
   STRATA_RETURN_IF_ERROR(DecodeProperties(
       props, absl::StrCat("sst: ", table->path_, " properties block"),
       f.properties.offset, &table->properties_));
@@ -77,9 +78,11 @@ absl::Status TableReader::LoadExtras() {
           path_, footer_.properties.offset, extras[i].name, h.offset, h.size,
           expected, footer_.index.offset));
     }
-    std::string scratch;
+    std::unique_ptr<char[]> scratch;
+    size_t scratch_size = 0;
     absl::string_view block;
-    STRATA_RETURN_IF_ERROR(ReadBlock(h, {extras[i].name}, &scratch, &block));
+    STRATA_RETURN_IF_ERROR(
+        ReadBlock(h, {extras[i].name}, &scratch, &scratch_size, &block));
     blocks[i].assign(block.data(), block.size());
     expected = h.end();
   }
@@ -123,7 +126,8 @@ void TableReader::CountBlockRead() const {
 }
 
 absl::Status TableReader::ReadBlock(BlockHandle handle, BlockName name,
-                                    std::string* scratch,
+                                    std::unique_ptr<char[]>* scratch,
+                                    size_t* scratch_size,
                                     absl::string_view* contents) const {
   const uint64_t total = handle.size + kBlockTrailerSize;
   if (!handle.EndsBy(file_->Size())) {
@@ -133,9 +137,12 @@ absl::Status TableReader::ReadBlock(BlockHandle handle, BlockName name,
   }
   // A mapped file answers with a view of its memory: then nothing is
   // copied. Otherwise the bytes land in *scratch.
-  if (scratch->size() < total) scratch->resize(total);
+  if (file_->Mapped().empty()) {
+    scratch->reset(new char[total]);  // Every byte is read into.
+    *scratch_size = total;
+  }
   absl::string_view got;
-  if (absl::Status s = file_->Read(handle.offset, total, scratch->data(), &got);
+  if (absl::Status s = file_->Read(handle.offset, total, scratch->get(), &got);
       !s.ok()) {
     // An I/O error names the table, the block and where it lies.
     return absl::Status(
@@ -160,9 +167,11 @@ std::string TableReader::BlockName::ToString() const {
 }
 
 absl::Status TableReader::LoadIndex(BlockHandle handle) {
-  std::string scratch;
+  std::unique_ptr<char[]> scratch;
+  size_t scratch_size = 0;
   absl::string_view bytes;
-  STRATA_RETURN_IF_ERROR(ReadBlock(handle, {"index block"}, &scratch, &bytes));
+  STRATA_RETURN_IF_ERROR(
+      ReadBlock(handle, {"index block"}, &scratch, &scratch_size, &bytes));
   const std::string what = absl::StrCat("sst: ", path_, " index block");
   Decoder in(bytes, what, handle.offset);
   uint64_t next_offset = 0;
@@ -202,50 +211,38 @@ absl::Status TableReader::LoadIndex(BlockHandle handle) {
   return absl::OkStatus();
 }
 
-absl::Status TableReader::ReadRawDataBlock(size_t i, std::string* scratch,
-                                           std::string* expanded,
-                                           absl::string_view* raw) const {
-  CountBlockRead();
-  const BlockName name{"data block", static_cast<int64_t>(i)};
-  absl::string_view stored;
-  STRATA_RETURN_IF_ERROR(ReadBlock(index_[i].handle, name, scratch, &stored));
-  if (footer_.version == kFormatVersion) {
-    *raw = stored;
-    return absl::OkStatus();
-  }
-  return ExpandStoredBlock(stored,
-                           absl::StrCat("sst: ", path_, " ", name.ToString()),
-                           index_[i].handle.offset, expanded, raw);
-}
-
 absl::StatusOr<std::shared_ptr<const DataBlock>> TableReader::ReadDataBlock(
     size_t i) const {
-  const uint64_t offset = index_[i].handle.offset;
+  const BlockHandle handle = index_[i].handle;
   if (cache_ != nullptr) {
     if (std::shared_ptr<const DataBlock> hit =
-            cache_->Lookup(cache_id_, offset)) {
+            cache_->Lookup(cache_id_, handle.offset)) {
       return hit;
     }
   }
+  CountBlockRead();
   auto block = std::make_shared<DataBlock>();
-  std::string scratch;
-  std::string expanded;
-  absl::string_view raw;
-  STRATA_RETURN_IF_ERROR(ReadRawDataBlock(i, &scratch, &expanded, &raw));
-  // The block keeps the bytes its entries point into, unless they lie in
-  // the mapping (which outlives it: a mapped reader caches nothing).
-  if (raw.data() >= expanded.data() &&
-      raw.data() < expanded.data() + expanded.size()) {
-    block->contents = std::move(expanded);
-    raw = block->contents;
-  } else if (raw.data() >= scratch.data() &&
-             raw.data() < scratch.data() + scratch.size()) {
-    const size_t at = raw.data() - scratch.data();
-    block->contents = std::move(scratch);
-    raw = absl::string_view(block->contents).substr(at, raw.size());
+  const BlockName name{"data block", static_cast<int64_t>(i)};
+  // Read into the block's own string (a mapped file answers with a view
+  // of the mapping instead, which outlives the block).
+  absl::string_view stored;
+  STRATA_RETURN_IF_ERROR(
+      ReadBlock(handle, name, &block->stored, &block->stored_size, &stored));
+  if (footer_.version == kFormatVersion) {
+    block->bytes = stored;
+  } else {
+    std::string expanded;
+    absl::string_view raw;
+    STRATA_RETURN_IF_ERROR(ExpandStoredBlock(
+        stored, absl::StrCat("sst: ", path_, " ", name.ToString()),
+        handle.offset, &expanded, &raw));
+    if (raw.data() == expanded.data()) {
+      block->expanded = std::move(expanded);
+      raw = block->expanded;
+    }
+    block->bytes = raw;
   }
-  STRATA_RETURN_IF_ERROR(DecodeDataBlock(i, raw, &block->entries));
-  if (cache_ != nullptr) cache_->Insert(cache_id_, offset, block);
+  if (cache_ != nullptr) cache_->Insert(cache_id_, handle.offset, block);
   return block;
 }
 
@@ -303,26 +300,11 @@ absl::StatusOr<std::optional<Found>> TableReader::Get(absl::string_view key,
   }
   const size_t i = FindBlock(key, max_lsn);
   if (i == index_.size()) return std::nullopt;
-  if (cache_ != nullptr) {
-    // Cached blocks are decoded whole, once: a binary search finds the key.
-    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const DataBlock> block,
-                            ReadDataBlock(i));
-    const std::vector<Entry>& entries = block->entries;
-    auto it = std::partition_point(
-        entries.begin(), entries.end(), [&](const Entry& e) {
-          return CompareInternal(e.key, e.lsn, key, max_lsn) < 0;
-        });
-    // The index promised an entry at or after (key, max_lsn): the last one
-    // matches the index, checked when the block was decoded.
-    if (it == entries.end() || it->key != key) return std::nullopt;
-    return Found{it->lsn, it->kind, std::string(it->value)};
-  }
   // Decode only up to the first entry at or after (key, max_lsn); the
   // block's checksum was verified, and Verify() checks the order.
-  std::string scratch;
-  std::string expanded;
-  absl::string_view contents;
-  STRATA_RETURN_IF_ERROR(ReadRawDataBlock(i, &scratch, &expanded, &contents));
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const DataBlock> block,
+                          ReadDataBlock(i));
+  const absl::string_view contents = block->bytes;
   // Decoded only up to the key; a block that does not decode that far is
   // decoded whole under its name, for the error.
   Decoder in(contents, path_, index_[i].handle.offset);
@@ -429,6 +411,7 @@ absl::Status TableReader::VerifyFileChecksum() const {
 void TableIterator::Load(size_t i) {
   index_ = i;
   pos_ = 0;
+  entries_.clear();
   block_.reset();
   if (i >= table_->index_.size()) return;
   absl::StatusOr<std::shared_ptr<const DataBlock>> block =
@@ -438,6 +421,8 @@ void TableIterator::Load(size_t i) {
     return;
   }
   block_ = *std::move(block);
+  status_ = table_->DecodeDataBlock(i, block_->bytes, &entries_);
+  if (!status_.ok()) entries_.clear();
 }
 
 void TableIterator::SeekToFirst() {
@@ -448,19 +433,17 @@ void TableIterator::SeekToFirst() {
 void TableIterator::Seek(absl::string_view key, uint64_t lsn) {
   status_ = absl::OkStatus();
   Load(table_->FindBlock(key, lsn));
-  if (block_ == nullptr) return;
-  const std::vector<Entry>& entries = block_->entries;
   pos_ =
-      std::partition_point(entries.begin(), entries.end(),
+      std::partition_point(entries_.begin(), entries_.end(),
                            [&](const Entry& e) {
                              return CompareInternal(e.key, e.lsn, key, lsn) < 0;
                            }) -
-      entries.begin();
+      entries_.begin();
 }
 
 void TableIterator::Next() {
   if (!Valid()) return;
-  if (++pos_ == block_->entries.size()) Load(index_ + 1);
+  if (++pos_ == entries_.size()) Load(index_ + 1);
 }
 
 }  // namespace strata::sstable

@@ -128,18 +128,13 @@ class TableReader {
   };
   // Reads the block at `handle`, checks its checksum and points *contents
   // at its bytes: in the file's own memory (a mapped file; valid while
-  // this reader lives) or in *scratch.
+  // this reader lives) or in *scratch, allocated for it (*scratch_size
+  // bytes).
   absl::Status ReadBlock(BlockHandle handle, BlockName name,
-                         std::string* scratch,
+                         std::unique_ptr<char[]>* scratch, size_t* scratch_size,
                          absl::string_view* contents) const;
-  // Reads the stored bytes of data block `i` and points *raw at the
-  // block's bytes: into the mapping or *scratch (stored as it is) or into
-  // *expanded (compressed).
-  absl::Status ReadRawDataBlock(size_t i, std::string* scratch,
-                                std::string* expanded,
-                                absl::string_view* raw) const;
-  // Data block `i`, decoded (its entries checked in order and the last
-  // against the index): from the block cache, or read and then cached.
+  // The bytes of data block `i` (checksummed, expanded): from the block
+  // cache, or read and then cached.
   absl::StatusOr<std::shared_ptr<const DataBlock>> ReadDataBlock(
       size_t i) const;
   // Decodes the bytes of data block `i` with those checks; errors name the
@@ -180,11 +175,9 @@ class TableIterator {
   void Seek(absl::string_view key, uint64_t lsn = UINT64_MAX);
   void Next();
   // False at the end or after an error (see status()).
-  bool Valid() const {
-    return status_.ok() && block_ != nullptr && pos_ < block_->entries.size();
-  }
+  bool Valid() const { return status_.ok() && pos_ < entries_.size(); }
   // Valid until the iterator moves.
-  const Entry& entry() const { return block_->entries[pos_]; }
+  const Entry& entry() const { return entries_[pos_]; }
   const absl::Status& status() const { return status_; }
 
  private:
@@ -193,8 +186,10 @@ class TableIterator {
 
   const TableReader* const table_;
   size_t index_ = 0;  // Of the block loaded.
-  // Shared with the block cache, if the table uses one.
+  // Its bytes, shared with the block cache if the table uses one, and its
+  // entries, which point into them.
   std::shared_ptr<const DataBlock> block_;
+  std::vector<Entry> entries_;
   size_t pos_ = 0;
   absl::Status status_;
 };

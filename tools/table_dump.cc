@@ -7,6 +7,7 @@
 #include "encoding/escaping.h"
 #include "io/status_macros.h"
 #include "re2/re2.h"
+#include "sstable/compression.h"
 
 namespace strata::tools {
 namespace {
@@ -26,8 +27,12 @@ void PropertiesText(const std::string& path, const TableProperties& p,
       EscapeBytes(p.smallest_key), EscapeBytes(p.largest_key), p.smallest_lsn,
       p.largest_lsn, p.file_checksum);
   absl::StrAppendFormat(
-      out, "  range tombstones %d, filter bytes %d, created %d us\n",
-      p.range_tombstones, p.filter_size, p.created_micros);
+      out,
+      "  range tombstones %d, filter bytes %d, created %d us, compression "
+      "%s\n",
+      p.range_tombstones, p.filter_size, p.created_micros,
+      sstable::CompressionName(
+          static_cast<sstable::Compression>(p.compression)));
 }
 
 void PropertiesJson(const std::string& path, const TableProperties& p,
@@ -41,10 +46,13 @@ void PropertiesJson(const std::string& path, const TableProperties& p,
       "{\"path\":%s,\"properties\":{\"entries\":%d,\"tombstones\":%d,"
       "\"data_blocks\":%d,\"data_size\":%d,\"file_size\":%d,%s,"
       "\"smallest_lsn\":%d,\"largest_lsn\":%d,\"file_checksum\":%d,"
-      "\"range_tombstones\":%d,\"filter_size\":%d,\"created_micros\":%d}",
+      "\"range_tombstones\":%d,\"filter_size\":%d,\"created_micros\":%d,"
+      "\"compression\":%s}",
       JsonString(path), p.entries, p.tombstones, p.data_blocks, p.data_size,
       p.file_size, keys, p.smallest_lsn, p.largest_lsn, p.file_checksum,
-      p.range_tombstones, p.filter_size, p.created_micros);
+      p.range_tombstones, p.filter_size, p.created_micros,
+      JsonString(sstable::CompressionName(
+          static_cast<sstable::Compression>(p.compression))));
 }
 
 void EntryText(const Entry& e, std::string* out) {

@@ -1,7 +1,9 @@
 #include "tools/table_dump.h"
 
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sstable/compression.h"
 #include "sstable/table_writer.h"
 #include "testing/mem_file_system.h"
 #include "testing/status_matchers.h"
@@ -76,6 +78,35 @@ TEST_F(TableDumpTest, VerifyFailureIsReported) {
   std::string out;
   EXPECT_THAT(DumpTable(*table, {.verify = true}, &out),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("data block 0")));
+}
+
+}  // namespace
+}  // namespace strata::tools
+
+namespace strata::tools {
+namespace {
+
+TEST(TableDumpCompressionTest, ShowsTheTablesCompression) {
+  testing::MemFileSystem fs;
+  for (sstable::Compression c :
+       {sstable::Compression::kNone, sstable::Compression::kLz4,
+        sstable::Compression::kZstd}) {
+    const std::string path = "/" + sstable::CompressionName(c) + ".sst";
+    auto writer = *sstable::TableWriter::Create(&fs, path, {.compression = c});
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_OK(writer->Put(absl::StrFormat("key%03d", i), 1,
+                            std::string(100, 'a' + i % 3)));
+    }
+    ASSERT_OK(writer->Finish().status());
+    auto table = *sstable::TableReader::Open(&fs, path);
+    std::string text;
+    ASSERT_OK(DumpTable(*table, {.verify = true}, &text));
+    EXPECT_THAT(text, HasSubstr("compression " + sstable::CompressionName(c)));
+    std::string json;
+    ASSERT_OK(DumpTable(*table, {.json = true}, &json));
+    EXPECT_THAT(json, HasSubstr("\"compression\":\"" +
+                                sstable::CompressionName(c) + "\""));
+  }
 }
 
 }  // namespace
