@@ -111,7 +111,13 @@ struct EngineOptions {
   bool background_work = true;
   bool auto_compaction = true;
   CompactionOptions compaction;
-  sstable::TableWriterOptions table;
+  // How tables are written. The engine compresses with LZ4 by default
+  // (sstable::TableWriterOptions alone defaults to none): on values that
+  // compress about 2:1 it halves the bytes on disk at the same fill rate,
+  // and costs a read that misses the block cache about 1 µs to expand the
+  // block; Zstandard saved 4% more and cost reads 40% (docs/engine.md,
+  // "Compression").
+  sstable::TableWriterOptions table{.compression = sstable::Compression::kLz4};
   // Tables kept open at once (each a descriptor and its index and filter):
   // past it the least recently used is closed, and reopened when next
   // read. 0: no limit. A follower keeps every table it opened open

@@ -39,6 +39,7 @@
 #include "engine/engine.h"
 #include "engine/repair.h"
 #include "gtest/gtest.h"
+#include "sstable/compression.h"
 #include "testing/fault_injection_file_system.h"
 #include "testing/mem_file_system.h"
 #include "testing/random.h"
@@ -371,6 +372,16 @@ class Runner {
     o.table.block_size = 256;
     o.table_number_batch = 4;
     o.manifest.checkpoint_log_bytes = 1024;
+    // Reads at scale: tables compressed or not (a reopen may change it, so
+    // both formats live side by side), few tables open at once, a block
+    // cache of a few blocks or none, and now and then mapped reads.
+    o.table.compression = std::vector<sstable::Compression>{
+        sstable::Compression::kNone, sstable::Compression::kLz4,
+        sstable::Compression::kZstd}[variant % 3];
+    o.max_open_tables = std::vector<size_t>{0, 2, 8}[variant / 3 % 3];
+    o.block_cache_bytes =
+        std::vector<size_t>{8 << 20, 0, 16 << 10}[variant % 3];
+    o.mmap_reads = variant % 5 == 4;
     o.now_micros = [this] { return clock_->load(); };
     return o;
   }
