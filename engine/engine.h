@@ -81,6 +81,14 @@ enum class WalRecovery {
   kAbsoluteConsistency,
 };
 
+// How the engine writes tables unless told otherwise: TableWriterOptions'
+// defaults, with LZ4 compression.
+inline sstable::TableWriterOptions DefaultTableOptions() {
+  sstable::TableWriterOptions options;
+  options.compression = sstable::Compression::kLz4;
+  return options;
+}
+
 struct EngineOptions {
   // Create a database if `dir` is missing or empty. A directory holding
   // anything else is never made into one (see engine/db_dir.h).
@@ -117,7 +125,7 @@ struct EngineOptions {
   // and costs a read that misses the block cache about 1 µs to expand the
   // block; Zstandard saved 4% more and cost reads 40% (docs/engine.md,
   // "Compression").
-  sstable::TableWriterOptions table{.compression = sstable::Compression::kLz4};
+  sstable::TableWriterOptions table = DefaultTableOptions();
   // Tables kept open at once (each a descriptor and its index and filter):
   // past it the least recently used is closed, and reopened when next
   // read. 0: no limit. A follower keeps every table it opened open

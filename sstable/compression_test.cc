@@ -83,11 +83,13 @@ TEST(CompressionTest, GoldenStoredForms) {
     ASSERT_OK(ExpandStoredBlock(stored, "block", 0, &buffer, &out));
     EXPECT_EQ(out, "hello");
   }
+  // Type 0: a view of the stored bytes themselves.
+  const std::string raw("\x00hello", 6);
   std::string buffer;
   absl::string_view out;
-  ASSERT_OK(
-      ExpandStoredBlock(std::string("\x00hello", 6), "b", 0, &buffer, &out));
+  ASSERT_OK(ExpandStoredBlock(raw, "b", 0, &buffer, &out));
   EXPECT_EQ(out, "hello");
+  EXPECT_EQ(out.data(), raw.data() + 1);
 }
 
 TEST(CompressionTest, DamageIsDataLossNamingTheBlock) {
