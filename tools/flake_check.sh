@@ -22,6 +22,8 @@ targets=(
   //engine:checkpoint_test
   //engine:events_test
   //engine:follower_test
+  //engine:table_cache_test
+  //sstable:block_cache_test
   //wal:tail_test
 )
 
