@@ -223,7 +223,7 @@ absl::StatusOr<std::shared_ptr<const DataBlock>> TableReader::ReadDataBlock(
   CountBlockRead();
   auto block = std::make_shared<DataBlock>();
   const BlockName name{"data block", static_cast<int64_t>(i)};
-  // Read into the block's own string (a mapped file answers with a view
+  // Read into the block's own buffer (a mapped file answers with a view
   // of the mapping instead, which outlives the block).
   absl::string_view stored;
   STRATA_RETURN_IF_ERROR(
