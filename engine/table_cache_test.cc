@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "engine/build_table.h"
 #include "engine/db_dir.h"
 #include "engine/engine.h"
 #include "gtest/gtest.h"
@@ -44,17 +45,7 @@ absl::StatusOr<manifest::TableMeta> WriteTable(io::FileSystem* fs,
     STRATA_RETURN_IF_ERROR(writer->Put(key, number, absl::StrCat("v", number)));
   }
   STRATA_ASSIGN_OR_RETURN(sstable::TableProperties p, writer->Finish());
-  manifest::TableMeta t;
-  t.number = number;
-  t.file_size = p.file_size;
-  t.entries = p.entries;
-  t.tombstones = p.tombstones;
-  t.smallest_key = p.smallest_key;
-  t.largest_key = p.largest_key;
-  t.smallest_lsn = p.smallest_lsn;
-  t.largest_lsn = p.largest_lsn;
-  t.checksum = p.file_checksum;
-  return t;
+  return MetaFromProperties(number, p, /*level=*/0);
 }
 
 TEST(TableCacheTest, KeepsAtMostMaxOpenAndReopensWhatItLetGo) {
