@@ -23,6 +23,41 @@ uint32_t Extend(uint32_t crc, absl::string_view data) {
   return ~reg;
 }
 
+namespace {
+
+// CRC32C's polynomial, bit-reflected: bit 31 is the coefficient of x^0.
+constexpr uint32_t kPolynomial = 0x82f63b78u;
+
+// a * b modulo the polynomial, both reflected.
+uint32_t MultiplyModP(uint32_t a, uint32_t b) {
+  uint32_t product = 0;
+  for (uint32_t bit = uint32_t{1} << 31; bit != 0; bit >>= 1) {
+    if ((a & bit) != 0) product ^= b;
+    b = (b & 1) != 0 ? (b >> 1) ^ kPolynomial : b >> 1;
+  }
+  return product;
+}
+
+// x^(8 * n) modulo the polynomial: appending n zero bytes multiplies a CRC
+// register by it.
+uint32_t XPow8N(uint64_t n) {
+  uint32_t result = uint32_t{1} << 31;  // x^0
+  uint32_t square = uint32_t{1} << 23;  // x^8: x^(2^k) for k = 3 below
+  for (; n != 0; n >>= 1) {
+    if ((n & 1) != 0) result = MultiplyModP(square, result);
+    square = MultiplyModP(square, square);
+  }
+  return result;
+}
+
+}  // namespace
+
+uint32_t Combine(uint32_t crc_a, uint32_t crc_b, uint64_t length_b) {
+  // The CRC is linear: A's register carried over B's length of zeros,
+  // plus B's CRC from a zero start (the inversions cancel out).
+  return MultiplyModP(XPow8N(length_b), crc_a) ^ crc_b;
+}
+
 }  // namespace strata::crc32c
 
 namespace strata {

@@ -27,6 +27,11 @@ inline constexpr bool kChecksumsBypassed = false;
 // The CRC32C of `data` appended to bytes whose CRC32C is `crc`.
 uint32_t Extend(uint32_t crc, absl::string_view data);
 
+// The CRC32C of A followed by B, from `crc_a` (A's), `crc_b` (B's) and
+// B's length: for parts of one buffer checksummed on different threads.
+// O(log length_b).
+uint32_t Combine(uint32_t crc_a, uint32_t crc_b, uint64_t length_b);
+
 // The CRC32C of `data`. Value("123456789") == 0xE3069283.
 inline uint32_t Value(absl::string_view data) { return Extend(0, data); }
 

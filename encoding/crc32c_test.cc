@@ -53,6 +53,22 @@ TEST(Crc32cTest, ExtendEqualsWhole) {
   }
 }
 
+TEST(Crc32cTest, CombineEqualsWhole) {
+  testing::Random rnd(7);
+  const std::string data = rnd.Bytes(70001);
+  const absl::string_view all(data);
+  for (size_t split : {0u, 1u, 3u, 64u, 4097u, 35000u, 70000u, 70001u}) {
+    const absl::string_view a = all.substr(0, split);
+    const absl::string_view b = all.substr(split);
+    EXPECT_EQ(crc32c::Combine(crc32c::Value(a), crc32c::Value(b), b.size()),
+              crc32c::Value(data))
+        << split;
+  }
+  // A standard vector in two pieces.
+  EXPECT_EQ(crc32c::Combine(crc32c::Value("1234"), crc32c::Value("56789"), 5),
+            0xE3069283u);
+}
+
 TEST(Crc32cTest, MaskRoundTripsAndDiffers) {
   const uint32_t crc = crc32c::Value("foo");
   EXPECT_NE(crc32c::Mask(crc), crc);

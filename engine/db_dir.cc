@@ -163,9 +163,13 @@ absl::Status DbDirRefusal(const std::string& dir,
 
 absl::Status CheckDbDirForOpen(io::FileSystem* fs, const std::string& dir,
                                const OpenIntent& intent,
-                               std::vector<std::string>* foreign) {
+                               std::vector<std::string>* foreign,
+                               bool* is_database) {
   STRATA_ASSIGN_OR_RETURN(DbDirContents contents, InspectDbDir(fs, dir));
   const absl::Status refusal = DbDirRefusal(dir, contents);
+  if (is_database != nullptr) {
+    *is_database = contents.kind == DbDirContents::Kind::kDatabase;
+  }
   if (refusal.ok()) *foreign = contents.found;
   const bool writes = !intent.read_only;
   if (refusal.ok() && intent.error_if_exists && writes) {

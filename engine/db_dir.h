@@ -65,11 +65,13 @@ struct OpenIntent {
 // Judges `dir` for an open, changing nothing: OK if the open may go on (a
 // database, or a missing or empty directory it may create a database in),
 // else the refusal, which names the directory and why. For a database,
-// sets *foreign to the files beside it that Strata did not write.
+// sets *foreign to the files beside it that Strata did not write; sets
+// *is_database (if given) to whether `dir` holds one.
 [[nodiscard]] absl::Status CheckDbDirForOpen(io::FileSystem* fs,
                                              const std::string& dir,
                                              const OpenIntent& intent,
-                                             std::vector<std::string>* foreign);
+                                             std::vector<std::string>* foreign,
+                                             bool* is_database = nullptr);
 
 // The names and sizes in `dir`'s manifest/ and wal/: a reader beside a live
 // writer compares two of these to tell a writer moving from damage that

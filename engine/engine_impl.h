@@ -122,8 +122,9 @@ class EngineImpl {
 
   // --- Open and close (engine_open.cc) ---
   absl::Status Recover();
-  // Creates the directory and its subdirectories and takes the LOCK.
-  absl::Status PrepareDirectory();
+  // Creates the directory and its subdirectories and takes the LOCK;
+  // `is_database`: CheckDbDirForOpen found a database there.
+  absl::Status PrepareDirectory(bool is_database);
   absl::Status OpenManifest();
   // Replays the data WAL the manifest lists (engine/recovery.h) and opens
   // wal_ for writing after its last whole record; for a new database,

@@ -159,10 +159,16 @@ std::string EngineImpl::WalPath(uint64_t number) const {
   return io::JoinPath(wal_dir_, wal::SegmentFileName(number));
 }
 
-absl::Status EngineImpl::PrepareDirectory() {
-  // The directory's own entry is durable before anything in it matters.
-  STRATA_RETURN_IF_ERROR(fs_->CreateDir(dir_));
-  STRATA_RETURN_IF_ERROR(fs_->SyncDir(io::DirName(dir_)));
+absl::Status EngineImpl::PrepareDirectory(bool is_database) {
+  // The directory's own entry, and those of wal/ and sst/, are durable
+  // before anything in them matters. A directory that already holds a
+  // database had them synced by the open that created them, before its
+  // manifest was written (or by the checkpoint or repair that wrote it):
+  // a reopen syncs only what it creates.
+  if (!is_database) {
+    STRATA_RETURN_IF_ERROR(fs_->CreateDir(dir_));
+    STRATA_RETURN_IF_ERROR(fs_->SyncDir(io::DirName(dir_)));
+  }
   absl::StatusOr<std::unique_ptr<io::FileLock>> lock =
       fs_->LockFile(io::JoinPath(dir_, kLockFile));
   if (!lock.ok()) {
@@ -171,9 +177,13 @@ absl::Status EngineImpl::PrepareDirectory() {
                                      lock.status().message()));
   }
   lock_ = *std::move(lock);
-  STRATA_RETURN_IF_ERROR(fs_->CreateDir(wal_dir_));
-  STRATA_RETURN_IF_ERROR(fs_->CreateDir(sst_dir_));
-  return fs_->SyncDir(dir_);
+  bool created = !is_database;
+  for (const std::string* sub : {&wal_dir_, &sst_dir_}) {
+    if (is_database && fs_->FileExists(*sub).ok()) continue;
+    STRATA_RETURN_IF_ERROR(fs_->CreateDir(*sub));
+    created = true;
+  }
+  return created ? fs_->SyncDir(dir_) : absl::OkStatus();
 }
 
 absl::Status EngineImpl::OpenManifest() {
@@ -203,9 +213,12 @@ absl::Status EngineImpl::OpenManifest() {
 absl::Status EngineImpl::Recover() {
   const OpenIntent intent{options_.create_if_missing, options_.error_if_exists,
                           options_.read_only};
-  STRATA_RETURN_IF_ERROR(
-      CheckDbDirForOpen(fs_, dir_, intent, &report_.foreign_files));
-  if (!options_.read_only) STRATA_RETURN_IF_ERROR(PrepareDirectory());
+  bool is_database = false;
+  STRATA_RETURN_IF_ERROR(CheckDbDirForOpen(
+      fs_, dir_, intent, &report_.foreign_files, &is_database));
+  if (!options_.read_only) {
+    STRATA_RETURN_IF_ERROR(PrepareDirectory(is_database));
+  }
   STRATA_RETURN_IF_ERROR(OpenManifest());
   if (!options_.best_effort) {
     STRATA_RETURN_IF_ERROR(

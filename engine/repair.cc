@@ -475,6 +475,10 @@ absl::Status Repairer::InstallManifest() {
   manifest::Apply(std::move(edit), &state);
   STRATA_RETURN_IF_ERROR(fs_->CreateDir(manifest_dir_));
   STRATA_RETURN_IF_ERROR(fs_->SyncDir(dir_));
+  // A directory that holds a manifest has a durable entry of its own, and
+  // durable wal/, sst/ and manifest/ entries: a reopen does not sync them
+  // again (engine_open.cc, PrepareDirectory).
+  STRATA_RETURN_IF_ERROR(fs_->SyncDir(io::DirName(dir_)));
   // The new manifest is one snapshot of a generation past every file in
   // manifest/, installed before the old files go aside: a crash in between
   // leaves the new generation newest, so a second repair reads it (and

@@ -90,9 +90,60 @@ void AppendTableField(uint32_t number, const TableMeta& t, std::string* dst) {
   EncodeTableTo(t, EncodeTaggedBytesHeader(&(*dst)[old], number, body));
 }
 
+// The layout EncodeTableTo writes, decoded without the general reader:
+// every field present once, in order. False, with `*t` untouched, for any
+// other layout — fields in another order or missing, a field this build
+// does not know, damage — which DecodeTable then reads field by field (and
+// reports, if it is damage). Open decodes a snapshot's million tables, and
+// this is most of its time.
+bool DecodeCanonicalTable(absl::string_view in, TableMeta* t) {
+  using namespace table_field;
+  uint64_t k, n, size, entries, tombstones, smallest_lsn, largest_lsn, level,
+      checksum;
+  absl::string_view smallest, largest;
+  const auto varint = [&in, &k](uint32_t number, uint64_t* v) {
+    return GetVarint64(&in, &k) && k == TaggedKey(number, WireType::kVarint) &&
+           GetVarint64(&in, v);
+  };
+  const auto bytes = [&in, &k](uint32_t number, absl::string_view* v) {
+    uint64_t length;
+    if (!GetVarint64(&in, &k) || k != TaggedKey(number, WireType::kBytes) ||
+        !GetVarint64(&in, &length) || length > in.size()) {
+      return false;
+    }
+    *v = in.substr(0, length);
+    in.remove_prefix(length);
+    return true;
+  };
+  if (!varint(kNumber, &n) || !varint(kFileSize, &size) ||
+      !varint(kEntries, &entries) || !varint(kTombstones, &tombstones) ||
+      !bytes(kSmallestKey, &smallest) || !bytes(kLargestKey, &largest) ||
+      !varint(kSmallestLsn, &smallest_lsn) ||
+      !varint(kLargestLsn, &largest_lsn) || !varint(kLevel, &level) ||
+      !varint(kChecksum, &checksum) || !in.empty() || level > UINT32_MAX ||
+      checksum > UINT32_MAX) {
+    return false;
+  }
+  t->number = n;
+  t->file_size = size;
+  t->entries = entries;
+  t->tombstones = tombstones;
+  t->smallest_key.assign(smallest.data(), smallest.size());
+  t->largest_key.assign(largest.data(), largest.size());
+  t->smallest_lsn = smallest_lsn;
+  t->largest_lsn = largest_lsn;
+  t->level = static_cast<uint32_t>(level);
+  t->checksum = static_cast<uint32_t>(checksum);
+  return true;
+}
+
 absl::Status DecodeTable(absl::string_view bytes, const Decoder& outer,
                          uint64_t offset, TableMeta* t) {
   using namespace table_field;
+  if (bytes.size() <= outer.limits().max_bytes_length &&
+      DecodeCanonicalTable(bytes, t)) {
+    return absl::OkStatus();
+  }
   Decoder in(bytes, outer.what(), offset, outer.limits());
   TaggedReader r(&in);
   TaggedField f;
@@ -333,6 +384,40 @@ absl::Status DecodeState(absl::string_view bytes, absl::string_view what,
   StateDecoder decoder(state, what, limits);
   STRATA_RETURN_IF_ERROR(decoder.Decode(bytes, offset));
   return decoder.Finish(offset + bytes.size());
+}
+
+size_t LikelyTableFieldAt(absl::string_view state_bytes, size_t from,
+                          size_t search) {
+  // A table field is key 7 (bytes), a length, then the table's own
+  // fields, the first of which is its number (key 1, varint). Four in a
+  // row make a chance match inside keys negligible; a wrong guess costs
+  // only time, as the caller checks it.
+  constexpr int kRun = 4;
+  constexpr unsigned char kTableKey =
+      TaggedKey(state_field::kTable, WireType::kBytes);
+  constexpr unsigned char kNumberKey =
+      TaggedKey(table_field::kNumber, WireType::kVarint);
+  const size_t end = std::min(state_bytes.size(), from + search);
+  for (size_t at = from; at < end; ++at) {
+    size_t p = at;
+    int run = 0;
+    for (; run < kRun; ++run) {
+      if (p >= state_bytes.size() ||
+          static_cast<unsigned char>(state_bytes[p]) != kTableKey) {
+        break;
+      }
+      absl::string_view rest = state_bytes.substr(p + 1);
+      uint64_t length;
+      if (!GetVarint64(&rest, &length) || length == 0 || length > rest.size() ||
+          static_cast<unsigned char>(rest[0]) != kNumberKey) {
+        break;
+      }
+      p = state_bytes.size() - rest.size() + length;
+    }
+    // A run cut short by the end of the input counts too.
+    if (run == kRun || (run > 0 && p == state_bytes.size())) return at;
+  }
+  return absl::string_view::npos;
 }
 
 namespace {

@@ -37,6 +37,15 @@ void EncodeState(const State& state, std::string* dst);
                                        absl::string_view what, uint64_t offset,
                                        State* state, DecodeLimits limits = {});
 
+// A guess, for decoding a state's encoding in parts at once: the offset,
+// at or after `from`, of what looks like the start of a run of table
+// fields (several in a row whose framing holds), or npos if none is seen
+// within `search` bytes. Only a guess: a caller must check that the fields
+// before it end exactly there (a parse from the start that ends at a field
+// boundary there proves it one).
+size_t LikelyTableFieldAt(absl::string_view state_bytes, size_t from,
+                          size_t search = size_t{1} << 16);
+
 // DecodeState for a state encoding that arrives in pieces (a snapshot read a
 // window at a time, see TaggedPrefix): each piece holds whole fields.
 // Thread-compatible.

@@ -200,6 +200,78 @@ TEST(ManifestCodecTest, SkippableUnknownFieldIsSkipped) {
   EXPECT_EQ(edit.ops.size(), 3u);
 }
 
+// Tables are decoded by a fast path for the layout this build writes; any
+// other layout (fields in another order, a skippable field it does not
+// know, one it must refuse, a value out of range) goes to the field-by-field
+// reader, with its results and its errors.
+TEST(ManifestCodecTest, ATableInAnotherLayoutDecodesAsTheFieldReaderReadsIt) {
+  // A state's table field (7) around the table's own fields.
+  const auto state_with = [](const std::string& table) {
+    std::string bytes;
+    TaggedWriter w(&bytes);
+    w.Varint(6, 100);  // Next table number.
+    w.Bytes(7, table);
+    return bytes;
+  };
+  std::string table;
+  {
+    TaggedWriter w(&table);
+    w.Varint(10, 77);  // Checksum first, number last.
+    w.Bytes(6, "zz");
+    w.Bytes(5, "aa");
+    w.Varint(9, 2);
+    w.Bytes(30, "hint", IfUnknown::kSkip);
+    w.Varint(1, 12);
+  }
+  State state;
+  ASSERT_OK(DecodeState(state_with(table), "s", 0, &state));
+  const TableMeta* t = state.tables.Find(12);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->smallest_key, "aa");
+  EXPECT_EQ(t->largest_key, "zz");
+  EXPECT_EQ(t->level, 2u);
+  EXPECT_EQ(t->checksum, 77u);
+
+  // The canonical layout with a field this build must refuse after it.
+  TableMeta canonical;
+  canonical.number = 5;
+  canonical.smallest_key = "a";
+  canonical.largest_key = "b";
+  std::string encoded;
+  {
+    State one;
+    one.next_table_number = 100;
+    one.tables.Put(canonical);
+    EncodeState(one, &encoded);
+  }
+  State plain;
+  ASSERT_OK(DecodeState(encoded, "s", 0, &plain));
+  EXPECT_EQ(*plain.tables.Find(5), canonical);
+  std::string refused;
+  {
+    std::string body;
+    TaggedWriter w(&body);
+    w.Varint(1, 5);
+    w.Varint(31, 1);  // Unknown, not skippable.
+    refused = state_with(body);
+  }
+  State s1;
+  EXPECT_THAT(DecodeState(refused, "s", 0, &s1),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("newer format version")));
+  std::string wide;
+  {
+    std::string body;
+    TaggedWriter w(&body);
+    w.Varint(1, 5);
+    w.Varint(9, uint64_t{1} << 33);  // Level past 32 bits.
+    wide = state_with(body);
+  }
+  State s2;
+  EXPECT_THAT(DecodeState(wide, "s", 0, &s2),
+              StatusIs(absl::StatusCode::kDataLoss));
+}
+
 TEST(ManifestCodecTest, MissingSequenceOrTableNumberIsDataLoss) {
   Edit edit;
   EXPECT_THAT(DecodeEdit("", "edit", 0, &edit),

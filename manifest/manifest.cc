@@ -53,7 +53,6 @@ absl::StatusOr<std::unique_ptr<Manifest>> Manifest::Open(
     return m;
   }
   STRATA_RETURN_IF_ERROR(fs->CreateDir(m->dir_));
-  STRATA_RETURN_IF_ERROR(fs->SyncDir(io::DirName(m->dir_)));
   STRATA_RETURN_IF_ERROR(m->Recover());
   if (options.background_checkpoints) {
     m->checkpointer_ = std::thread([raw = m.get()] { raw->CheckpointLoop(); });
@@ -101,7 +100,14 @@ absl::Status Manifest::StartFresh() {
 
 absl::Status Manifest::Recover() {
   STRATA_ASSIGN_OR_RETURN(Loaded loaded, Load(fs_, dir_, options_.best_effort));
-  if (loaded.empty) return StartFresh();
+  if (loaded.empty) {
+    // The directory's entry is durable before the first file in it. A
+    // directory that holds a manifest had its entry synced so by the open
+    // that wrote it (or by the repair or checkpoint that did), so a reopen
+    // saves that sync.
+    STRATA_RETURN_IF_ERROR(fs_->SyncDir(io::DirName(dir_)));
+    return StartFresh();
+  }
   recovery_ = loaded.report;
   const uint64_t g = loaded.generation;
   if (loaded.rebuilt_snapshot.has_value()) {

@@ -295,38 +295,46 @@ absl::StatusOr<SnapshotTrailer> ReadFraming(const io::RandomAccessFile& file,
 }
 
 // A mapped body at least this large is decoded in two parts at once.
-constexpr size_t kTwoPartBodyBytes = size_t{1} << 20;
+constexpr size_t kTwoPartBodyBytes = size_t{256} << 10;
 
-// A mapped body, decoded in two parts at once: the tables of its second
-// half on a thread of their own, while this thread computes the checksum and
-// decodes the first half; then the second half's tables are appended to the
-// first's. nullopt when the parts cannot be joined as decoded (a field other
-// than a table in the second half, or table numbers out of order): the
+// A mapped body, decoded in two parts at once: the second part on a thread
+// of its own, the first on this one, each computing its part's checksum
+// (which maps its pages) and then decoding its tables; then the second
+// part's tables are appended to the first's, and the checksums combined.
+// The parts meet at a guessed field boundary near the middle
+// (LikelyTableFieldAt); the first part's decode proves the guess by ending
+// exactly there. nullopt when the parts cannot be used as decoded (no
+// boundary seen, a wrong guess, a field other than a table in the second
+// part, table numbers out of order, or any error in either part): the
 // caller then decodes the body in one pass, which gives exactly what one
-// pass gives.
+// pass gives — including the error that names the damage.
 absl::StatusOr<std::optional<State>> DecodeInTwoParts(
     absl::string_view body, const SnapshotTrailer& trailer,
     const std::string& body_what) {
   const uint64_t base = SnapshotHeader::kSize;
-  uint64_t unused;
-  const size_t split = TaggedPrefix(body.substr(0, body.size() / 2), &unused);
+  const size_t split = LikelyTableFieldAt(body, body.size() / 2);
+  if (split == absl::string_view::npos || split == 0) return std::nullopt;
   State tail;
   absl::Status tail_status;
+  uint32_t tail_crc = 0;
   std::thread worker([&] {
+    tail_crc = crc32c::Value(body.substr(split));
     StateDecoder decoder(&tail, body_what, {}, /*tables_only=*/true);
     tail_status = decoder.Decode(body.substr(split), base + split);
     tail.tables.EndBulkLoad();
   });
-  const uint32_t crc = crc32c::Mask(crc32c::Value(body));
+  const uint32_t head_crc = crc32c::Value(body.substr(0, split));
   State state;
   StateDecoder head(&state, body_what);
   const absl::Status head_status = head.Decode(body.substr(0, split), base);
   worker.join();
+  const uint32_t crc =
+      crc32c::Mask(crc32c::Combine(head_crc, tail_crc, body.size() - split));
   STRATA_RETURN_IF_ERROR(Checksum::Compare(
       trailer.masked_body_crc(), crc, trailer.body_length(), body_what, base));
-  STRATA_RETURN_IF_ERROR(head_status);
-  if (StateDecoder::IsNotOnlyTables(tail_status)) return std::nullopt;
-  STRATA_RETURN_IF_ERROR(tail_status);
+  // The head's decode ends at a field boundary exactly at `split` (else it
+  // fails: a field cut off), which proves the guess.
+  if (!head_status.ok() || !tail_status.ok()) return std::nullopt;
   if (!state.tables.AppendAll(std::move(tail.tables))) return std::nullopt;
   STRATA_RETURN_IF_ERROR(head.Finish(base + body.size()));
   return state;

@@ -230,7 +230,8 @@ TEST(SnapshotTest, BodyLongerThanItsFieldsIsDataLoss) {
 }
 
 // Tables [first, last] with keys of a few dozen bytes: 30,000 of them make a
-// body over 1 MiB, which a mapping file system decodes in two parts.
+// body over 1 MiB, which a mapping file system decodes in two parts (any
+// body over 256 KiB is).
 State Tables(uint64_t first, uint64_t last) {
   State state;
   state.last_sequence = 9;
@@ -307,6 +308,47 @@ TEST_F(TwoPartTest, WhatTwoPartsCannotJoinIsDecodedInOnePass) {
   EXPECT_EQ(joined.tables.size(), 30000u);
   EXPECT_NE(joined.tables.Find(7), nullptr);
   EXPECT_THAT(Mem(), testing::IsOkAndHolds(joined));
+}
+
+// The parts meet at a guessed field boundary. Keys that hold encoded table
+// fields can fool the guess: the first part's decode then fails at the cut,
+// and the body is decoded in one pass — the same state, never an error.
+TEST_F(TwoPartTest, AWrongGuessAtTheBoundaryIsCaught) {
+  std::string fake;  // Four table fields, as a key's bytes.
+  {
+    State four = Tables(1, 4);
+    std::string scalars, all;
+    EncodeState(four, &all);
+    four.tables = TableSet();
+    EncodeState(four, &scalars);
+    fake = all.substr(scalars.size());
+  }
+  bool fooled = false;
+  for (int pad = 0; pad < 200 && !fooled; pad += 7) {
+    State state = Tables(1, 0);
+    state.next_table_number = 3001;
+    for (uint64_t n = 1; n <= 3000; ++n) {
+      TableMeta t;
+      t.number = n;
+      t.smallest_key =
+          absl::StrFormat("%06d", n) + std::string(pad, 'p') + fake;
+      t.largest_key = t.smallest_key + "z";
+      state.tables.Put(t);
+    }
+    std::string body;
+    EncodeState(state, &body);
+    ASSERT_GT(body.size(), size_t{256} << 10);
+    const size_t guess = LikelyTableFieldAt(body, body.size() / 2);
+    ASSERT_NE(guess, absl::string_view::npos);
+    State prefix;
+    // Not a field boundary: the fields before it do not end there.
+    fooled = !DecodeState(body.substr(0, guess), "body", 0, &prefix).ok();
+    if (!fooled) continue;
+    Put(Framed(2, body));
+    EXPECT_THAT(Posix(), testing::IsOkAndHolds(state)) << pad;
+    EXPECT_THAT(Mem(), testing::IsOkAndHolds(state)) << pad;
+  }
+  EXPECT_TRUE(fooled) << "no key layout fooled the guess";
 }
 
 TEST_F(TwoPartTest, DamageInEitherHalfIsTheChecksumMismatch) {
