@@ -4,9 +4,10 @@
 //  - group commit with 1..16 threads;
 //  - Open time replaying 10k, 100k and 1M edits;
 //  - small-edit latency (p50, p99, max) from 4 threads at 10k, 100k and 1M
-//    live tables, and under checkpoints at 100k and 1M, next to the same
-//    4 threads syncing raw records in rounds beside a checkpoint's own work
-//    (BM_RawGroupFdatasyncBesideCheckpoints);
+//    live tables, and under checkpoints (back to back, every 4000 edits,
+//    the engine's cadence) in pairs "BesideCheckpoints/ceiling/..." and
+//    ".../manifest/...": the ceiling is the same 4 threads syncing raw
+//    records in rounds beside a checkpoint's own work, run just before;
 //  - Checkpoint and open-from-snapshot with 10k, 100k and 1M live tables,
 //    next to a raw write+fsync of the snapshot's bytes, and the heap bytes
 //    per live table against its encoded size.
@@ -270,13 +271,45 @@ BENCHMARK(BM_RawAppendFdatasyncBesideSnapshotWrites)
     ->MinTime(6)
     ->UseRealTime();
 
+// How often checkpoints run beside the edits, as an argument of the
+// benchmarks below: none, back to back (the next starts as soon as one
+// ends), the engine's own cadence (ManifestOptions' defaults: once the log
+// has outgrown both 4 MiB and twice the snapshot), or every that many
+// edits.
+constexpr int64_t kNoCheckpoints = 0;
+constexpr int64_t kBackToBack = 1;
+constexpr int64_t kEngineCadence = 2;
+
+// The size of the small edit's log record, framed.
+size_t SmallRecordBytes() {
+  std::string record;
+  EncodeEdit(Edit{1000000, {manifest::SetVersion{3}}}, &record);
+  return wal::FragmentHeader::kSize + record.size();
+}
+
+// Records between checkpoints for a cadence argument (0: none).
+uint64_t RecordsPerCheckpoint(int64_t cadence, uint64_t tables) {
+  if (cadence == kNoCheckpoints) return 0;
+  if (cadence == kBackToBack) return 1;
+  if (cadence == kEngineCadence) {
+    const ManifestOptions defaults;
+    std::string snapshot;
+    EncodeState(StateWithTables(tables), &snapshot);
+    const double threshold =
+        std::max(static_cast<double>(defaults.checkpoint_log_bytes),
+                 defaults.checkpoint_snapshot_ratio * snapshot.size());
+    return static_cast<uint64_t>(threshold / SmallRecordBytes()) + 1;
+  }
+  return static_cast<uint64_t>(cadence);
+}
+
 // The ceiling for BM_EditLatency under checkpoints, without a manifest:
 // 4 threads make a record durable per iteration in barrier rounds (the
 // loop of BM_RawGroupFdatasync), while another thread does a checkpoint's
 // own work every `every` records — WriteSnapshot of the same live tables
 // (encode, checksum, write, sync, rename, directory sync), then the
 // snapshot before the previous one removed in steps — as the manifest's
-// thread would. Arg 0: live tables; arg 1: records per checkpoint (0:
+// thread would. Arg 0: live tables; arg 1: the cadence (above; 0:
 // none). Its p99 next to the same loop without checkpoints is what this
 // machine allows the manifest's ratio to be.
 struct CheckpointLoad {
@@ -316,10 +349,10 @@ void BM_RawGroupFdatasyncBesideCheckpoints(benchmark::State& state) {
   if (state.thread_index() == 0) {
     beside_records = 0;
     checkpoint_load = std::make_unique<CheckpointLoad>();
-    if (state.range(1) > 0) {
-      checkpoint_load->thread =
-          std::thread(CheckpointWork, checkpoint_load.get(), state.range(0),
-                      state.range(1));
+    const uint64_t every = RecordsPerCheckpoint(state.range(1), state.range(0));
+    if (every > 0) {
+      checkpoint_load->thread = std::thread(
+          CheckpointWork, checkpoint_load.get(), state.range(0), every);
     }
   }
   std::string record;
@@ -335,20 +368,13 @@ void BM_RawGroupFdatasyncBesideCheckpoints(benchmark::State& state) {
   }
 }
 
-BENCHMARK(BM_RawGroupFdatasyncBesideCheckpoints)
-    ->Args({1000000, 0})
-    ->Args({1000000, 4000})
-    ->ArgNames({"tables", "checkpoint_every"})
-    ->Threads(4)
-    ->MinTime(6)
-    ->UseRealTime();
-
 // Edit latency from 4 threads applying small edits, by live-table count,
 // with or without checkpoints: p50, p99 and max of one Apply. Arg 0: live
-// tables; arg 1: a checkpoint every that many edits (0: none), run by the
-// manifest's own thread as in production (the log threshold is set to that
-// many edits' bytes). Compare with BM_RawAppendFdatasync (one raw
-// append+fdatasync) and BM_RawGroupFdatasync/threads:4.
+// tables; arg 1: the cadence of checkpoints (above), run by the manifest's
+// own thread as in production (the engine's cadence with the default
+// options; otherwise the log threshold is set to that many edits' bytes).
+// Compare with BM_RawAppendFdatasync (one raw append+fdatasync) and
+// BM_RawGroupFdatasync/threads:4.
 std::unique_ptr<BenchDir> latency_dir;
 std::unique_ptr<Manifest> latency_manifest;
 Mutex latency_mu;
@@ -356,7 +382,7 @@ std::vector<double> latencies_us;
 
 void BM_EditLatency(benchmark::State& state) {
   const uint64_t tables = state.range(0);
-  const uint64_t every = state.range(1);
+  const int64_t cadence = state.range(1);
   if (state.thread_index() == 0) {
     latency_dir = std::make_unique<BenchDir>();
     {
@@ -365,13 +391,13 @@ void BM_EditLatency(benchmark::State& state) {
     WriteSnapshot(io::PosixFileSystem(), latency_dir->manifest(), 1,
                   StateWithTables(tables))
         .IgnoreError();
-    std::string record;
-    EncodeEdit(Edit{1000000, {manifest::SetVersion{3}}}, &record);
     ManifestOptions options;
-    options.checkpoint_snapshot_ratio = 0;
-    options.checkpoint_log_bytes =
-        every == 0 ? UINT64_MAX
-                   : every * (wal::FragmentHeader::kSize + record.size());
+    if (cadence != kEngineCadence) {
+      const uint64_t every = RecordsPerCheckpoint(cadence, tables);
+      options.checkpoint_snapshot_ratio = 0;
+      options.checkpoint_log_bytes =
+          every == 0 ? UINT64_MAX : every * SmallRecordBytes();
+    }
     latency_manifest = *Manifest::Open(io::PosixFileSystem(),
                                        latency_dir->manifest(), options);
     latencies_us.clear();
@@ -400,19 +426,54 @@ void BM_EditLatency(benchmark::State& state) {
 }
 // By table count, no checkpoint: an edit's cost must not grow with it.
 BENCHMARK(BM_EditLatency)
-    ->ArgsProduct({{10000, 100000, 1000000}, {0}})
-    ->ArgNames({"tables", "checkpoint_every"})
+    ->ArgsProduct({{10000, 100000, 1000000}, {kNoCheckpoints}})
+    ->ArgNames({"tables", "checkpoints"})
     ->Threads(4)
     ->MinTime(3)
     ->UseRealTime();
-// Under checkpoints, often enough that several run during the measurement.
-BENCHMARK(BM_EditLatency)
-    ->Args({100000, 2000})
-    ->Args({1000000, 4000})
-    ->ArgNames({"tables", "checkpoint_every"})
-    ->Threads(4)
-    ->MinTime(6)
-    ->UseRealTime();
+
+// Under checkpoints: each case as the ceiling (raw syncs beside the same
+// checkpoint work) and then the manifest, and the pair three times over,
+// so that the two are read side by side while the disk drifts. Compare
+// each pair's p99 and max. Cases: back to back at 1M and 10k tables, one
+// every 4000 edits at 1M, the engine's cadence at 10k (at 1M it is one
+// checkpoint per 136 MB of log: hours of this load). Registered in this
+// order; --benchmark_filter=Beside picks them out.
+int RegisterCheckpointPairs() {
+  struct Case {
+    int64_t tables, cadence;
+    double seconds;
+  };
+  const Case cases[] = {{1000000, kBackToBack, 6},
+                        {1000000, 4000, 6},
+                        {10000, kBackToBack, 6},
+                        {10000, kEngineCadence, 25}};
+  for (int round = 1; round <= 3; ++round) {
+    for (const Case& c : cases) {
+      const std::string suffix = absl::StrCat(
+          "/tables:", c.tables, "/checkpoints:",
+          c.cadence == kBackToBack      ? std::string("back_to_back")
+          : c.cadence == kEngineCadence ? std::string("engine")
+                                        : absl::StrCat("every_", c.cadence),
+          "/round:", round);
+      benchmark::RegisterBenchmark(
+          ("BesideCheckpoints/ceiling" + suffix).c_str(),
+          BM_RawGroupFdatasyncBesideCheckpoints)
+          ->Args({c.tables, c.cadence})
+          ->Threads(4)
+          ->MinTime(c.seconds)
+          ->UseRealTime();
+      benchmark::RegisterBenchmark(
+          ("BesideCheckpoints/manifest" + suffix).c_str(), BM_EditLatency)
+          ->Args({c.tables, c.cadence})
+          ->Threads(4)
+          ->MinTime(c.seconds)
+          ->UseRealTime();
+    }
+  }
+  return 0;
+}
+const int checkpoint_pairs = RegisterCheckpointPairs();
 
 void BM_OpenFromSnapshot(benchmark::State& state) {
   BenchDir dir;
