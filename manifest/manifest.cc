@@ -33,14 +33,16 @@ Manifest::Manifest(io::FileSystem* fs, std::string dir, ManifestOptions options)
     : fs_(fs), dir_(std::move(dir)), options_(options) {}
 
 Manifest::~Manifest() {
+  std::thread checkpointer;
   {
     MutexLock lock(&mu_);
     stopping_ = true;
     checkpoint_cv_.SignalAll();
+    checkpointer = std::move(checkpointer_);
   }
   // A checkpoint under way is finished first (or fails); a crash instead
   // would leave it to the next open (docs/manifest_format.md).
-  if (checkpointer_.joinable()) checkpointer_.join();
+  if (checkpointer.joinable()) checkpointer.join();
   MutexLock lock(&mu_);
   if (log_ != nullptr) log_->Close().IgnoreError();
 }
@@ -54,9 +56,8 @@ absl::StatusOr<std::unique_ptr<Manifest>> Manifest::Open(
   }
   STRATA_RETURN_IF_ERROR(fs->CreateDir(m->dir_));
   STRATA_RETURN_IF_ERROR(m->Recover());
-  if (options.background_checkpoints) {
-    m->checkpointer_ = std::thread([raw = m.get()] { raw->CheckpointLoop(); });
-  }
+  // The checkpointer thread starts with the first checkpoint due: an open
+  // does not wait for a thread it may never need.
   return m;
 }
 
@@ -253,6 +254,9 @@ void Manifest::CommitThrough(uint64_t sequence) {
     if (options_.background_checkpoints) {
       checkpoint_wanted_ = true;
       checkpoint_cv_.Signal();
+      if (!checkpointer_.joinable()) {
+        checkpointer_ = std::thread([this] { CheckpointLoop(); });
+      }
     } else {
       checkpoint_inline_ = true;
     }
