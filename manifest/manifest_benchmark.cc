@@ -306,10 +306,11 @@ uint64_t RecordsPerCheckpoint(int64_t cadence, uint64_t tables) {
 // The ceiling for BM_EditLatency under checkpoints, without a manifest:
 // 4 threads make a record durable per iteration in barrier rounds (the
 // loop of BM_RawGroupFdatasync), while another thread does a checkpoint's
-// own work every `every` records — WriteSnapshot of the same live tables
-// (encode, checksum, write, sync, rename, directory sync), then the
-// snapshot before the previous one removed in steps — as the manifest's
-// thread would. Arg 0: live tables; arg 1: the cadence (above; 0:
+// own work at the given cadence — the next log segment created (header,
+// sync, directory sync), WriteSnapshot of the same live tables (encode,
+// checksum, write, sync, rename, directory sync), then the generation
+// before the previous one (snapshot and log) removed in steps — as the
+// manifest's thread would. Arg 0: live tables; arg 1: the cadence (above; 0:
 // none). Its p99 next to the same loop without checkpoints is what this
 // machine allows the manifest's ratio to be.
 struct CheckpointLoad {
@@ -332,12 +333,22 @@ void CheckpointWork(CheckpointLoad* load, uint64_t tables, uint64_t every) {
     }
     if (load->stop) break;
     next = beside_records.load() + every;
+    // The manifest's checkpoint, step by step (Manifest::RunCheckpoint):
+    // the next log created durably (header, sync, directory sync), the
+    // snapshot written and installed, then generation g - 2 removed, its
+    // snapshot and its log in 1 MiB steps.
+    wal::WriterOptions log_options;
+    log_options.max_segment_size = UINT64_MAX;
+    auto log = wal::Writer::Create(fs, load->dir.path(), g, log_options);
+    if (!log.ok() || !(*log)->Close().ok()) break;
     if (!WriteSnapshot(fs, load->dir.path(), g, state).ok()) break;
     if (g > 2) {
-      fs->RemoveFileInSteps(
-            absl::StrCat(load->dir.path(), "/", SnapshotFileName(g - 2)),
-            uint64_t{1} << 20)
-          .IgnoreError();
+      for (const std::string& name :
+           {SnapshotFileName(g - 2), wal::SegmentFileName(g - 2)}) {
+        fs->RemoveFileInSteps(absl::StrCat(load->dir.path(), "/", name),
+                              uint64_t{1} << 20)
+            .IgnoreError();
+      }
     }
     ++load->checkpoints;
   }
