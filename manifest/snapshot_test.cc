@@ -351,6 +351,26 @@ TEST_F(TwoPartTest, AWrongGuessAtTheBoundaryIsCaught) {
   EXPECT_TRUE(fooled) << "no key layout fooled the guess";
 }
 
+// No boundary seen near the middle (it lies inside a 200 KB key): one pass.
+TEST_F(TwoPartTest, NoBoundaryNearTheMiddleIsDecodedInOnePass) {
+  State state = Tables(1, 0);
+  state.next_table_number = 4;
+  for (uint64_t n = 1; n <= 3; ++n) {
+    TableMeta t;
+    t.number = n;
+    t.smallest_key = std::string(200000, static_cast<char>('a' + n));
+    t.largest_key = t.smallest_key + "z";
+    state.tables.Put(t);
+  }
+  std::string body;
+  EncodeState(state, &body);
+  ASSERT_GT(body.size(), size_t{256} << 10);
+  ASSERT_EQ(LikelyTableFieldAt(body, body.size() / 2), absl::string_view::npos);
+  Put(Framed(2, body));
+  EXPECT_THAT(Posix(), testing::IsOkAndHolds(state));
+  EXPECT_THAT(Mem(), testing::IsOkAndHolds(state));
+}
+
 TEST_F(TwoPartTest, DamageInEitherHalfIsTheChecksumMismatch) {
   std::string body;
   EncodeState(Tables(1, 30000), &body);
