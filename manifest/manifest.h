@@ -165,7 +165,11 @@ class Manifest {
   // flight at the switch to commit.
   absl::Status RunCheckpoint() ABSL_LOCKS_EXCLUDED(mu_);
   // Switches edits to `next_log` once the edits in flight have committed;
-  // the state they make, and the old log in *old_log.
+  // the state they make, and the old log in *old_log. First it waits, for
+  // up to kSwitchGrace, for a commit that leaves nothing in flight, which
+  // switches the logs on the spot (SwitchLogsLocked) with no edit held;
+  // only if none comes does it hold new edits until those in flight
+  // commit.
   absl::StatusOr<std::shared_ptr<const State>> SwitchLog(
       std::unique_ptr<wal::Writer> next_log, uint64_t next,
       std::shared_ptr<wal::Writer>* old_log) ABSL_LOCKS_EXCLUDED(mu_);
@@ -188,6 +192,9 @@ class Manifest {
   // before it to the committed state, publishes it, and checkpoints if due
   // and nothing is pending.
   void CommitThrough(uint64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // With nothing pending: edits go to next_log_ from here on; the old log
+  // and the state it ends with are kept for SwitchLog.
+  void SwitchLogsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ApplyOne(Op op);
 
   io::FileSystem* const fs_;
@@ -207,6 +214,12 @@ class Manifest {
   bool checkpointing_ ABSL_GUARDED_BY(mu_) = false;  // One at a time.
   // A checkpoint is switching logs: new edits wait for pending_ to drain.
   bool switching_ ABSL_GUARDED_BY(mu_) = false;
+  // A checkpoint's next log, until the switch to it (SwitchLog), and what
+  // the switch leaves for it: the old log and the state it ends with.
+  std::unique_ptr<wal::Writer> next_log_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  std::shared_ptr<wal::Writer> switched_from_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const State> switched_state_ ABSL_GUARDED_BY(mu_);
   CondVar checkpoint_cv_;  // Wakes the checkpointer thread.
   bool checkpoint_wanted_ ABSL_GUARDED_BY(mu_) = false;  // By the thread.
   // Without background_checkpoints: the Apply that made a checkpoint due
