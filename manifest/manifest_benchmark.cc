@@ -229,6 +229,13 @@ BENCHMARK(BM_RawWriteSyncSnapshotBytes)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// The size of the small edit's log record, framed.
+size_t SmallRecordBytes() {
+  std::string record;
+  EncodeEdit(Edit{1000000, {manifest::SetVersion{3}}}, &record);
+  return wal::FragmentHeader::kSize + record.size();
+}
+
 // The physical ceiling for BM_EditLatency under checkpoints: the raw
 // append+fdatasync loop while another thread writes a snapshot's worth of
 // bytes (arg: live tables) the way a checkpoint does — 1 MiB pieces with
@@ -259,10 +266,7 @@ void BM_RawAppendFdatasyncBesideSnapshotWrites(benchmark::State& state) {
       }
     }
   });
-  std::string record;
-  EncodeEdit(Edit{1000000, {manifest::SetVersion{3}}}, &record);
-  testing::RunRawAppendFdatasync(state,
-                                 wal::FragmentHeader::kSize + record.size());
+  testing::RunRawAppendFdatasync(state, SmallRecordBytes());
   stop = true;
   writer.join();
 }
@@ -279,13 +283,6 @@ BENCHMARK(BM_RawAppendFdatasyncBesideSnapshotWrites)
 constexpr int64_t kNoCheckpoints = 0;
 constexpr int64_t kBackToBack = 1;
 constexpr int64_t kEngineCadence = 2;
-
-// The size of the small edit's log record, framed.
-size_t SmallRecordBytes() {
-  std::string record;
-  EncodeEdit(Edit{1000000, {manifest::SetVersion{3}}}, &record);
-  return wal::FragmentHeader::kSize + record.size();
-}
 
 // Records between checkpoints for a cadence argument (0: none).
 uint64_t RecordsPerCheckpoint(int64_t cadence, uint64_t tables) {
@@ -366,10 +363,7 @@ void BM_RawGroupFdatasyncBesideCheckpoints(benchmark::State& state) {
           CheckpointWork, checkpoint_load.get(), state.range(0), every);
     }
   }
-  std::string record;
-  EncodeEdit(Edit{1000000, {manifest::SetVersion{3}}}, &record);
-  testing::RunRawGroupFdatasync(
-      state, wal::FragmentHeader::kSize + record.size(), &beside_records);
+  testing::RunRawGroupFdatasync(state, SmallRecordBytes(), &beside_records);
   if (state.thread_index() == 0) {
     checkpoint_load->stop = true;
     if (checkpoint_load->thread.joinable()) checkpoint_load->thread.join();
